@@ -1,1 +1,5 @@
-export {}
+export * from './errors.js'
+export * from './params.js'
+export * from './xorname.js'
+export * from './hash.js'
+export * from './codec.js'

@@ -1,0 +1,105 @@
+/**
+ * The error codes of SPEC §3: stable names that users see, so they are part of the protocol.
+ * Every failure that crosses a package boundary is a {@link SafeMeshError} carrying one of them.
+ */
+export const ERROR_CODES = [
+  'AccessDenied',
+  'NoSuchAccount',
+  'AccountExists',
+  'NoSuchData',
+  'DataExists',
+  'DataTooLarge',
+  'NoSuchEntry',
+  'EntryExists',
+  'TooManyEntries',
+  'InvalidEntryActions',
+  'NoSuchKey',
+  'InvalidOwners',
+  'InvalidSuccessor',
+  'InvalidOperation',
+  'LowBalance',
+  'NetworkFull',
+  'InvalidRequest',
+  'Timeout',
+  'NoQuorum',
+  'InvalidCredentials'
+] as const
+
+export type ErrorCode = (typeof ERROR_CODES)[number]
+
+const ERROR_CODE_SET: ReadonlySet<string> = new Set(ERROR_CODES)
+
+export function isErrorCode (value: unknown): value is ErrorCode {
+  return typeof value === 'string' && ERROR_CODE_SET.has(value)
+}
+
+/** The per-key failures that an entry batch can collect into `InvalidEntryActions` (SPEC §2). */
+export type EntryErrorCode = 'EntryExists' | 'NoSuchEntry' | 'InvalidSuccessor'
+
+/**
+ * One key's failure inside `InvalidEntryActions`. `version` is the entry's current version for
+ * `EntryExists` and `InvalidSuccessor` (so the client can retry with current + 1); absent for
+ * `NoSuchEntry`.
+ */
+export interface EntryError {
+  readonly code: EntryErrorCode
+  readonly version?: number
+}
+
+export interface EntryExistsDetails { readonly version: number }
+export interface InvalidSuccessorDetails { readonly current: number }
+export interface InvalidEntryActionsDetails {
+  readonly errors: ReadonlyArray<{ readonly key: Uint8Array, readonly error: EntryError }>
+}
+
+/** The data SPEC attaches to some codes; every other code carries none. */
+export type ErrorDetails = EntryExistsDetails | InvalidSuccessorDetails | InvalidEntryActionsDetails
+
+/** Which details each code carries; used to keep construction and wire decoding consistent. */
+export interface ErrorDetailsByCode {
+  EntryExists: EntryExistsDetails
+  InvalidSuccessor: InvalidSuccessorDetails
+  InvalidEntryActions: InvalidEntryActionsDetails
+}
+
+export class SafeMeshError extends Error {
+  override readonly name = 'SafeMeshError'
+  readonly code: ErrorCode
+  readonly details?: ErrorDetails
+
+  constructor (code: ErrorCode, message?: string, details?: ErrorDetails) {
+    super(message ?? defaultMessage(code, details))
+    this.code = code
+    if (details !== undefined) this.details = details
+  }
+}
+
+export function isSafeMeshError (e: unknown): e is SafeMeshError {
+  return e instanceof SafeMeshError
+}
+
+/** `EntryExists(current)` for a single-entry operation. */
+export function entryExists (version: number, message?: string): SafeMeshError {
+  return new SafeMeshError('EntryExists', message, { version })
+}
+
+/** `InvalidSuccessor(current)`: the given version was not `current + 1`. */
+export function invalidSuccessor (current: number, message?: string): SafeMeshError {
+  return new SafeMeshError('InvalidSuccessor', message, { current })
+}
+
+export function invalidEntryActions (errors: InvalidEntryActionsDetails['errors'], message?: string): SafeMeshError {
+  return new SafeMeshError('InvalidEntryActions', message, { errors })
+}
+
+/** Shorthand for the most common failure: a malformed or oversized input. */
+export function invalidRequest (message: string): SafeMeshError {
+  return new SafeMeshError('InvalidRequest', message)
+}
+
+function defaultMessage (code: ErrorCode, details: ErrorDetails | undefined): string {
+  if (details === undefined) return code
+  if ('version' in details) return `${code} (current version ${details.version})`
+  if ('current' in details) return `${code} (current version ${details.current})`
+  return `${code} (${details.errors.length} invalid ${details.errors.length === 1 ? 'key' : 'keys'})`
+}
