@@ -4,7 +4,7 @@
  * informative and bounded.
  */
 import { ERROR_CODES, SafeMeshError, type ErrorCode, type ErrorDetails } from './errors.js'
-import { array, bytes, object, oneOf, optional, string, uint, validate, type Infer, type Schema } from './schema.js'
+import { array, bytes, mapped, object, oneOf, optional, string, uint, validate, type Infer, type Schema } from './schema.js'
 
 /** Long enough for any message we write, short enough that an error cannot become a payload. */
 export const MAX_ERROR_MESSAGE_LENGTH = 1024
@@ -18,7 +18,7 @@ const entryErrorWire = object({
   version: optional(uint())
 })
 
-export const wireErrorSchema = object({
+const wireErrorShape = object({
   code: oneOf(ERROR_CODES),
   message: string(MAX_ERROR_MESSAGE_LENGTH),
   /** EntryExists: the entry's current version. */
@@ -29,7 +29,17 @@ export const wireErrorSchema = object({
   errors: optional(array(entryErrorWire, MAX_ENTRY_ERRORS))
 })
 
-export type WireError = Infer<typeof wireErrorSchema>
+export type WireError = Infer<typeof wireErrorShape>
+
+/** A WireError whose details are checked against its code as it is decoded. */
+export const wireErrorSchema: Schema<WireError> = mapped(
+  wireErrorShape,
+  (w, path) => {
+    detailsFor(w.code, w, path)
+    return w
+  },
+  (w) => w
+)
 
 export function errorToWire (e: SafeMeshError): WireError {
   const message = e.message.length > MAX_ERROR_MESSAGE_LENGTH ? e.message.slice(0, MAX_ERROR_MESSAGE_LENGTH) : e.message
@@ -53,15 +63,15 @@ export function errorToWire (e: SafeMeshError): WireError {
  */
 export function errorFromWire (w: unknown): SafeMeshError {
   const wire = validate(wireErrorSchema, w, 'error')
-  const details = detailsFor(wire.code, wire)
+  const details = detailsFor(wire.code, wire, 'error')
   return new SafeMeshError(wire.code, wire.message, details)
 }
 
-function detailsFor (code: ErrorCode, w: WireError): ErrorDetails | undefined {
+function detailsFor (code: ErrorCode, w: WireError, path: string): ErrorDetails | undefined {
   const present = (['version', 'current', 'errors'] as const).filter((k) => w[k] !== undefined)
   const expected = code === 'EntryExists' ? 'version' : code === 'InvalidSuccessor' ? 'current' : code === 'InvalidEntryActions' ? 'errors' : undefined
   if (present.length > (expected === undefined ? 0 : 1) || (expected !== undefined && present[0] !== expected)) {
-    throw new SafeMeshError('InvalidRequest', `error: ${code} cannot carry ${present.join(', ') || 'no details'}`)
+    throw new SafeMeshError('InvalidRequest', `${path}: ${code} cannot carry ${present.join(', ') || 'no details'}`)
   }
   if (w.version !== undefined) return { version: w.version }
   if (w.current !== undefined) return { current: w.current }
@@ -70,7 +80,7 @@ function detailsFor (code: ErrorCode, w: WireError): ErrorDetails | undefined {
       errors: w.errors.map(({ key, code, version }, i) => {
         // NoSuchEntry has no current version; the other two must name it.
         if ((code === 'NoSuchEntry') !== (version === undefined)) {
-          throw new SafeMeshError('InvalidRequest', `error.errors[${i}]: ${code} ${version === undefined ? 'needs' : 'cannot carry'} a version`)
+          throw new SafeMeshError('InvalidRequest', `${path}.errors[${i}]: ${code} ${version === undefined ? 'needs' : 'cannot carry'} a version`)
         }
         return { key, error: version === undefined ? { code } : { code, version } }
       })
@@ -78,6 +88,3 @@ function detailsFor (code: ErrorCode, w: WireError): ErrorDetails | undefined {
   }
   return undefined
 }
-
-/** The schema of a WireError, for message schemas that embed one. */
-export const wireError: Schema<WireError> = wireErrorSchema
