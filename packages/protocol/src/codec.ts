@@ -21,7 +21,6 @@
 import {
   decode as cborDecode,
   encode as cborEncode,
-  rfc8949EncodeOptions,
   Tokenizer,
   Type,
   type DecodeOptions
@@ -88,7 +87,10 @@ export function decode (bytes: Uint8Array, limits: DecodeLimits = {}): CodecValu
   }
 }
 
-const ENCODE_OPTIONS = Object.freeze({ ...rfc8949EncodeOptions, ignoreUndefinedProperties: true })
+// cborg's default key order (length first, then bytewise, RFC 7049) is the same order as RFC 8949's
+// bytewise order of encoded keys whenever all keys are strings, which CodecValue guarantees; the
+// default sorter is several times faster than `rfc8949EncodeOptions`. A test holds them equal.
+const ENCODE_OPTIONS = Object.freeze({ ignoreUndefinedProperties: true })
 
 const STRICT_DECODE_OPTIONS: DecodeOptions = Object.freeze({
   strict: true,

@@ -254,16 +254,20 @@ export function validate<T> (schema: Schema<T>, value: unknown, what: string = R
 
 /** Encodes a typed value with the codec after checking it against its schema. */
 export function encodeWith<T> (schema: Schema<T>, value: T): Uint8Array {
-  return encode(schema.toWire(value))
+  return encode(asInvalidRequest(() => schema.toWire(value)))
 }
 
 /** Decodes bytes (canonical only) and checks them against a schema; only ever throws InvalidRequest. */
 export function decodeWith<T> (schema: Schema<T>, bytes: Uint8Array, limits?: DecodeLimits): T {
   const wire = decode(bytes, limits)
+  return asInvalidRequest(() => schema.parse(wire))
+}
+
+/** A `mapped` conversion might throw something else; from outside, a bad value is a bad value. */
+function asInvalidRequest<T> (f: () => T): T {
   try {
-    return schema.parse(wire)
+    return f()
   } catch (e) {
-    // A `mapped` conversion might throw something else; from outside, bad bytes are bad bytes.
     if (isSafeMeshError(e) && e.code === 'InvalidRequest') throw e
     throw invalidRequest(`invalid value: ${e instanceof Error ? e.message : String(e)}`)
   }

@@ -21,7 +21,7 @@ describe('closeness (kad-dht keyspace)', () => {
     fc.assert(fc.property(anyPosition, anyPosition, (a, b) => {
       expect(big(xorDistance(a, b))).toBe(big(a) ^ big(b))
     }), { numRuns: 2000 })
-  })
+  }, 60_000)
 
   it('compareDistance and isCloser agree with BigInt distances', () => {
     fc.assert(fc.property(anyPosition, anyPosition, anyPosition, (t, a, b) => {
@@ -29,7 +29,7 @@ describe('closeness (kad-dht keyspace)', () => {
       expect(sign(compareDistance(t, a, b))).toBe(expected)
       expect(isCloser(t, a, b)).toBe(expected < 0)
     }), { numRuns: 5000 })
-  })
+  }, 60_000)
 
   it('closestTo returns the nearest, nearest first, ties in input order', () => {
     fc.assert(fc.property(anyPosition, fc.array(anyPosition, { maxLength: 40 }), fc.integer({ min: 0, max: 45 }), (t, items, count) => {
@@ -42,7 +42,7 @@ describe('closeness (kad-dht keyspace)', () => {
       expect(got.length).toBe(Math.min(count, items.length))
       got.forEach((p, i) => expect(p).toBe(reference[i]))
     }), { numRuns: 2000 })
-  })
+  }, 60_000)
 
   it('closestTo is deterministic whatever the input order (distinct positions)', () => {
     fc.assert(fc.property(position, fc.uniqueArray(position, { maxLength: 30, selector: (p) => Buffer.from(p).toString('hex') }), (t, items) => {
@@ -50,7 +50,7 @@ describe('closeness (kad-dht keyspace)', () => {
       const b = closestTo(t, [...items].reverse(), 8, (p) => p)
       expect(a).toEqual(b)
     }), { numRuns: 500 })
-  })
+  }, 60_000)
 
   it('refuses positions of different lengths', () => {
     expect(() => xorDistance(new Uint8Array(32), new Uint8Array(31))).toThrow(RangeError)

@@ -1,5 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { encode as cborEncode, rfc8949EncodeOptions } from 'cborg'
 import { decode, encode, MAX_CODEC_DEPTH, type CodecValue } from '../src/codec.js'
 import { isSafeMeshError } from '../src/errors.js'
 
@@ -40,20 +41,26 @@ describe('codec', () => {
     fc.assert(fc.property(codecValue, (v) => {
       expect(decode(encode(v))).toEqual(v)
     }), { numRuns: 2000 })
-  })
+  }, 60_000)
 
   it('is canonical: encode∘decode is the identity on accepted bytes', () => {
     fc.assert(fc.property(codecValue, (v) => {
       const b = encode(v)
       expect(hex(encode(decode(b)))).toBe(hex(b))
     }), { numRuns: 1000 })
-  })
+  }, 60_000)
 
   it('encodes the same data to the same bytes whatever the key insertion order', () => {
     expect(hex(encode({ b: 1, a: 2, aa: 3 }))).toBe(hex(encode({ aa: 3, a: 2, b: 1 })))
     // RFC 8949 bytewise order: "a" (0x61 61) < "b" (0x61 62) < "aa" (0x62 61 61)
     expect(hex(encode({ aa: 3, b: 1, a: 2 }))).toBe('a3' + '616102' + '616201' + '62616103')
   })
+
+  it('orders keys as RFC 8949 deterministic encoding does', () => {
+    fc.assert(fc.property(codecValue, (v) => {
+      expect(hex(encode(v))).toBe(hex(cborEncode(v, rfc8949EncodeOptions)))
+    }), { numRuns: 1000 })
+  }, 60_000)
 
   it('omits undefined object properties', () => {
     expect(hex(encode({ a: 1, b: undefined } as unknown as CodecValue))).toBe(hex(encode({ a: 1 })))

@@ -45,20 +45,22 @@ const entryActionSchema = union('kind', {
 
 const keyedEntryActionSchema = object({ key: bytes(), action: entryActionSchema })
 
-/** A batch is a map from key to action: a key given twice is malformed, refused at the edge. */
+/** A batch is a map from key to action: a key given twice is malformed, refused both ways at the edge. */
 const entryActionsSchema: Schema<KeyedEntryAction[]> = mapped(
   array(keyedEntryActionSchema, MAX_WIRE_ITEMS),
-  (actions, path) => {
-    const keys = actions.map((a) => a.key).sort(compareBytes)
-    for (let i = 1; i < keys.length; i++) {
-      if (compareBytes(keys[i - 1] as Uint8Array, keys[i] as Uint8Array) === 0) {
-        throw invalidRequest(`${path}: entry key ${entryKeyId(keys[i] as Uint8Array)} appears twice`)
-      }
-    }
-    return actions
-  },
-  (actions) => actions.map(({ key, action }) => ({ key, action }))
+  (actions, path) => assertUniqueKeys(actions, path),
+  (actions, path) => assertUniqueKeys(actions.map(({ key, action }) => ({ key, action })), path)
 )
+
+function assertUniqueKeys<A extends { readonly key: Uint8Array }> (actions: A[], path: string): A[] {
+  const keys = actions.map((a) => a.key).sort(compareBytes)
+  for (let i = 1; i < keys.length; i++) {
+    if (compareBytes(keys[i - 1] as Uint8Array, keys[i] as Uint8Array) === 0) {
+      throw invalidRequest(`${path}: entry key ${entryKeyId(keys[i] as Uint8Array)} appears twice`)
+    }
+  }
+  return actions
+}
 
 export const requestSchema = union('type', {
   // Reads: client → Data-Managers of `name`.
