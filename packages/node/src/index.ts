@@ -1,1 +1,8 @@
-export {}
+export { createHost, KAD_PROTOCOL, MESSAGING_PROTOCOL, type Host, type HostOptions, type HostServices } from './host.js'
+export { Messenger, type MessengerOptions, type RequestContext, type RequestHandler, type RequestOptions } from './messaging/messenger.js'
+export { Slots } from './messaging/slots.js'
+export { RoutingView, type MembershipChange, type RoutingViewOptions } from './routing/routing-view.js'
+export { Store, type StoreStats, type StoreOptions } from './store/store.js'
+export { SafeMeshNode, NODE_INFO_FILE, type NodeConfig, type NodeStatus } from './node.js'
+export { Testnet, NODE_BIN, isAlive, type TestnetOptions, type NodeRecord, type NodeView, type NetworkFile } from './testnet/testnet.js'
+export { createLogger, LOG_LEVELS, type Logger } from './observability/logger.js'

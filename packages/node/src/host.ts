@@ -1,0 +1,78 @@
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { bootstrap } from '@libp2p/bootstrap'
+import { identify } from '@libp2p/identify'
+import { kadDHT, removePublicAddressesMapper, type KadDHT } from '@libp2p/kad-dht'
+import { ping, type Ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { createLibp2p, type Libp2p, type Libp2pOptions } from 'libp2p'
+import type { Identify } from '@libp2p/identify'
+import type { PrivateKey, ComponentLogger } from '@libp2p/interface'
+
+/** SafeMesh's own protocol ids: a SafeMesh network never mixes with a public IPFS DHT. */
+export const KAD_PROTOCOL = '/safemesh/kad/1.0.0'
+export const MESSAGING_PROTOCOL = '/safemesh/msg/1.0.0'
+
+// A type alias, not an interface: libp2p's ServiceMap needs an index signature.
+export type HostServices = {
+  dht: KadDHT
+  ping: Ping
+  identify: Identify
+}
+
+export type Host = Libp2p<HostServices>
+
+export interface HostOptions {
+  /** The node's persistent peer key; clients pass none and get a fresh one. */
+  privateKey?: PrivateKey
+  /** Addresses to listen on; clients listen on none. */
+  listen?: string[]
+  /** Multiaddrs (with /p2p/<id>) of nodes to join through. */
+  bootstrap?: string[]
+  /**
+   * `false` for nodes (they serve the DHT), `true` for clients, which only
+   * query it. kad-dht would otherwise stay in client mode on loopback, where
+   * no address looks public, and no node would answer queries.
+   */
+  dhtClientMode: boolean
+  metrics?: Libp2pOptions['metrics']
+  /** libp2p's own debug logger (the `DEBUG=libp2p:*` switch); pino logs are separate. */
+  logger?: ComponentLogger
+}
+
+/**
+ * Creates the libp2p host that every SafeMesh node and client runs on:
+ * TCP + Noise + Yamux, identify, ping and a Kademlia DHT under SafeMesh's
+ * protocol id. Loopback is allow-listed in the connection manager because its
+ * inbound rate limit otherwise drops the burst of dials a testnet bootstrap makes.
+ */
+export async function createHost (options: HostOptions): Promise<Host> {
+  const init: Libp2pOptions<HostServices> = {
+    addresses: { listen: options.listen ?? [] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    peerDiscovery: (options.bootstrap ?? []).length > 0 ? [bootstrap({ list: options.bootstrap ?? [], timeout: 0 })] : [],
+    connectionManager: {
+      allow: ['/ip4/127.0.0.0/ipcidr/8', '/ip6/::1/ipcidr/128'],
+      maxConnections: 1024,
+      inboundConnectionThreshold: 1024,
+      maxIncomingPendingConnections: 256
+    },
+    services: {
+      identify: identify(),
+      ping: ping(),
+      dht: kadDHT({
+        protocol: KAD_PROTOCOL,
+        clientMode: options.dhtClientMode,
+        peerInfoMapper: removePublicAddressesMapper,
+        logPrefix: 'libp2p:safemesh-kad',
+        metricsPrefix: 'libp2p_safemesh_kad'
+      })
+    }
+  }
+  if (options.privateKey != null) init.privateKey = options.privateKey
+  if (options.metrics != null) init.metrics = options.metrics
+  if (options.logger != null) init.logger = options.logger
+  return await createLibp2p(init)
+}

@@ -1,0 +1,289 @@
+import { SafeMeshError, decode, encode, errorFromWire, errorToWire, isSafeMeshError } from '@safemesh/protocol'
+import { FrameDecoder, FrameError, FrameKind, encodeFrame, sendFrame, type Frame } from './frame.js'
+import { Slots } from './slots.js'
+import type { Connection, PeerId, Stream } from '@libp2p/interface'
+import type { Libp2p } from 'libp2p'
+import type { Logger } from 'pino'
+
+/** Serves one request; throw a `SafeMeshError` to answer with its code. */
+export type RequestHandler = (body: Uint8Array, context: RequestContext) => Promise<Uint8Array>
+
+export interface RequestContext {
+  /** The authenticated (Noise) peer the request came from. */
+  from: PeerId
+  /** Aborted when the stream closes: the answer can no longer be delivered. */
+  signal: AbortSignal
+}
+
+export interface MessengerOptions {
+  protocol: string
+  /** Largest frame body accepted or sent, in bytes. */
+  maxMessageSize: number
+  /** Default time a request waits for its response (ms). Default 30 s. */
+  requestTimeout?: number
+  /**
+   * Requests one stream may have outstanding. An honest sender never exceeds
+   * it (its own channel waits for a slot), so a peer that does is reset.
+   * Default 64.
+   */
+  maxInflightPerStream?: number
+  /** Inbound messaging streams allowed per connection. Default 8. */
+  maxInboundStreams?: number
+  /** Nodes serve requests; clients pass no handler and only send. */
+  handler?: RequestHandler
+  log: Logger
+  /** Called once per served request, for metrics. */
+  onServed?: (outcome: 'ok' | 'error', millis: number) => void
+}
+
+export interface RequestOptions {
+  signal?: AbortSignal
+  /** Overrides `requestTimeout` for this request (ms). */
+  timeout?: number
+}
+
+const DEFAULT_REQUEST_TIMEOUT = 30_000
+const DEFAULT_MAX_INFLIGHT = 64
+const DEFAULT_MAX_INBOUND_STREAMS = 8
+
+/**
+ * Request/response between SafeMesh peers on one protocol.
+ *
+ * Every peer pair shares one long-lived outbound stream per direction, and
+ * requests on it are multiplexed by id: a new stream costs ~2.3 ms on this
+ * machine against ~0.35 ms for a round trip on a reused one, and mutations
+ * fan out to many peers. Frames are bounded (`maxMessageSize`), outstanding
+ * requests are bounded on both ends, and every wait has a timeout or signal,
+ * so garbage, oversized frames or half-open streams cost a reset stream and
+ * nothing else.
+ */
+export class Messenger {
+  private readonly libp2p: Libp2p
+  private readonly options: Required<Omit<MessengerOptions, 'handler' | 'onServed'>> & Pick<MessengerOptions, 'handler' | 'onServed'>
+  private readonly channels = new Map<string, Promise<Channel>>()
+  private readonly inbound = new Set<Stream>()
+  private started = false
+
+  constructor (libp2p: Libp2p, options: MessengerOptions) {
+    this.libp2p = libp2p
+    this.options = {
+      requestTimeout: DEFAULT_REQUEST_TIMEOUT,
+      maxInflightPerStream: DEFAULT_MAX_INFLIGHT,
+      maxInboundStreams: DEFAULT_MAX_INBOUND_STREAMS,
+      ...options
+    }
+  }
+
+  async start (): Promise<void> {
+    if (this.started) return
+    this.started = true
+    if (this.options.handler != null) {
+      await this.libp2p.handle(this.options.protocol, (stream, connection) => {
+        this.serveStream(stream, connection)
+      }, {
+        maxInboundStreams: this.options.maxInboundStreams,
+        maxOutboundStreams: this.options.maxInboundStreams
+      })
+    }
+  }
+
+  async stop (): Promise<void> {
+    if (!this.started) return
+    this.started = false
+    if (this.options.handler != null) await this.libp2p.unhandle(this.options.protocol)
+    const channels = [...this.channels.values()]
+    this.channels.clear()
+    for (const pending of channels) {
+      pending.then(channel => { channel.close() }, () => {})
+    }
+    for (const stream of this.inbound) stream.abort(new Error('messenger stopped'))
+    this.inbound.clear()
+  }
+
+  /**
+   * Sends `body` to `peer` and resolves with its answer's body. Rejects with
+   * the remote's `SafeMeshError`, or `Timeout` when no answer came in time.
+   */
+  async request (peer: PeerId, body: Uint8Array, options: RequestOptions = {}): Promise<Uint8Array> {
+    if (!this.started) throw new SafeMeshError('InvalidOperation', 'messenger is not started')
+    if (body.byteLength > this.options.maxMessageSize) {
+      throw new SafeMeshError('InvalidRequest', `message of ${body.byteLength} bytes exceeds the ${this.options.maxMessageSize}-byte limit`)
+    }
+    const timeout = options.timeout ?? this.options.requestTimeout
+    const timeoutSignal = AbortSignal.timeout(timeout)
+    const signal = options.signal == null ? timeoutSignal : AbortSignal.any([options.signal, timeoutSignal])
+    try {
+      const channel = await this.channelTo(peer, signal)
+      return await channel.request(body, signal)
+    } catch (err) {
+      if (isSafeMeshError(err)) throw err
+      if (timeoutSignal.aborted) throw new SafeMeshError('Timeout', `no answer from ${peer.toString()} within ${timeout} ms`)
+      if (options.signal?.aborted === true) throw options.signal.reason ?? err
+      throw new SafeMeshError('Timeout', `could not reach ${peer.toString()}: ${(err as Error).message}`)
+    }
+  }
+
+  private async channelTo (peer: PeerId, signal: AbortSignal): Promise<Channel> {
+    const key = peer.toString()
+    const existing = this.channels.get(key)
+    if (existing != null) {
+      const channel = await existing.catch(() => undefined)
+      if (channel != null && channel.isOpen()) return channel
+      if (this.channels.get(key) === existing) this.channels.delete(key)
+    }
+    const opening = (async () => {
+      const stream = await this.libp2p.dialProtocol(peer, this.options.protocol, { signal })
+      return new Channel(stream, this.options.maxMessageSize, this.options.maxInflightPerStream, () => {
+        if (this.channels.get(key) === opening) this.channels.delete(key)
+      })
+    })()
+    this.channels.set(key, opening)
+    opening.catch(() => {
+      if (this.channels.get(key) === opening) this.channels.delete(key)
+    })
+    return await opening
+  }
+
+  private serveStream (stream: Stream, connection: Connection): void {
+    const handler = this.options.handler
+    if (handler == null) {
+      stream.abort(new Error('not serving'))
+      return
+    }
+    const from = connection.remotePeer
+    const decoder = new FrameDecoder(this.options.maxMessageSize)
+    const closed = new AbortController()
+    const maxInflight = this.options.maxInflightPerStream
+    let inflight = 0
+    this.inbound.add(stream)
+
+    stream.addEventListener('message', (event) => {
+      try {
+        for (const frame of decoder.push(event.data)) {
+          if (frame.kind !== FrameKind.Request) throw new FrameError('only requests may be sent on an inbound stream')
+          if (inflight >= maxInflight) throw new FrameError(`more than ${maxInflight} requests in flight`)
+          inflight++
+          void this.serveFrame(stream, frame, from, closed.signal, handler).finally(() => { inflight-- })
+        }
+      } catch (err) {
+        this.options.log.debug({ peer: from.toString(), err: (err as Error).message }, 'resetting a messaging stream')
+        stream.abort(err as Error)
+      }
+    })
+    stream.addEventListener('close', () => {
+      closed.abort()
+      this.inbound.delete(stream)
+    })
+  }
+
+  private async serveFrame (stream: Stream, frame: Frame, from: PeerId, signal: AbortSignal, handler: RequestHandler): Promise<void> {
+    const started = performance.now()
+    let reply
+    let outcome: 'ok' | 'error' = 'ok'
+    try {
+      const body = await handler(frame.body, { from, signal })
+      if (body.byteLength > this.options.maxMessageSize) {
+        throw new SafeMeshError('DataTooLarge', 'the answer exceeds the message size limit')
+      }
+      reply = encodeFrame(FrameKind.Response, frame.id, body)
+    } catch (err) {
+      outcome = 'error'
+      let error: SafeMeshError
+      if (isSafeMeshError(err)) {
+        error = err
+      } else {
+        this.options.log.error({ err, peer: from.toString() }, 'request handler failed')
+        error = new SafeMeshError('InvalidOperation', 'the node failed to serve the request')
+      }
+      reply = encodeFrame(FrameKind.Error, frame.id, encode(errorToWire(error)))
+    }
+    this.options.onServed?.(outcome, performance.now() - started)
+    if (stream.status !== 'open' || stream.writeStatus !== 'writable') return
+    try {
+      if (stream.writableNeedsDrain) await stream.onDrain({ signal })
+      sendFrame(stream, reply)
+    } catch {
+      // The stream closed while we answered: the requester times out.
+    }
+  }
+}
+
+interface Pending {
+  resolve: (body: Uint8Array) => void
+  reject: (err: Error) => void
+}
+
+/** One outbound stream to a peer, carrying many concurrent requests. */
+class Channel {
+  private readonly stream: Stream
+  private readonly pending = new Map<number, Pending>()
+  private readonly slots: Slots
+  private nextId = 1
+
+  constructor (stream: Stream, maxMessageSize: number, maxInflight: number, onClose: () => void) {
+    this.stream = stream
+    this.slots = new Slots(maxInflight)
+    const decoder = new FrameDecoder(maxMessageSize)
+    stream.addEventListener('message', (event) => {
+      try {
+        for (const frame of decoder.push(event.data)) this.settle(frame)
+      } catch (err) {
+        stream.abort(err as Error)
+      }
+    })
+    stream.addEventListener('close', (event) => {
+      onClose()
+      const reason = new SafeMeshError('Timeout', `stream closed before the answer came${event.error != null ? `: ${event.error.message}` : ''}`)
+      for (const pending of this.pending.values()) pending.reject(reason)
+      this.pending.clear()
+    })
+  }
+
+  isOpen (): boolean {
+    return this.stream.status === 'open' && this.stream.writeStatus === 'writable'
+  }
+
+  close (): void {
+    this.stream.abort(new Error('channel closed'))
+  }
+
+  async request (body: Uint8Array, signal: AbortSignal): Promise<Uint8Array> {
+    await this.slots.acquire(signal)
+    const id = this.nextId
+    this.nextId = this.nextId >= 0xffff_ffff ? 1 : this.nextId + 1
+    const { promise, resolve, reject } = Promise.withResolvers<Uint8Array>()
+    const onAbort = (): void => {
+      this.pending.delete(id)
+      reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'))
+    }
+    this.pending.set(id, { resolve, reject })
+    signal.addEventListener('abort', onAbort, { once: true })
+    try {
+      if (this.stream.writableNeedsDrain) await this.stream.onDrain({ signal })
+      sendFrame(this.stream, encodeFrame(FrameKind.Request, id, body))
+      return await promise
+    } finally {
+      this.pending.delete(id)
+      signal.removeEventListener('abort', onAbort)
+      this.slots.release()
+    }
+  }
+
+  private settle (frame: Frame): void {
+    const pending = this.pending.get(frame.id)
+    // An answer to a request we gave up on: drop it.
+    if (pending == null) return
+    this.pending.delete(frame.id)
+    if (frame.kind === FrameKind.Response) {
+      pending.resolve(frame.body)
+    } else if (frame.kind === FrameKind.Error) {
+      try {
+        pending.reject(errorFromWire(decode(frame.body)))
+      } catch (err) {
+        pending.reject(isSafeMeshError(err) ? err : new SafeMeshError('InvalidRequest', 'malformed error answer'))
+      }
+    } else {
+      throw new FrameError('a request arrived on an outbound stream')
+    }
+  }
+}

@@ -1,0 +1,199 @@
+import { TypedEventEmitter } from '@libp2p/interface'
+import { closestTo, kadPositionOfName, kadPositionOfPeer, randomXorName, type XorName } from '@safemesh/protocol'
+import { MESSAGING_PROTOCOL, type Host } from '../host.js'
+import type { PeerId } from '@libp2p/interface'
+import type { Logger } from 'pino'
+
+export interface MembershipChange {
+  peer: PeerId
+  kind: 'added' | 'removed'
+}
+
+export interface RoutingViewEvents {
+  /** A node joined or left this node's view; close groups near it may have changed. */
+  change: CustomEvent<MembershipChange>
+}
+
+export interface RoutingViewOptions {
+  groupSize: number
+  log: Logger
+  /** Interval between discovery walks once the view has settled (ms). Default 30 s. */
+  discoveryInterval?: number
+}
+
+interface Member {
+  peer: PeerId
+  position: Uint8Array
+}
+
+/**
+ * This node's view of the network: every node it holds a live connection to
+ * that serves SafeMesh messaging, plus itself.
+ *
+ * Membership follows libp2p's topology notifications for the messaging
+ * protocol, so a node enters the view once identify has shown it speaks
+ * SafeMesh and leaves it as soon as its last connection closes (libp2p's
+ * connection monitor pings every connection and closes dead ones, which covers
+ * a node that hangs rather than exits). Clients never serve the messaging
+ * protocol, so they are never members.
+ *
+ * Positions are kad-dht's (SHA-256 of the peer id's multihash; SHA-256 of a
+ * name), so `closeGroup(name)` agrees with what `getClosestPeers` finds.
+ * Discovery walks (`getClosestPeers` towards this node and towards random
+ * names) connect it to every node the DHT knows of, which in networks of up to
+ * a few hundred nodes is all of them.
+ */
+export class RoutingView extends TypedEventEmitter<RoutingViewEvents> {
+  private readonly host: Host
+  private readonly options: Required<RoutingViewOptions>
+  private readonly members = new Map<string, Member>()
+  private readonly selfMember: Member
+  private topologyId?: string
+  private walker?: ReturnType<typeof setTimeout>
+  private readonly shutdown = new AbortController()
+
+  constructor (host: Host, options: RoutingViewOptions) {
+    super()
+    this.host = host
+    this.options = { discoveryInterval: 30_000, ...options }
+    this.selfMember = { peer: host.peerId, position: kadPositionOfPeer(host.peerId.toMultihash().bytes) }
+  }
+
+  get self (): PeerId {
+    return this.host.peerId
+  }
+
+  get groupSize (): number {
+    return this.options.groupSize
+  }
+
+  /** Number of other nodes in the view. */
+  get size (): number {
+    return this.members.size
+  }
+
+  async start (): Promise<void> {
+    this.topologyId = await this.host.register(MESSAGING_PROTOCOL, {
+      onConnect: (peer) => { this.add(peer) },
+      onDisconnect: (peer) => { this.remove(peer) }
+    })
+    for (const connection of this.host.getConnections()) {
+      const protocols: string[] = await this.host.peerStore.get(connection.remotePeer).then(p => p.protocols, () => [])
+      if (protocols.includes(MESSAGING_PROTOCOL)) this.add(connection.remotePeer)
+    }
+    this.scheduleWalk(0)
+  }
+
+  async stop (): Promise<void> {
+    this.shutdown.abort()
+    clearTimeout(this.walker)
+    if (this.topologyId != null) this.host.unregister(this.topologyId)
+    this.members.clear()
+  }
+
+  /** Other nodes in the view, in no particular order. */
+  peers (): PeerId[] {
+    return [...this.members.values()].map(m => m.peer)
+  }
+
+  has (peer: PeerId): boolean {
+    return this.members.has(peer.toString())
+  }
+
+  /**
+   * The `count` (default G) nodes nearest to `name`, nearest first, this node
+   * included when it is one of them.
+   */
+  closeGroup (name: XorName, count: number = this.options.groupSize): PeerId[] {
+    const target = kadPositionOfName(name)
+    const all = [this.selfMember, ...this.members.values()]
+    return closestTo(target, all, count, m => m.position).map(m => m.peer)
+  }
+
+  /** Whether this node is one of the G nodes nearest to `name`. */
+  isInCloseGroup (name: XorName): boolean {
+    return this.closeGroup(name).some(p => p.equals(this.host.peerId))
+  }
+
+  /** Whether `peer` is, as this node sees it, one of the G nodes nearest to `name`. */
+  isCloseGroupMember (name: XorName, peer: PeerId): boolean {
+    return this.closeGroup(name).some(p => p.equals(peer))
+  }
+
+  /**
+   * Looks for nodes through the DHT and connects to each one found: towards
+   * this node's own position (its neighbourhood matters most) and towards a
+   * random name (to fill the far buckets).
+   */
+  async discover (signal?: AbortSignal): Promise<void> {
+    const targets = [this.host.peerId.toMultihash().bytes, randomXorName()]
+    for (const key of targets) {
+      const found = new Map<string, PeerId>()
+      const walk = AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(10_000), ...(signal != null ? [signal] : [])])
+      try {
+        for await (const event of this.host.services.dht.getClosestPeers(key, { signal: walk })) {
+          if (event.name === 'FINAL_PEER') found.set(event.peer.id.toString(), event.peer.id)
+          if (event.name === 'PEER_RESPONSE') for (const p of event.closer) found.set(p.id.toString(), p.id)
+        }
+      } catch (err) {
+        if (this.shutdown.signal.aborted) return
+        this.options.log.debug({ err: (err as Error).message }, 'discovery walk ended early')
+      }
+      await Promise.all([...found.values()]
+        .filter(peer => !peer.equals(this.host.peerId) && this.host.getConnections(peer).length === 0)
+        .map(async peer => {
+          await this.host.dial(peer, { signal: AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(5_000)]) })
+            .catch(err => { this.options.log.debug({ peer: peer.toString(), err: (err as Error).message }, 'could not dial a discovered node') })
+        }))
+    }
+  }
+
+  /**
+   * Walks run back to back while the view grows (each new member may know
+   * nodes we don't), then every `discoveryInterval` once it has settled.
+   */
+  private scheduleWalk (delay: number): void {
+    if (this.shutdown.signal.aborted) return
+    clearTimeout(this.walker)
+    this.walker = setTimeout(() => { void this.walk() }, delay)
+    this.walker.unref?.()
+  }
+
+  private async walk (): Promise<void> {
+    if (this.walking) {
+      this.walkAgain = true
+      return
+    }
+    this.walking = true
+    const before = this.members.size
+    try {
+      await this.discover()
+    } finally {
+      this.walking = false
+    }
+    const grew = this.members.size > before || this.walkAgain
+    this.walkAgain = false
+    this.scheduleWalk(grew ? 200 : this.options.discoveryInterval)
+  }
+
+  private walking = false
+  private walkAgain = false
+
+  private add (peer: PeerId): void {
+    const key = peer.toString()
+    if (this.members.has(key) || peer.equals(this.host.peerId)) return
+    this.members.set(key, { peer, position: kadPositionOfPeer(peer.toMultihash().bytes) })
+    this.options.log.debug({ peer: key, size: this.members.size }, 'node joined the view')
+    this.safeDispatchEvent('change', { detail: { peer, kind: 'added' } })
+    // A newcomer may know nodes we don't: look again soon.
+    if (!this.walking) this.scheduleWalk(100)
+    else this.walkAgain = true
+  }
+
+  private remove (peer: PeerId): void {
+    const key = peer.toString()
+    if (!this.members.delete(key)) return
+    this.options.log.debug({ peer: key, size: this.members.size }, 'node left the view')
+    this.safeDispatchEvent('change', { detail: { peer, kind: 'removed' } })
+  }
+}

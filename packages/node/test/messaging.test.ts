@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { pino } from 'pino'
+import { SafeMeshError } from '@safemesh/protocol'
+import { createHost, type Host } from '../src/host.js'
+import { Messenger } from '../src/messaging/messenger.js'
+import { encodeFrame, FrameKind, sendFrame } from '../src/messaging/frame.js'
+
+const PROTOCOL = '/safemesh-test/msg/1.0.0'
+const MAX = 64 * 1024
+const log = pino({ level: 'silent' })
+
+describe('Messenger between two libp2p hosts', () => {
+  let server: Host
+  let client: Host
+  let serving: Messenger
+  let asking: Messenger
+  let served = 0
+
+  beforeAll(async () => {
+    server = await createHost({ listen: ['/ip4/127.0.0.1/tcp/0'], dhtClientMode: false })
+    client = await createHost({ dhtClientMode: true })
+    serving = new Messenger(server, {
+      protocol: PROTOCOL,
+      maxMessageSize: MAX,
+      log,
+      handler: async (body) => {
+        served++
+        const text = new TextDecoder().decode(body)
+        if (text === 'refuse') throw new SafeMeshError('AccessDenied', 'no')
+        if (text === 'crash') throw new Error('bug')
+        if (text === 'slow') await new Promise(resolve => setTimeout(resolve, 2_000))
+        if (text === 'huge') return new Uint8Array(MAX + 1)
+        return body
+      }
+    })
+    asking = new Messenger(client, { protocol: PROTOCOL, maxMessageSize: MAX, log })
+    await serving.start()
+    await asking.start()
+    await client.dial(server.getMultiaddrs()[0]!)
+  })
+
+  afterAll(async () => {
+    await asking?.stop()
+    await serving?.stop()
+    await client?.stop()
+    await server?.stop()
+  })
+
+  const ask = async (text: string, timeout?: number): Promise<string> => {
+    const reply = await asking.request(server.peerId, new TextEncoder().encode(text), { timeout })
+    return new TextDecoder().decode(reply)
+  }
+
+  it('answers requests, many at once, each with its own answer on one reused stream', async () => {
+    const texts = Array.from({ length: 300 }, (_, i) => `message ${i}`)
+    expect(await Promise.all(texts.map(async t => await ask(t)))).toEqual(texts)
+    const streams = client.getConnections(server.peerId).flatMap(c => c.streams).filter(s => s.protocol === PROTOCOL)
+    expect(streams).toHaveLength(1)
+  })
+
+  it('carries a remote SafeMeshError with its code', async () => {
+    await expect(ask('refuse')).rejects.toMatchObject({ name: 'SafeMeshError', code: 'AccessDenied' })
+  })
+
+  it('turns an unexpected handler failure into a typed error, not a dropped request', async () => {
+    await expect(ask('crash')).rejects.toBeInstanceOf(SafeMeshError)
+  })
+
+  it('refuses an answer over the size limit with DataTooLarge', async () => {
+    await expect(ask('huge')).rejects.toMatchObject({ code: 'DataTooLarge' })
+  })
+
+  it('times out with Timeout and keeps working afterwards', async () => {
+    await expect(ask('slow', 200)).rejects.toMatchObject({ code: 'Timeout' })
+    expect(await ask('after')).toBe('after')
+  })
+
+  it('refuses to send an oversized request', async () => {
+    await expect(asking.request(server.peerId, new Uint8Array(MAX + 1))).rejects.toMatchObject({ code: 'InvalidRequest' })
+  })
+
+  it('resets a stream that sends garbage or oversized frames and keeps serving others', async () => {
+    const before = served
+    for (let i = 0; i < 50; i++) {
+      const stream = await client.dialProtocol(server.peerId, PROTOCOL)
+      const closed = new Promise(resolve => { stream.addEventListener('close', resolve, { once: true }) })
+      if (i % 3 === 0) stream.send(crypto.getRandomValues(new Uint8Array(64)).map(b => b | 0x80)) // endless varint
+      else if (i % 3 === 1) stream.send(new Uint8Array([0xff, 0xff, 0xff, 0x7f])) // a frame far over the limit
+      else sendFrame(stream, encodeFrame(FrameKind.Response, 1, new Uint8Array(3))) // a response sent as a request
+      await closed
+    }
+    expect(served).toBe(before)
+    expect(await ask('still here')).toBe('still here')
+  })
+})
