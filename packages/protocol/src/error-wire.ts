@@ -42,7 +42,9 @@ export const wireErrorSchema: Schema<WireError> = mapped(
 )
 
 export function errorToWire (e: SafeMeshError): WireError {
-  const message = e.message.length > MAX_ERROR_MESSAGE_LENGTH ? e.message.slice(0, MAX_ERROR_MESSAGE_LENGTH) : e.message
+  // Bounded, and well-formed so that it always encodes (a cut may split a surrogate pair, and a
+  // message may quote text that was never valid).
+  const message = e.message.slice(0, MAX_ERROR_MESSAGE_LENGTH).replace(/\p{Cs}/gu, '\uFFFD')
   const wire: { -readonly [K in keyof WireError]: WireError[K] } = { code: e.code, message }
   const d = e.details
   if (d !== undefined) {

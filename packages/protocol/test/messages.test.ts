@@ -123,6 +123,13 @@ describe('responses', () => {
     }), { numRuns: 1000 })
   }, 60_000)
 
+  it('always encode an error, whatever its message', () => {
+    for (const message of ['x'.repeat(1023) + '😀', 'bad \ud800 text', 'y'.repeat(10_000)]) {
+      const back = decodeResponse(encodeResponse(errorResponse(new SafeMeshError('Timeout', message))))
+      expect(back.type === 'Error' && back.error.message.length).toBeLessThanOrEqual(1024)
+    }
+  })
+
   it('expectSuccess narrows, throws the carried error, or refuses a mismatched answer', () => {
     expect(expectSuccess({ type: 'GetMDataVersion', version: 3 }, 'GetMDataVersion').version).toBe(3)
     const e = expectSafeMeshError(() => expectSuccess(errorResponse(new SafeMeshError('InvalidSuccessor', undefined, { current: 4 })), 'SetMDataUserPermissions'), 'InvalidSuccessor')

@@ -1,5 +1,6 @@
 /** Entry mutations (SPEC §2): one request, many keys, all or nothing. */
 import { SafeMeshError, invalidEntryActions, invalidRequest, type EntryError } from '../errors.js'
+import { DEFAULT_NETWORK_PARAMS } from '../params.js'
 import { compareBytes } from '../xorname.js'
 import { assertWithinLimits, type MutableDataLimits } from './mutable-limits.js'
 import { entryKeyId, isActionAllowed, withChanges, type Action, type MutableData, type MutableDataEntry } from './mutable.js'
@@ -37,7 +38,7 @@ export function mutateEntries (
   md: MutableData,
   requester: Uint8Array,
   actions: readonly KeyedEntryAction[],
-  params: MutableDataLimits
+  params: MutableDataLimits = DEFAULT_NETWORK_PARAMS
 ): MutableData {
   const sorted = [...actions].sort((a, b) => compareBytes(a.key, b.key))
   for (let i = 1; i < sorted.length; i++) {

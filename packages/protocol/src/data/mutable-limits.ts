@@ -1,6 +1,6 @@
 /** The checks a MutableData must pass to be stored (SPEC §2): owners, entry count, serialised size. */
 import { SafeMeshError, invalidRequest } from '../errors.js'
-import type { NetworkParams } from '../params.js'
+import { DEFAULT_NETWORK_PARAMS, type NetworkParams } from '../params.js'
 import { isXorName } from '../xorname.js'
 import { mutableDataSize } from './mutable-codec.js'
 import { PUBLIC_KEY_LENGTH, type MutableData } from './mutable.js'
@@ -14,7 +14,7 @@ export type MutableDataLimits = Pick<NetworkParams, 'maxMutableDataEntries' | 'm
  * and equally for any replica a node receives. A new MutableData may start at any version; SPEC only
  * says versions start at 0, and refusing others would protect nothing.
  */
-export function validateNewMutableData (md: MutableData, params: MutableDataLimits): void {
+export function validateNewMutableData (md: MutableData, params: MutableDataLimits = DEFAULT_NETWORK_PARAMS): void {
   if (!isXorName(md.name)) throw invalidRequest('a MutableData name is 32 bytes')
   if (!isValidTypeTag(md.tag)) throw invalidRequest('a type tag is an unsigned integer below 2^53')
   if (!Number.isSafeInteger(md.version) || md.version < 0) throw invalidRequest('a version is an unsigned integer')
@@ -26,7 +26,7 @@ export function validateNewMutableData (md: MutableData, params: MutableDataLimi
 }
 
 /** TooManyEntries, then DataTooLarge: the last step of every change that can grow a MutableData. */
-export function assertWithinLimits (md: MutableData, params: MutableDataLimits): void {
+export function assertWithinLimits (md: MutableData, params: MutableDataLimits = DEFAULT_NETWORK_PARAMS): void {
   if (md.entries.size > params.maxMutableDataEntries) {
     throw new SafeMeshError('TooManyEntries', `${md.entries.size} entries is over the limit of ${params.maxMutableDataEntries}`)
   }

@@ -5,6 +5,7 @@
  * modified.
  */
 import { SafeMeshError, invalidSuccessor } from '../errors.js'
+import { DEFAULT_NETWORK_PARAMS } from '../params.js'
 import { assertWithinLimits, type MutableDataLimits } from './mutable-limits.js'
 import {
   PUBLIC_KEY_LENGTH, isActionAllowed, isOwner, userId, withChanges,
@@ -21,14 +22,17 @@ function assertMayManagePermissions (md: MutableData, requester: Uint8Array): vo
   }
 }
 
-/** Sets (replacing) one user's permission set. A bigger set can push the data over its size limit. */
+/**
+ * Sets (replacing) one user's permission set. A new user can push the data over its size limit
+ * (`params`: the network's limits, SPEC's by default).
+ */
 export function setUserPermissions (
   md: MutableData,
   requester: Uint8Array,
   user: User,
   permissions: PermissionSet,
   version: number,
-  params: MutableDataLimits
+  params: MutableDataLimits = DEFAULT_NETWORK_PARAMS
 ): MutableData {
   assertMayManagePermissions(md, requester)
   assertSuccessor(md, version)

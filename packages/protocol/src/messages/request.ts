@@ -37,16 +37,16 @@ const toAccount = { account, requester } as const
 const mutation = { ...toAccount, messageId } as const
 const mdAddress = { name, tag } as const
 
-const entryActionSchema = union('kind', {
+export const entryActionSchema = union('kind', {
   Insert: object({ content: bytes() }),
   Update: object({ content: bytes(), version }),
   Delete: object({ version })
 })
 
-const keyedEntryActionSchema = object({ key: bytes(), action: entryActionSchema })
+export const keyedEntryActionSchema = object({ key: bytes(), action: entryActionSchema })
 
 /** A batch is a map from key to action: a key given twice is malformed, refused both ways at the edge. */
-const entryActionsSchema: Schema<KeyedEntryAction[]> = mapped(
+export const entryActionsSchema: Schema<KeyedEntryAction[]> = mapped(
   array(keyedEntryActionSchema, MAX_WIRE_ITEMS),
   (actions, path) => assertUniqueKeys(actions, path),
   (actions, path) => assertUniqueKeys(actions.map(({ key, action }) => ({ key, action })), path)
