@@ -16,6 +16,12 @@ export const DEFAULT_KDF_OPS_LIMIT = 2
 export const DEFAULT_KDF_MEM_LIMIT = 64 * 1024 * 1024
 export const DERIVED_KEY_BYTES = 32
 
+// libsodium.js reports its *_MAX constants through signed 32-bit ints (OPSLIMIT_MAX reads as −1),
+// so the upper bounds are stated here: 2^32 − 1 passes, and 2 GiB, which the 32-bit WASM heap can
+// actually hold beside libsodium itself.
+const MAX_OPS_LIMIT = 0xffffffff
+const MAX_MEM_LIMIT = 2 * 1024 * 1024 * 1024
+
 const SALT_LABEL = label('safemesh/kdf/salt/v1')
 const ARGON2_SALT_BYTES = 16
 
@@ -41,8 +47,8 @@ export function deriveKey (password: Uint8Array | string, salt: Uint8Array, opti
   checkBytes(salt, 'deriveKey: salt')
   const opsLimit = options.opsLimit ?? DEFAULT_KDF_OPS_LIMIT
   const memLimit = options.memLimit ?? DEFAULT_KDF_MEM_LIMIT
-  checkLimit('opsLimit', opsLimit, lib.crypto_pwhash_argon2id_OPSLIMIT_MIN, lib.crypto_pwhash_argon2id_OPSLIMIT_MAX)
-  checkLimit('memLimit', memLimit, lib.crypto_pwhash_argon2id_MEMLIMIT_MIN, lib.crypto_pwhash_argon2id_MEMLIMIT_MAX)
+  checkLimit('opsLimit', opsLimit, lib.crypto_pwhash_argon2id_OPSLIMIT_MIN, MAX_OPS_LIMIT)
+  checkLimit('memLimit', memLimit, lib.crypto_pwhash_argon2id_MEMLIMIT_MIN, MAX_MEM_LIMIT)
   const passwordBytes = typeof password === 'string'
     ? new TextEncoder().encode(password.normalize('NFC'))
     : password

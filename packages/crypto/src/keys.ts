@@ -1,5 +1,5 @@
 import { decode, encode } from 'cborg'
-import { asPlainBytes, equalBytes } from './bytes.js'
+import { asPlainBytes, copyBytes, equalBytes } from './bytes.js'
 import { checkLength } from './check.js'
 import { CryptoError } from './errors.js'
 import { ed25519PublicKeyFromSeed, x25519PublicKeyFromSecret } from './key-derivation-native.js'
@@ -74,14 +74,14 @@ const KEY_FIELDS = ['encPk', 'encSk', 'signPk', 'signSk', 'sym', 'v'] as const
 /** Serialises client keys (canonical CBOR). The result is secret: encrypt it before storing it. */
 export function encodeClientKeys (keys: ClientKeys): Uint8Array {
   checkClientKeys(keys)
-  return encode({
+  return asPlainBytes(encode({
     v: KEYS_FORMAT_VERSION,
     signPk: keys.sign.publicKey,
     signSk: keys.sign.secretKey,
     encPk: keys.encrypt.publicKey,
     encSk: keys.encrypt.secretKey,
     sym: keys.symmetric
-  })
+  }))
 }
 
 /**
@@ -121,8 +121,9 @@ function bytesField (record: Record<string, unknown>, field: string): Uint8Array
   if (!(value instanceof Uint8Array)) {
     throw new CryptoError('InvalidKey', `client keys: ${field} must be bytes`)
   }
-  // Copy: decoded byte strings may be views into the caller's buffer.
-  return asPlainBytes(value.slice())
+  // Copy: decoded byte strings may be views into the caller's buffer (and may be Buffers, whose
+  // slice() does not copy).
+  return copyBytes(value)
 }
 
 function checkClientKeys (keys: ClientKeys): void {

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv } from 'node:crypto'
-import { label } from '../bytes.js'
+import { copyBytes, label } from '../bytes.js'
 import { CryptoError } from '../errors.js'
 import { sha3_256, shake256 } from '../hash.js'
 import { xorPadInPlace } from './xor-pad.js'
@@ -52,7 +52,7 @@ function deriveChunkSecrets (previousPreHash: Uint8Array, secondPreviousPreHash:
     key: out.subarray(0, KEY_BYTES),
     nonce: out.subarray(KEY_BYTES, KEY_BYTES + NONCE_BYTES),
     // A copy so the pad is 4-byte aligned for the word-wise XOR.
-    pad: out.slice(KEY_BYTES + NONCE_BYTES)
+    pad: copyBytes(out.subarray(KEY_BYTES + NONCE_BYTES))
   }
 }
 
@@ -90,7 +90,9 @@ export function decryptChunk (content: Uint8Array, previousPreHash: Uint8Array, 
     throw new CryptoError('DecryptionFailed', 'chunk is too short to be an encrypted chunk')
   }
   const { key, nonce, pad } = deriveChunkSecrets(previousPreHash, secondPreviousPreHash)
-  const unpadded = content.slice()
+  // A copy: the pad is removed in place, and `content` belongs to the caller (if it is a Buffer,
+  // its slice() would not copy).
+  const unpadded = copyBytes(content)
   xorPadInPlace(unpadded, pad)
   const bodyEnd = unpadded.length - TAG_BYTES
   const decipher = createDecipheriv(CHUNK_AEAD, key, nonce, { authTagLength: TAG_BYTES })

@@ -1,5 +1,5 @@
 import { decode, encode } from 'cborg'
-import { asPlainBytes, equalBytes } from '../bytes.js'
+import { asPlainBytes, copyBytes, equalBytes } from '../bytes.js'
 import { CryptoError } from '../errors.js'
 import { chunkCount, chunkSizes, MIN_CHUNKED_FILE_SIZE } from './chunk-sizes.js'
 
@@ -77,7 +77,7 @@ export function encodeDataMap (map: DataMap): Uint8Array {
   const value = map.kind === 'inline'
     ? { v: DATA_MAP_FORMAT_VERSION, inline: map.content }
     : { v: DATA_MAP_FORMAT_VERSION, chunks: map.chunks.map((c) => [c.index, c.preHash, c.name, c.sourceSize]) }
-  return encode(value)
+  return asPlainBytes(encode(value))
 }
 
 /**
@@ -124,8 +124,9 @@ function fromEncoded (value: unknown): DataMap {
 
 function bytesOf (value: unknown, what: string): Uint8Array {
   if (!(value instanceof Uint8Array)) invalid(`${what} must be bytes`)
-  // Copy: decoded byte strings may be views into the caller's buffer.
-  return asPlainBytes(value.slice())
+  // Copy: decoded byte strings may be views into the caller's buffer (and may be Buffers, whose
+  // slice() does not copy).
+  return copyBytes(value)
 }
 
 function invalid (reason: string): never {

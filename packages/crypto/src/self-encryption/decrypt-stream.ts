@@ -1,4 +1,4 @@
-import { equalBytes } from '../bytes.js'
+import { copyBytes, equalBytes } from '../bytes.js'
 import { CryptoError } from '../errors.js'
 import { sha3_256 } from '../hash.js'
 import { decryptChunk } from './chunk-cipher.js'
@@ -52,7 +52,7 @@ export async function * selfDecrypt (
   signal?.throwIfAborted()
   if (start === end) return
   if (dataMap.kind === 'inline') {
-    yield dataMap.content.slice(start, end)
+    yield copyBytes(dataMap.content.subarray(start, end))
     return
   }
 
@@ -99,7 +99,7 @@ export async function * selfDecrypt (
 async function readChunk (chunks: readonly ChunkInfo[], index: number, fetchChunk: FetchChunk, signal: AbortSignal): Promise<Uint8Array> {
   const chunk = chunkAt(chunks, index)
   const n = chunks.length
-  const content = await fetchChunk(chunk.name.slice(), index, signal)
+  const content = await fetchChunk(copyBytes(chunk.name), index, signal)
   if (!(content instanceof Uint8Array)) {
     throw new CryptoError('IntegrityFailed', `chunk ${index}: fetchChunk returned ${typeof content}, not bytes`)
   }
