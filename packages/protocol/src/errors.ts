@@ -55,13 +55,6 @@ export interface InvalidEntryActionsDetails {
 /** The data SPEC attaches to some codes; every other code carries none. */
 export type ErrorDetails = EntryExistsDetails | InvalidSuccessorDetails | InvalidEntryActionsDetails
 
-/** Which details each code carries; used to keep construction and wire decoding consistent. */
-export interface ErrorDetailsByCode {
-  EntryExists: EntryExistsDetails
-  InvalidSuccessor: InvalidSuccessorDetails
-  InvalidEntryActions: InvalidEntryActionsDetails
-}
-
 export class SafeMeshError extends Error {
   override readonly name = 'SafeMeshError'
   readonly code: ErrorCode
