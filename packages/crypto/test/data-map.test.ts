@@ -58,7 +58,7 @@ describe('data map encoding', () => {
       { v: 1, chunks: [tuples[1], tuples[0], tuples[2]] },
       { v: 1, chunks: tuples.map(([i, p, n, s]) => [i, p, n, s, 0]) },
       { v: 1, chunks: tuples.map(([i, p, n, s]) => [i, (p as Uint8Array).subarray(1), n, s]) },
-      { v: 1, chunks: tuples.map(([i, p, n, s]) => [i, p, new Uint8Array(33), s]) },
+      { v: 1, chunks: tuples.map(([i, p, , s]) => [i, p, new Uint8Array(33), s]) },
       { v: 1, chunks: tuples.map(([i, p, n], k) => [i, p, n, [1024, 1024, 2000][k]]) }, // not the layout of 4048 bytes
       { v: 1, chunks: tuples.map(([i, p, n]) => [i, p, n, 2 ** 50]) }, // hostile huge size
       { v: 1, chunks: tuples.map(([i, p, n]) => [i, p, n, -1]) },

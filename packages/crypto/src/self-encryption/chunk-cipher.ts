@@ -14,10 +14,11 @@ import { xorPadInPlace } from './xor-pad.js'
 // by someone holding the data map, and equal files give equal chunks (network-wide deduplication).
 //
 // AEAD: Node's native AES-256-GCM, chosen by measurement on this machine (AES-NI, 1 MiB messages,
-// see bench/self-encryption.ts): AES-256-GCM ~620–650 MB/s encrypt and ~1.3 GB/s decrypt, native
-// ChaCha20-Poly1305 ~500–530 MB/s both ways, libsodium WASM XChaCha20-Poly1305 ~230 MB/s. The
-// nonce is derived, never random, so GCM's 96-bit nonce is not a limitation here. Either way the
-// cipher is not the bottleneck: two SHA3-256 passes per byte (pre-hash and name) are.
+// bench/self-encryption.ts, medians): AES-256-GCM ~1.1 GB/s encrypt and decrypt, native
+// ChaCha20-Poly1305 ~0.7–0.8 GB/s, libsodium WASM XChaCha20-Poly1305 ~135–215 MB/s. The nonce is
+// derived, never random, so GCM's 96-bit nonce is no limitation here. The cipher is not the
+// bottleneck anyway: SHA3-256 (150–300 MB/s, two passes per byte: pre-hash and name) is, and
+// self-encryption runs at the bound those primitives set (~70–110 MB/s).
 //
 // Compression: none. A format byte (0 = stored as is) leads the AEAD plaintext so a later version
 // can add it without ambiguity. Measured: brotli q1 ~250 MB/s on text and deflate q1 ~33 MB/s on

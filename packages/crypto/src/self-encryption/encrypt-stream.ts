@@ -79,10 +79,11 @@ export async function selfEncrypt (
   for await (const piece of source) {
     checkBytes(piece, 'selfEncrypt: source piece')
     signal?.throwIfAborted()
-    for (const plaintext of chunker.push(piece)) await accept(plaintext)
-    if (expectedSize !== undefined && chunker.total > expectedSize) {
+    // Checked before encrypting anything of this piece, so a wrong hint costs no uploads.
+    if (expectedSize !== undefined && chunker.total + piece.length > expectedSize) {
       throw new CryptoError('InvalidInput', `selfEncrypt: stream is longer than the given size ${expectedSize}`)
     }
+    for (const plaintext of chunker.push(piece)) await accept(plaintext)
   }
 
   const end = chunker.finish()
