@@ -155,7 +155,19 @@ export class Messenger {
     const closed = new AbortController()
     const maxInflight = this.options.maxInflightPerStream
     let inflight = 0
+    let remoteDone = false
     this.inbound.add(stream)
+    // Once the requester has stopped writing and every answer is out, close
+    // our side too: a half-closed stream must not linger.
+    const closeIfDone = (): void => {
+      if (remoteDone && inflight === 0 && stream.status === 'open') {
+        stream.close().catch(() => { stream.abort(new Error('close failed')) })
+      }
+    }
+    stream.addEventListener('remoteCloseWrite', () => {
+      remoteDone = true
+      closeIfDone()
+    })
 
     stream.addEventListener('message', (event) => {
       try {
@@ -163,7 +175,10 @@ export class Messenger {
           if (frame.kind !== FrameKind.Request) throw new FrameError('only requests may be sent on an inbound stream')
           if (inflight >= maxInflight) throw new FrameError(`more than ${maxInflight} requests in flight`)
           inflight++
-          void this.serveFrame(stream, frame, from, closed.signal, handler).finally(() => { inflight-- })
+          void this.serveFrame(stream, frame, from, closed.signal, handler).finally(() => {
+            inflight--
+            closeIfDone()
+          })
         }
       } catch (err) {
         this.options.log.debug({ peer: from.toString(), err: (err as Error).message }, 'resetting a messaging stream')
@@ -231,6 +246,8 @@ class Channel {
         stream.abort(err as Error)
       }
     })
+    // The node ended its side: no answer can come any more.
+    stream.addEventListener('remoteCloseWrite', () => { stream.abort(new Error('the peer closed the stream')) })
     stream.addEventListener('close', (event) => {
       onClose()
       const reason = new SafeMeshError('Timeout', `stream closed before the answer came${event.error != null ? `: ${event.error.message}` : ''}`)

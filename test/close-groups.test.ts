@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { closestTo, kadPositionOfName, kadPositionOfPeer, randomXorName, xorNameToHex, type XorName } from '@safemesh/protocol'
+import { createHost, type Host, type Testnet } from '@safemesh/node'
+import { eventually, startTestnet, stopTestnet } from './support/testnet.js'
+
+const NODES = 10
+const G = 8
+
+function trueCloseGroup (name: XorName, peerIds: string[], count = G): string[] {
+  return closestTo(kadPositionOfName(name), peerIds, count, id => kadPositionOfPeer(peerIdFromString(id).toMultihash().bytes))
+}
+
+async function everyViewIsTrue (testnet: Testnet, names: XorName[], peerIds: string[], indices: number[]): Promise<boolean> {
+  for (const name of names) {
+    const truth = trueCloseGroup(name, peerIds)
+    const views = await Promise.all(indices.map(async i => await testnet.closeGroupSeenBy(i, xorNameToHex(name))))
+    if (views.some(view => JSON.stringify(view) !== JSON.stringify(truth))) return false
+  }
+  return true
+}
+
+describe(`close groups on a ${NODES}-node testnet (G = ${G})`, () => {
+  let testnet: Testnet
+  let client: Host | undefined
+  let peerIds: string[]
+
+  beforeAll(async () => {
+    testnet = await startTestnet(NODES, { groupSize: G })
+    peerIds = testnet.records().map(r => r.peerId as string)
+  })
+
+  afterAll(async () => {
+    await client?.stop()
+    await stopTestnet(testnet)
+  })
+
+  it('every node computes the true G closest for 100 random names, and a client-mode DHT lookup agrees', async () => {
+    const names = Array.from({ length: 100 }, () => randomXorName())
+    const all = testnet.records().map(r => r.index)
+    for (const name of names) {
+      const truth = trueCloseGroup(name, peerIds)
+      for (const index of all) {
+        expect(await testnet.closeGroupSeenBy(index, xorNameToHex(name)), `node ${index}`).toEqual(truth)
+      }
+    }
+
+    client = await createHost({ dhtClientMode: true, bootstrap: testnet.bootstrapAddresses() })
+    await eventually(async () => client != null && client.getPeers().length >= 3, 20_000)
+    const lookup = async (name: XorName): Promise<string[]> => {
+      const found = new Set<string>()
+      for await (const event of (client as Host).services.dht.getClosestPeers(name, { signal: AbortSignal.timeout(20_000) })) {
+        // The closest peers the query met: the ones that answered and the ones they named.
+        if (event.name === 'FINAL_PEER') found.add(event.peer.id.toString())
+        if (event.name === 'PEER_RESPONSE') for (const peer of event.closer) found.add(peer.id.toString())
+      }
+      return trueCloseGroup(name, [...found])
+    }
+    for (let i = 0; i < names.length; i += 10) {
+      const batch = names.slice(i, i + 10)
+      const results = await Promise.all(batch.map(lookup))
+      batch.forEach((name, j) => { expect(results[j]).toEqual(trueCloseGroup(name, peerIds)) })
+    }
+  })
+
+  it('a killed node leaves every close group within 30 s; restarted, it comes back with the same identity and data', async () => {
+    const victim = 3
+    const victimId = testnet.record(victim).peerId as string
+    const before = (await testnet.status())[victim]?.status
+    expect(before).toBeDefined()
+    // Names whose close group holds the victim: the ones that must change.
+    const names = Array.from({ length: 300 }, () => randomXorName())
+      .filter(name => trueCloseGroup(name, peerIds).includes(victimId)).slice(0, 20)
+    expect(names.length).toBeGreaterThan(0)
+
+    await testnet.kill(victim)
+    const others = testnet.records().map(r => r.index).filter(i => i !== victim)
+    const survivors = peerIds.filter(id => id !== victimId)
+    const gone = await eventually(async () => await everyViewIsTrue(testnet, names, survivors, others), 30_000)
+    console.info(`killed node left every close group after ${gone.toFixed(0)} ms`)
+
+    await testnet.restart(victim)
+    expect(testnet.record(victim).peerId).toBe(victimId)
+    const after = (await testnet.status())[victim]?.status
+    expect(after?.peerId).toBe(victimId)
+    expect(after?.storedItems).toBe(before?.storedItems)
+    expect(after?.storedBytes).toBe(before?.storedBytes)
+    const back = await eventually(async () => await everyViewIsTrue(testnet, names, peerIds, testnet.records().map(r => r.index)), 60_000)
+    console.info(`restarted node was back in its close groups after ${back.toFixed(0)} ms`)
+  })
+})
