@@ -76,6 +76,26 @@ describe('self-encryption round trip', () => {
 
   it('keeps the chunk format stable (changing it breaks deduplication with stored chunks)', async () => {
     const { dataMap } = await selfEncryptBytes(pseudoRandomBytes(3 * MiB + 2 * KiB, 'golden'))
-    expect(hex(sha3_256(encodeDataMap(dataMap)))).toMatchInlineSnapshot(`"8c44e2b2867a6c770d44c0549bc3fa7ba0e5d7371ed095912df22055835c0665"`)
+    expect(hex(sha3_256(encodeDataMap(dataMap)))).toMatchInlineSnapshot(`"c09347756036d53e8b2656c5d89fef692834a83e7d3d5c3eb46d9314fd762bdb"`)
+  })
+})
+
+describe('chunk nonces', () => {
+  it('never repeat a key and nonce for different plaintexts, even when two files share the chunks before', async () => {
+    // Two versions of a file: the same first two thirds, different last third. Chunk 2's key comes
+    // from the pre-hashes of chunks 0 and 1, equal in both; its nonce must still differ, or the XOR
+    // of the two stored chunks would be the XOR of the two plaintexts (keystream reuse).
+    const size = 3 * 100 * KiB
+    const a = pseudoRandomBytes(size, 'two versions')
+    const b = Uint8Array.from(a)
+    for (let i = 200 * KiB; i < size; i++) b[i] = (b[i] as number) ^ 0x5a
+    const encA = await selfEncryptBytes(a)
+    const encB = await selfEncryptBytes(b)
+    if (encA.dataMap.kind !== 'chunks' || encB.dataMap.kind !== 'chunks') throw new Error('expected chunks')
+    const lastA = encA.chunks.get(hex(encA.dataMap.chunks[2]!.name))!
+    const lastB = encB.chunks.get(hex(encB.dataMap.chunks[2]!.name))!
+    const cipherXor = lastA.subarray(1, 1 + 1024).map((x, i) => x ^ (lastB[1 + i] as number))
+    const plainXor = a.subarray(200 * KiB, 200 * KiB + 1024).map((x, i) => x ^ (b[200 * KiB + i] as number))
+    expect(hex(cipherXor)).not.toBe(hex(plainXor))
   })
 })

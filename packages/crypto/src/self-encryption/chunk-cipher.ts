@@ -6,12 +6,18 @@ import { xorPadInPlace } from './xor-pad.js'
 
 // Encryption of one self-encryption chunk (SPEC §7):
 //
-//   (key ‖ nonce ‖ pad) = SHAKE256(LABEL ‖ preHash[i−1] ‖ preHash[i−2], 32 + 12 + 64 bytes)
-//   chunk               = pad⊕ ( AEAD_key,nonce( format ‖ plaintext ) ‖ tag )
-//   name                = SHA3-256(chunk)
+//   (key ‖ pad) = SHAKE256(LABEL ‖ preHash[i−1] ‖ preHash[i−2], 32 + 64 bytes)
+//   nonce       = SHAKE256(NONCE_LABEL ‖ preHash[i] ‖ preHash[i−1] ‖ preHash[i−2], 12 bytes)
+//   chunk       = pad⊕ ( AEAD_key,nonce( format ‖ plaintext ) ‖ tag )
+//   name        = SHA3-256(chunk)
 //
-// Only the two preceding pre-hashes (cyclically) feed the derivation, so a chunk can be read only
-// by someone holding the data map, and equal files give equal chunks (network-wide deduplication).
+// The key and pad come from the two preceding pre-hashes (cyclically), as SPEC §7 says, so a chunk
+// can be read only by someone holding the data map, and equal files give equal chunks
+// (network-wide deduplication). The nonce also takes the chunk's own pre-hash (which the data map
+// holds too): two files that share chunks i−1 and i−2 but differ at chunk i — two versions of one
+// edited file — would otherwise encrypt different plaintexts under the same GCM key and nonce,
+// which leaks their XOR and GCM's authentication key. With it, a key and nonce pair repeats only
+// for the same plaintext, i.e. the same chunk.
 //
 // AEAD: Node's native AES-256-GCM, chosen by measurement on this machine (AES-NI, 1 MiB messages,
 // bench/self-encryption.ts, medians): AES-256-GCM ~1.1 GB/s encrypt and decrypt, native
@@ -37,6 +43,7 @@ const PAD_BYTES = 64
 const FORMAT_BYTES = 1
 const FORMAT_STORED = 0
 const DERIVATION_LABEL = label('safemesh/self-encryption/chunk/v1')
+const NONCE_LABEL = label('safemesh/self-encryption/chunk-nonce/v1')
 
 /** Bytes an encrypted chunk adds to its plaintext (format byte + AEAD tag). */
 export const CHUNK_OVERHEAD_BYTES = FORMAT_BYTES + TAG_BYTES
@@ -47,13 +54,13 @@ interface ChunkSecrets {
   pad: Uint8Array
 }
 
-function deriveChunkSecrets (previousPreHash: Uint8Array, secondPreviousPreHash: Uint8Array): ChunkSecrets {
-  const out = shake256([DERIVATION_LABEL, previousPreHash, secondPreviousPreHash], KEY_BYTES + NONCE_BYTES + PAD_BYTES)
+function deriveChunkSecrets (preHash: Uint8Array, previousPreHash: Uint8Array, secondPreviousPreHash: Uint8Array): ChunkSecrets {
+  const out = shake256([DERIVATION_LABEL, previousPreHash, secondPreviousPreHash], KEY_BYTES + PAD_BYTES)
   return {
     key: out.subarray(0, KEY_BYTES),
-    nonce: out.subarray(KEY_BYTES, KEY_BYTES + NONCE_BYTES),
+    nonce: shake256([NONCE_LABEL, preHash, previousPreHash, secondPreviousPreHash], NONCE_BYTES),
     // A copy so the pad is 4-byte aligned for the word-wise XOR.
-    pad: copyBytes(out.subarray(KEY_BYTES + NONCE_BYTES))
+    pad: copyBytes(out.subarray(KEY_BYTES))
   }
 }
 
@@ -64,11 +71,11 @@ export interface SealedChunk {
 }
 
 /**
- * Encrypts one chunk's plaintext given the pre-hashes of the chunks one and two places before it
- * (cyclically).
+ * Encrypts one chunk's plaintext given its own pre-hash and the pre-hashes of the chunks one and
+ * two places before it (cyclically).
  */
-export function encryptChunk (plaintext: Uint8Array, previousPreHash: Uint8Array, secondPreviousPreHash: Uint8Array): SealedChunk {
-  const { key, nonce, pad } = deriveChunkSecrets(previousPreHash, secondPreviousPreHash)
+export function encryptChunk (plaintext: Uint8Array, preHash: Uint8Array, previousPreHash: Uint8Array, secondPreviousPreHash: Uint8Array): SealedChunk {
+  const { key, nonce, pad } = deriveChunkSecrets(preHash, previousPreHash, secondPreviousPreHash)
   const cipher = createCipheriv(CHUNK_AEAD, key, nonce, { authTagLength: TAG_BYTES })
   // Assembled in one fresh buffer (byteOffset 0, so the pad XOR runs word-wise).
   const content = new Uint8Array(FORMAT_BYTES + plaintext.length + TAG_BYTES)
@@ -86,11 +93,11 @@ export function encryptChunk (plaintext: Uint8Array, previousPreHash: Uint8Array
  * Throws CryptoError 'DecryptionFailed' when the tag does not verify (altered chunk or wrong
  * pre-hashes) or the format is unknown.
  */
-export function decryptChunk (content: Uint8Array, previousPreHash: Uint8Array, secondPreviousPreHash: Uint8Array): Uint8Array {
+export function decryptChunk (content: Uint8Array, preHash: Uint8Array, previousPreHash: Uint8Array, secondPreviousPreHash: Uint8Array): Uint8Array {
   if (content.length < CHUNK_OVERHEAD_BYTES) {
     throw new CryptoError('DecryptionFailed', 'chunk is too short to be an encrypted chunk')
   }
-  const { key, nonce, pad } = deriveChunkSecrets(previousPreHash, secondPreviousPreHash)
+  const { key, nonce, pad } = deriveChunkSecrets(preHash, previousPreHash, secondPreviousPreHash)
   // A copy: the pad is removed in place, and `content` belongs to the caller (if it is a Buffer,
   // its slice() would not copy).
   const unpadded = copyBytes(content)

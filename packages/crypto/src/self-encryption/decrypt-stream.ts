@@ -106,7 +106,7 @@ async function readChunk (chunks: readonly ChunkInfo[], index: number, fetchChun
   if (!equalBytes(sha3_256(content), chunk.name)) {
     throw new CryptoError('IntegrityFailed', `chunk ${index}: content does not hash to its name`)
   }
-  const plaintext = decryptChunk(content, chunkAt(chunks, (index + n - 1) % n).preHash, chunkAt(chunks, (index + n - 2) % n).preHash)
+  const plaintext = decryptChunk(content, chunk.preHash, chunkAt(chunks, (index + n - 1) % n).preHash, chunkAt(chunks, (index + n - 2) % n).preHash)
   if (plaintext.length !== chunk.sourceSize || !equalBytes(sha3_256(plaintext), chunk.preHash)) {
     throw new CryptoError('IntegrityFailed', `chunk ${index}: plaintext does not match its pre-hash`)
   }

@@ -57,7 +57,7 @@ export async function selfEncrypt (
   const held: Uint8Array[] = []
 
   const emit = async (index: number, plaintext: Uint8Array, previous: Uint8Array, secondPrevious: Uint8Array): Promise<void> => {
-    const { content, name } = encryptChunk(plaintext, previous, secondPrevious)
+    const { content, name } = encryptChunk(plaintext, at(preHashes, index), previous, secondPrevious)
     names[index] = name
     signal?.throwIfAborted()
     await onChunk({ index, name, content })
