@@ -80,7 +80,8 @@ export class Store {
 
   async get (section: Section, key: string): Promise<Uint8Array | undefined> {
     const value = await this.sections[section].get(key)
-    return value ?? undefined
+    // LevelDB hands back Buffers; the rest of SafeMesh speaks plain Uint8Array.
+    return value == null ? undefined : new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
   }
 
   /**
