@@ -59,7 +59,7 @@ export const request: fc.Arbitrary<Request> = fc.oneof(
   variant('ListMDataUserPermissions', { ...md, user }),
   variant('GetAccountInfo', { account: name, requester: publicKey }),
   variant('ListAuthKeysAndVersion', { account: name, requester: publicKey }),
-  variant('PutIData', { ...mutation, value: fc.uint8Array({ maxLength: 64 }) }),
+  variant('PutIData', { ...mutation, name, size: fc.maxSafeNat() }),
   variant('PutMData', { ...mutation, data: mutableData }),
   variant('MutateMDataEntries', {
     ...mutation,

@@ -81,7 +81,7 @@ describe('requests', () => {
   })
 
   it('refuse messages over the size limit', () => {
-    const r: Request = { type: 'PutIData', account, requester, messageId, value: new Uint8Array(5000) }
+    const r: Request = { type: 'MutateMDataEntries', account, requester, messageId, name: randomXorName(), tag: 1, actions: [{ key: text('k'), action: { kind: 'Insert', content: new Uint8Array(5000) } }] }
     decodeRequest(encodeRequest(r))
     expectSafeMeshError(() => decodeRequest(encodeRequest(r), { maxBytes: 4096 }), 'InvalidRequest')
   })

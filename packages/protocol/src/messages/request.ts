@@ -16,7 +16,7 @@ import { invalidRequest } from '../errors.js'
 import { mutableDataSchema, permissionSetSchema, publicKeySchema, typeTagSchema, userSchema, versionSchema, xorNameSchema } from '../data/mutable-codec.js'
 import { entryKeyId } from '../data/mutable.js'
 import type { KeyedEntryAction } from '../data/entry-actions.js'
-import { array, bytes, decodeWith, encodeWith, mapped, object, union, type Infer, type Schema } from '../schema.js'
+import { array, bytes, decodeWith, encodeWith, mapped, object, uint, union, type Infer, type Schema } from '../schema.js'
 import { compareBytes, type XorName } from '../xorname.js'
 
 export const MESSAGE_ID_LENGTH = 32
@@ -62,7 +62,10 @@ function assertUniqueKeys<A extends { readonly key: Uint8Array }> (actions: A[],
   return actions
 }
 
-export const requestSchema = union('type', {
+/**
+ * The variants of {@link requestSchema}, for unions that extend it (the node's wire messages).
+ */
+export const requestVariants = {
   // Reads: client → Data-Managers of `name`.
   GetIData: object({ name }),
   GetMData: object({ ...mdAddress }),
@@ -78,7 +81,12 @@ export const requestSchema = union('type', {
   GetAccountInfo: object({ ...toAccount }),
   ListAuthKeysAndVersion: object({ ...toAccount }),
   // Mutations: client → its Maid-Managers → Data-Managers.
-  PutIData: object({ ...mutation, value: bytes() }),
+  /**
+   * Carries the chunk's name and size, not its bytes: the client offers the bytes once to each
+   * Data-Manager (`OfferChunk`), and only this small authority travels the G × G path through the
+   * Maid-Managers, so a stored byte crosses the wire G times, not G².
+   */
+  PutIData: object({ ...mutation, name, size: uint() }),
   PutMData: object({ ...mutation, data: mutableDataSchema }),
   MutateMDataEntries: object({ ...mutation, ...mdAddress, actions: entryActionsSchema }),
   SetMDataUserPermissions: object({ ...mutation, ...mdAddress, user: userSchema, permissions: permissionSetSchema, version }),
@@ -86,7 +94,9 @@ export const requestSchema = union('type', {
   ChangeMDataOwner: object({ ...mutation, ...mdAddress, newOwners: array(publicKeySchema, 16), version }),
   InsAuthKey: object({ ...mutation, key: publicKeySchema, version }),
   DelAuthKey: object({ ...mutation, key: publicKeySchema, version })
-})
+} as const
+
+export const requestSchema = union('type', requestVariants)
 
 export type Request = Infer<typeof requestSchema>
 export type RequestType = Request['type']
@@ -129,8 +139,8 @@ export function requestTarget (request: Request): XorName {
 }
 
 /**
- * The name of the data a request reads or changes (its Data-Managers), where it has one: PutIData's
- * name is its content's hash and account operations have none, so those return undefined.
+ * The name of the data a request reads or changes (its Data-Managers), where it has one: account
+ * operations have none, so those return undefined.
  */
 export function requestDataName (request: Request): XorName | undefined {
   if ('name' in request) return request.name

@@ -18,7 +18,8 @@ const MAX_WIRE_ITEMS = 1 << 20
 
 const empty = object({})
 
-export const responseSchema = union('type', {
+/** The variants of {@link responseSchema}, for unions that extend it. */
+export const responseVariants = {
   GetIData: object({ value: bytes() }),
   GetMData: object({ data: mutableDataSchema }),
   /** The MutableData with no entries. */
@@ -42,7 +43,9 @@ export const responseSchema = union('type', {
   InsAuthKey: empty,
   DelAuthKey: empty,
   Error: object({ error: wireErrorSchema })
-})
+} as const
+
+export const responseSchema = union('type', responseVariants)
 
 export type Response = Infer<typeof responseSchema>
 export type ResponseType = Response['type']
