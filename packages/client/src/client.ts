@@ -1,0 +1,451 @@
+/**
+ * The SafeMesh client (SPEC §3, §6–§8): one typed method per request, verified reads, quorum with
+ * bounded retries, self-encrypted files, accounts and apps.
+ *
+ * ```ts
+ * const network = libp2pNetwork(await loadNetworkFile('.testnet/network.json'))
+ * const client = await SafeMeshClient.login('my secret', 'my password', { network })
+ * const { address } = await client.putFile(createReadStream('photo.jpg'))
+ * for await (const piece of client.getFile(address)) process.stdout.write(piece)
+ * await client.close()
+ * ```
+ */
+import { setImmediate as yieldToLoop } from 'node:timers/promises'
+import { cryptoReady, generateClientKeys, type ClientKeys, type DeriveKeyOptions } from '@safemesh/crypto'
+import {
+  ANYONE, SafeMeshError, TYPE_TAG_SESSION_PACKET, bytesEqual, entryKeyId, isSafeMeshError, keyUser, newMutableData,
+  randomXorName, validateNewMutableData, xorNameFromHex,
+  type KeyedEntryAction, type MutableData, type MutableDataEntry, type MutableDataValue, type NetworkParams,
+  type PermissionSet, type User, type UserPermissions, type XorName
+} from '@safemesh/protocol'
+import { pino, type Logger } from 'pino'
+import { getFile, type GetFileOptions } from './files/get-file.js'
+import { putFile, type PutFileOptions, type PutFileResult } from './files/put-file.js'
+import type { ChunkStore } from './files/chunk-store.js'
+import { accountName, actorOf, ownerKey, type AccountSession, type ClientMode, type Identity } from './identity.js'
+import { PrivateEntries } from './mdata/private-entries.js'
+import { libp2pNetwork, type Libp2pNetworkOptions } from './network/libp2p-network.js'
+import type { Network, Transport } from './network/transport.js'
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './quorum/retry.js'
+import { readAccount, sendMutation } from './requests/account-requests.js'
+import { putImmutableData, type PutIDataResult } from './requests/chunk-upload.js'
+import { readImmutableData, readMutableData } from './requests/data-reads.js'
+import { DEFAULT_REQUEST_TIMEOUT, type RequestContext, type RequestOptions } from './requests/request-context.js'
+import { decodeAppCredentials, type AppCredentials } from './session/app-credentials.js'
+import { authoriseApp, listApps, revokeApp, type AppInfo, type AuthorisedApp, type OwnerContext } from './session/apps.js'
+import { deriveSessionSecrets, invalidCredentials, LOGIN_ENTRY_KEY, newSessionPacket, openLogin, SESSION_PACKET_TAG, type SessionSecrets } from './session/session-packet.js'
+
+export interface ClientOptions {
+  /** The network: a `Network` (e.g. `libp2pNetwork(…)`, or a fake in tests), or its config (bootstrap, G…). */
+  network: Network | Libp2pNetworkOptions
+  /** How long to wait for one node's answer (ms). Default 20 s. */
+  requestTimeout?: number
+  /** Retries of requests whose group did not agree or answer (default: 3 tries). */
+  retry?: Partial<RetryPolicy>
+  /** Argon2id limits for login and account creation (default: crypto's, ~0.3 s each). Tests only. */
+  kdf?: DeriveKeyOptions
+  log?: Logger
+  /** Aborts connecting (and logging in). */
+  signal?: AbortSignal
+}
+
+export interface ConnectOptions extends ClientOptions {
+  /** Account mode: the owner's client keys. */
+  keys?: ClientKeys
+  /** App mode: the credentials `authoriseApp` returned (or their string form). */
+  app?: AppCredentials | string
+}
+
+/** A login's result: the account's keys and where its session packet is. */
+export interface Session extends AccountSession {
+  keys: ClientKeys
+}
+
+export interface AccountInfo {
+  mutationsDone: number
+  mutationsAvailable: number
+}
+
+export interface AuthKeys {
+  keys: Uint8Array[]
+  version: number
+}
+
+export interface NewMutableDataOptions extends RequestOptions {
+  tag: number
+  /** Default: a random name. */
+  name?: XorName
+  entries?: ReadonlyArray<{ key: Uint8Array, content: Uint8Array }>
+  permissions?: readonly UserPermissions[]
+  /** Encrypt the entries with the acting identity's symmetric key (`mdata/private-entries.ts`). */
+  private?: boolean
+}
+
+export interface PublicKeys {
+  sign: Uint8Array
+  encrypt: Uint8Array
+}
+
+/** What an app gets on its own MutableData: everything an owner could do but change the owner. */
+const APP_PERMISSIONS: PermissionSet = Object.freeze({ Insert: true, Update: true, Delete: true, ManagePermissions: true })
+
+export class SafeMeshClient {
+  private readonly transport: Transport
+  private readonly identity: Identity
+  private readonly ctx: RequestContext
+  private closing?: Promise<void>
+
+  private constructor (transport: Transport, identity: Identity, options: Omit<ClientOptions, 'network'>) {
+    if (identity.mode !== 'connected' && !bytesEqual(identity.keys.sign.publicKey, transport.publicKey)) {
+      throw new Error('the transport does not run as the identity\'s signing key')
+    }
+    this.transport = transport
+    this.identity = identity
+    this.ctx = {
+      transport,
+      retry: { ...DEFAULT_RETRY_POLICY, ...options.retry },
+      timeout: options.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT
+    }
+  }
+
+  // ---- Ways in (SPEC §6) ----
+
+  /** Connected mode (no keys: reads only), account mode (`keys`) or app mode (`app`). */
+  static async connect (options: ConnectOptions): Promise<SafeMeshClient> {
+    if (options.keys != null && options.app != null) throw new SafeMeshError('InvalidRequest', 'give keys or app credentials, not both')
+    await cryptoReady()
+    let identity: Identity = { mode: 'connected' }
+    if (options.keys != null) identity = { mode: 'account', keys: options.keys }
+    if (options.app != null) {
+      const app = typeof options.app === 'string' ? decodeAppCredentials(options.app) : options.app
+      identity = { mode: 'app', app: app.app, owner: app.owner, keys: app.keys }
+    }
+    const transport = await networkOf(options).connect(identity.mode === 'connected' ? undefined : identity.keys.sign, signalOf(options))
+    return new SafeMeshClient(transport, identity, options)
+  }
+
+  /**
+   * Creates an account (SPEC §8): new client keys, and their session packet stored through the
+   * new account's own Maid-Managers, which opens the account (`AccountExists` when the secret is
+   * taken). Returns a client in account mode.
+   */
+  static async createAccount (secret: string, password: string, options: ClientOptions): Promise<SafeMeshClient> {
+    if (secret.length === 0 || password.length === 0) throw new SafeMeshError('InvalidRequest', 'the secret and the password must not be empty')
+    await cryptoReady()
+    const keys = generateClientKeys()
+    const root = randomXorName()
+    const connecting = networkOf(options).connect(keys.sign, signalOf(options))
+    connecting.catch(() => {})
+    const secrets = await deriveWhileConnecting(secret, password, options.kdf)
+    const transport = await connecting
+    const client = new SafeMeshClient(transport, { mode: 'account', keys, session: { location: secrets.location, root } }, options)
+    try {
+      await client.putMData(newSessionPacket(secrets, { keys, root }), signalOf(options))
+    } catch (err) {
+      await client.close()
+      throw err
+    }
+    return client
+  }
+
+  /**
+   * Logs in (SPEC §8): reads the session packet without an account, decrypts it, and reconnects as
+   * the account's key. A wrong secret and a wrong password are the same `InvalidCredentials`.
+   */
+  static async login (secret: string, password: string, options: ClientOptions): Promise<SafeMeshClient> {
+    await cryptoReady()
+    const network = networkOf(options)
+    const connecting = network.connect(undefined, signalOf(options))
+    connecting.catch(() => {})
+    const secrets = await deriveWhileConnecting(secret, password, options.kdf)
+    const reader = new SafeMeshClient(await connecting, { mode: 'connected' }, options)
+    let session: Session
+    try {
+      session = await reader.openSessionWith(secrets, signalOf(options))
+    } finally {
+      await reader.close()
+    }
+    const transport = await network.connect(session.keys.sign, signalOf(options))
+    return new SafeMeshClient(transport, { mode: 'account', keys: session.keys, session: { location: session.location, root: session.root } }, options)
+  }
+
+  /**
+   * Reads and opens a session packet without changing who this client acts as: the account's keys,
+   * e.g. to decrypt private data while connected. `InvalidCredentials` as for `login`.
+   */
+  async openSession (secret: string, password: string, options: RequestOptions & { kdf?: DeriveKeyOptions } = {}): Promise<Session> {
+    await cryptoReady()
+    return await this.openSessionWith(deriveSessionSecrets(secret, password, options.kdf), options)
+  }
+
+  private async openSessionWith (secrets: SessionSecrets, options: RequestOptions): Promise<Session> {
+    let packet: MutableData
+    try {
+      packet = await this.getMData(secrets.location, SESSION_PACKET_TAG, options)
+    } catch (err) {
+      if (isSafeMeshError(err) && err.code === 'NoSuchData') throw invalidCredentials()
+      throw err
+    }
+    const login = packet.entries.get(entryKeyId(LOGIN_ENTRY_KEY))
+    if (login === undefined) throw invalidCredentials()
+    const { keys, root } = openLogin(login.content, secrets.key)
+    // The packet must be the account's own: owned by the key it holds.
+    if (packet.owners.length !== 1 || !bytesEqual(packet.owners[0] ?? new Uint8Array(), keys.sign.publicKey)) throw invalidCredentials()
+    return { keys, root, location: secrets.location }
+  }
+
+  // ---- Who this client is ----
+
+  get mode (): ClientMode {
+    return this.identity.mode
+  }
+
+  get params (): NetworkParams {
+    return this.transport.params
+  }
+
+  /** The account acted for (undefined when connected). */
+  get account (): XorName | undefined {
+    const owner = ownerKey(this.identity)
+    return owner === undefined ? undefined : accountName(owner)
+  }
+
+  /** The owner's signing public key (undefined when connected). */
+  get owner (): Uint8Array | undefined {
+    return ownerKey(this.identity)
+  }
+
+  /** The app id, in app mode. */
+  get app (): string | undefined {
+    return this.identity.mode === 'app' ? this.identity.app : undefined
+  }
+
+  /** The keys this client acts with: the owner's, or the app's (undefined when connected). */
+  get keys (): ClientKeys | undefined {
+    return this.identity.mode === 'connected' ? undefined : this.identity.keys
+  }
+
+  /** The public halves of `keys`: what `safemesh keys` shows. */
+  get publicKeys (): PublicKeys | undefined {
+    const keys = this.keys
+    return keys === undefined ? undefined : { sign: keys.sign.publicKey, encrypt: keys.encrypt.publicKey }
+  }
+
+  /** The session, when this client logged in or created its account. */
+  get session (): AccountSession | undefined {
+    return this.identity.mode === 'account' ? this.identity.session : undefined
+  }
+
+  // ---- ImmutableData ----
+
+  /** An ImmutableData value, verified against its name. */
+  async getIData (name: XorName, options: RequestOptions = {}): Promise<Uint8Array> {
+    return await readImmutableData(this.ctx, name, options)
+  }
+
+  /** Stores a value as ImmutableData; free when it is already stored. */
+  async putIData (value: Uint8Array, options: RequestOptions = {}): Promise<PutIDataResult> {
+    return await putImmutableData(this.ctx, actorOf(this.identity), value, options)
+  }
+
+  // ---- MutableData reads ----
+
+  async getMData (name: XorName, tag: number, options: RequestOptions = {}): Promise<MutableData> {
+    return (await readMutableData(this.ctx, { type: 'GetMData', name, tag }, options)).data
+  }
+
+  /** The MutableData without its entries. */
+  async getMDataShell (name: XorName, tag: number, options: RequestOptions = {}): Promise<MutableData> {
+    return (await readMutableData(this.ctx, { type: 'GetMDataShell', name, tag }, options)).data
+  }
+
+  async getMDataVersion (name: XorName, tag: number, options: RequestOptions = {}): Promise<number> {
+    return (await readMutableData(this.ctx, { type: 'GetMDataVersion', name, tag }, options)).version
+  }
+
+  /** Every entry in key order, tombstones included. */
+  async listMDataEntries (name: XorName, tag: number, options: RequestOptions = {}): Promise<MutableDataEntry[]> {
+    return (await readMutableData(this.ctx, { type: 'ListMDataEntries', name, tag }, options)).entries
+  }
+
+  async listMDataKeys (name: XorName, tag: number, options: RequestOptions = {}): Promise<Uint8Array[]> {
+    return (await readMutableData(this.ctx, { type: 'ListMDataKeys', name, tag }, options)).keys
+  }
+
+  /** Values in key order. */
+  async listMDataValues (name: XorName, tag: number, options: RequestOptions = {}): Promise<MutableDataValue[]> {
+    return (await readMutableData(this.ctx, { type: 'ListMDataValues', name, tag }, options)).values
+  }
+
+  /** One entry's value (a tombstone has empty content); `NoSuchEntry` when the key never existed. */
+  async getMDataValue (name: XorName, tag: number, key: Uint8Array, options: RequestOptions = {}): Promise<MutableDataValue> {
+    return (await readMutableData(this.ctx, { type: 'GetMDataValue', name, tag, key }, options)).value
+  }
+
+  async listMDataPermissions (name: XorName, tag: number, options: RequestOptions = {}): Promise<UserPermissions[]> {
+    return (await readMutableData(this.ctx, { type: 'ListMDataPermissions', name, tag }, options)).permissions
+  }
+
+  /** `NoSuchKey` when the user has no permissions set. */
+  async listMDataUserPermissions (name: XorName, tag: number, user: User, options: RequestOptions = {}): Promise<PermissionSet> {
+    return (await readMutableData(this.ctx, { type: 'ListMDataUserPermissions', name, tag, user }, options)).permissions
+  }
+
+  // ---- MutableData mutations ----
+
+  /** Stores a new MutableData (checked locally first: owners, entry count, size). */
+  async putMData (data: MutableData, options: RequestOptions = {}): Promise<void> {
+    validateNewMutableData(data, this.params)
+    const actor = actorOf(this.identity)
+    await sendMutation(this.ctx, (messageId) => ({ type: 'PutMData', ...actor, messageId, data }), options)
+  }
+
+  /**
+   * Creates a MutableData owned by the account's owner (SPEC §4). An app also gets every
+   * permission on it but changing the owner, since an app key is never an owner.
+   */
+  async createMData (init: NewMutableDataOptions): Promise<MutableData> {
+    const owner = ownerKey(this.identity)
+    const keys = this.keys
+    if (owner === undefined || keys === undefined) throw actorMissing()
+    if (init.tag === TYPE_TAG_SESSION_PACKET) throw new SafeMeshError('InvalidRequest', 'tag 0 is for session packets')
+    const privately = init.private === true ? new PrivateEntries(keys.symmetric) : undefined
+    const entries = (init.entries ?? []).map(e => privately === undefined ? e : { key: privately.encryptKey(e.key), content: privately.encryptValue(e.content) })
+    if (privately !== undefined) entries.push(privately.marker())
+    const permissions = [...(init.permissions ?? [])]
+    if (this.identity.mode === 'app' && !permissions.some(p => p.user.kind === 'Key' && bytesEqual(p.user.key, keys.sign.publicKey))) {
+      permissions.push({ user: keyUser(keys.sign.publicKey), permissions: APP_PERMISSIONS })
+    }
+    const data = newMutableData({ name: init.name ?? randomXorName(), tag: init.tag, owners: [owner], entries, permissions })
+    await this.putMData(data, init)
+    return data
+  }
+
+  /** The entry cipher of private MutableData created by this identity. */
+  privateEntries (): PrivateEntries {
+    const keys = this.keys
+    if (keys === undefined) throw actorMissing()
+    return new PrivateEntries(keys.symmetric)
+  }
+
+  /** Inserts, updates and deletes entries, all or nothing (SPEC §2). */
+  async mutateMDataEntries (name: XorName, tag: number, actions: KeyedEntryAction[], options: RequestOptions = {}): Promise<void> {
+    const actor = actorOf(this.identity)
+    await sendMutation(this.ctx, (messageId) => ({ type: 'MutateMDataEntries', ...actor, messageId, name, tag, actions }), options)
+  }
+
+  /** Sets (replaces) a user's permissions; `version` is the data's version + 1. */
+  async setMDataUserPermissions (name: XorName, tag: number, user: User, permissions: PermissionSet, version: number, options: RequestOptions = {}): Promise<void> {
+    const actor = actorOf(this.identity)
+    await sendMutation(this.ctx, (messageId) => ({ type: 'SetMDataUserPermissions', ...actor, messageId, name, tag, user, permissions, version }), options)
+  }
+
+  async delMDataUserPermissions (name: XorName, tag: number, user: User, version: number, options: RequestOptions = {}): Promise<void> {
+    const actor = actorOf(this.identity)
+    await sendMutation(this.ctx, (messageId) => ({ type: 'DelMDataUserPermissions', ...actor, messageId, name, tag, user, version }), options)
+  }
+
+  /** Hands the data to `newOwner` (only the owner acting itself may). */
+  async changeMDataOwner (name: XorName, tag: number, newOwner: Uint8Array, version: number, options: RequestOptions = {}): Promise<void> {
+    const actor = actorOf(this.identity)
+    await sendMutation(this.ctx, (messageId) => ({ type: 'ChangeMDataOwner', ...actor, messageId, name, tag, newOwners: [newOwner], version }), options)
+  }
+
+  // ---- Account ----
+
+  async getAccountInfo (options: RequestOptions = {}): Promise<AccountInfo> {
+    const { mutationsDone, mutationsAvailable } = await readAccount(this.ctx, { type: 'GetAccountInfo', ...actorOf(this.identity) }, options)
+    return { mutationsDone, mutationsAvailable }
+  }
+
+  async listAuthKeysAndVersion (options: RequestOptions = {}): Promise<AuthKeys> {
+    const { keys, version } = await readAccount(this.ctx, { type: 'ListAuthKeysAndVersion', ...actorOf(this.identity) }, options)
+    return { keys, version }
+  }
+
+  /** Authorises an app key; `version` is the auth-key version + 1. */
+  async insAuthKey (key: Uint8Array, version: number, options: RequestOptions = {}): Promise<void> {
+    const actor = actorOf(this.identity)
+    await sendMutation(this.ctx, (messageId) => ({ type: 'InsAuthKey', ...actor, messageId, key, version }), options)
+  }
+
+  async delAuthKey (key: Uint8Array, version: number, options: RequestOptions = {}): Promise<void> {
+    const actor = actorOf(this.identity)
+    await sendMutation(this.ctx, (messageId) => ({ type: 'DelAuthKey', ...actor, messageId, key, version }), options)
+  }
+
+  // ---- Apps (needs a login: the registry is in the session packet) ----
+
+  /** New keys for `app`, authorised at the Maid-Managers and recorded; the same credentials when it already is. */
+  async authoriseApp (app: string, options: RequestOptions = {}): Promise<AuthorisedApp> {
+    return await authoriseApp(this.ownerContext(), app, options)
+  }
+
+  async listApps (options: RequestOptions = {}): Promise<AppInfo[]> {
+    return await listApps(this.ownerContext(), options)
+  }
+
+  async revokeApp (app: string, options: RequestOptions = {}): Promise<{ app: string, key: string }> {
+    return await revokeApp(this.ownerContext(), app, options)
+  }
+
+  private ownerContext (): OwnerContext {
+    if (this.identity.mode === 'app') throw new SafeMeshError('AccessDenied', 'an app cannot manage apps')
+    if (this.identity.mode !== 'account' || this.identity.session === undefined) {
+      throw new SafeMeshError('InvalidOperation', 'managing apps needs a login with the secret and password')
+    }
+    return { requests: this, keys: this.identity.keys, location: this.identity.session.location }
+  }
+
+  // ---- Files (SPEC §7) ----
+
+  /** Self-encrypts and stores a file; returns its address (the top data-map chunk's name, hex). */
+  async putFile (source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: PutFileOptions = {}): Promise<PutFileResult> {
+    actorOf(this.identity)
+    return await putFile(source, this.chunkStore(), this.params.maxImmutableDataSize, options)
+  }
+
+  /** A file's content, in order, verified as it comes. */
+  getFile (address: XorName | string, options: GetFileOptions = {}): AsyncGenerator<Uint8Array, void, undefined> {
+    return getFile(typeof address === 'string' ? xorNameFromHex(address) : address, this.chunkStore(), options)
+  }
+
+  private chunkStore (): ChunkStore {
+    return {
+      put: async (value, signal) => await this.putIData(value, signal != null ? { signal } : {}),
+      get: async (name, signal) => await this.getIData(name, signal != null ? { signal } : {})
+    }
+  }
+
+  /** Stops the client's host and everything it runs. Safe to call twice. */
+  async close (): Promise<void> {
+    this.closing ??= this.transport.close()
+    await this.closing
+  }
+}
+
+/** The user `anyone` or a key's user, for permission calls. */
+export function userOf (key: Uint8Array | 'anyone'): User {
+  return key === 'anyone' ? ANYONE : keyUser(key)
+}
+
+function actorMissing (): SafeMeshError {
+  return new SafeMeshError('AccessDenied', 'connected without an account: reads only (log in, or act as an app)')
+}
+
+function networkOf (options: ClientOptions): Network {
+  const network = options.network
+  if ('connect' in network && typeof network.connect === 'function') return network
+  const config = network as Libp2pNetworkOptions
+  return libp2pNetwork({ ...config, log: config.log ?? options.log ?? pino({ level: 'silent' }) })
+}
+
+function signalOf (options: { signal?: AbortSignal }): { signal?: AbortSignal } {
+  return options.signal != null ? { signal: options.signal } : {}
+}
+
+/** Argon2id blocks the thread for a moment; let the host start dialling first. */
+async function deriveWhileConnecting (secret: string, password: string, kdf: DeriveKeyOptions | undefined): Promise<SessionSecrets> {
+  await yieldToLoop()
+  return deriveSessionSecrets(secret, password, kdf)
+}

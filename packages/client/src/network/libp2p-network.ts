@@ -1,0 +1,172 @@
+/**
+ * The real network: a libp2p host in DHT client mode, the node package's Messenger (send-only: a
+ * client serves nothing) and RoutingView, which learns the nodes through kad-dht walks and keeps
+ * the client's own picture of every close group.
+ *
+ * Identity: the host's peer key IS the client's Ed25519 signing key (libsodium's 64-byte secret
+ * key, seed ‖ public key, is libp2p's raw Ed25519 form), so the Noise-authenticated peer that the
+ * Maid-Managers see is the `requester` the client names. Connected mode runs as a fresh random key.
+ */
+import { setTimeout as sleep } from 'node:timers/promises'
+import { privateKeyFromRaw } from '@libp2p/crypto/keys'
+import type { SigningKeyPair } from '@safemesh/crypto'
+import { SafeMeshError, type NetworkParams, type XorName } from '@safemesh/protocol'
+import { createHost, Messenger, MESSAGING_PROTOCOL, RoutingView, type Host } from '@safemesh/node'
+import { pino, type Logger } from 'pino'
+import { paramsOf, type NetworkConfig } from './network-file.js'
+import type { ConnectTransportOptions, Network, NodeRef, SendOptions, Transport } from './transport.js'
+
+type PeerId = Host['peerId']
+
+export interface Libp2pNetworkOptions extends NetworkConfig {
+  /** Overrides the parameters the config implies (default: SPEC's, with the config's G). */
+  params?: NetworkParams
+  log?: Logger
+  /** How long joining may take before `Timeout` (ms). Default 30 s. */
+  joinTimeout?: number
+  /**
+   * Once the view holds min(G, nodes) members, how long it must stop growing before the client
+   * trusts it, when the network's size is unknown or some of its nodes are down (ms). Default 750.
+   */
+  settleTime?: number
+}
+
+const DEFAULT_JOIN_TIMEOUT = 30_000
+const DEFAULT_SETTLE_TIME = 750
+const POLL_INTERVAL = 50
+
+/** A Network reached over libp2p through `bootstrap`. */
+export function libp2pNetwork (options: Libp2pNetworkOptions): Network {
+  const params = options.params ?? paramsOf(options)
+  return {
+    connect: async (identity, connectOptions) => await Libp2pTransport.join(identity, params, options, connectOptions)
+  }
+}
+
+class Libp2pTransport implements Transport {
+  readonly params: NetworkParams
+  readonly publicKey: Uint8Array
+  private readonly host: Host
+  private readonly messenger: Messenger
+  private readonly routing: RoutingView
+  private closing?: Promise<void>
+
+  private constructor (host: Host, messenger: Messenger, routing: RoutingView, params: NetworkParams) {
+    this.host = host
+    this.messenger = messenger
+    this.routing = routing
+    this.params = params
+    const key = host.peerId.publicKey
+    if (key == null) throw new Error('unreachable: an Ed25519 peer id embeds its public key')
+    this.publicKey = key.raw
+  }
+
+  static async join (
+    identity: SigningKeyPair | undefined,
+    params: NetworkParams,
+    options: Libp2pNetworkOptions,
+    connectOptions: ConnectTransportOptions = {}
+  ): Promise<Libp2pTransport> {
+    const log = options.log ?? pino({ level: 'silent' })
+    const host = await createHost({
+      dhtClientMode: true,
+      bootstrap: options.bootstrap,
+      ...(identity !== undefined ? { privateKey: privateKeyFromRaw(identity.secretKey) } : {})
+    })
+    const messenger = new Messenger(host, { protocol: MESSAGING_PROTOCOL, maxMessageSize: params.maxMessageSize, log: log.child({ component: 'messaging' }) })
+    const routing = new RoutingView(host, { groupSize: params.groupSize, log: log.child({ component: 'routing' }) })
+    const transport = new Libp2pTransport(host, messenger, routing, params)
+    try {
+      await messenger.start()
+      await routing.start()
+      const deadline = AbortSignal.timeout(options.joinTimeout ?? DEFAULT_JOIN_TIMEOUT)
+      const signal = connectOptions.signal == null ? deadline : AbortSignal.any([connectOptions.signal, deadline])
+      await waitForView(routing, {
+        target: options.nodes ?? Infinity,
+        minimum: Math.min(params.groupSize, options.nodes ?? params.groupSize),
+        quorum: params.quorum,
+        settleTime: options.settleTime ?? DEFAULT_SETTLE_TIME,
+        signal,
+        timedOut: () => deadline.aborted
+      })
+      log.debug({ nodes: routing.size }, 'joined the network')
+    } catch (err) {
+      await transport.close()
+      throw err
+    }
+    return transport
+  }
+
+  closeGroup (name: XorName): NodeRef[] {
+    // The routing view counts its own host among the nearest; a client is never a member.
+    return this.routing.closeGroup(name, this.params.groupSize + 1)
+      .filter(peer => !peer.equals(this.host.peerId))
+      .slice(0, this.params.groupSize)
+      .map(peer => new PeerNode(peer))
+  }
+
+  async send (node: NodeRef, body: Uint8Array, options: SendOptions = {}): Promise<Uint8Array> {
+    if (!(node instanceof PeerNode)) throw new SafeMeshError('InvalidRequest', `unknown node ${node.id}`)
+    return await this.messenger.request(node.peer, body, options)
+  }
+
+  async close (): Promise<void> {
+    this.closing ??= (async () => {
+      const quietly = async (stop: () => void | Promise<void>): Promise<void> => { try { await stop() } catch {} }
+      await quietly(async () => { await this.routing.stop() })
+      await quietly(async () => { await this.messenger.stop() })
+      await quietly(async () => { await this.host.stop() })
+    })()
+    await this.closing
+  }
+}
+
+class PeerNode implements NodeRef {
+  readonly id: string
+  readonly peer: PeerId
+
+  constructor (peer: PeerId) {
+    this.peer = peer
+    this.id = peer.toString()
+  }
+}
+
+interface ViewGoal {
+  /** Enough: every node the network is known to have. */
+  target: number
+  /** Needed before the view may be trusted as settled: min(G, network size). */
+  minimum: number
+  /** Below this, no request could ever reach a quorum. */
+  quorum: number
+  settleTime: number
+  signal: AbortSignal
+  timedOut: () => boolean
+}
+
+/**
+ * Waits until the routing view can be trusted for close groups: it holds every node the network
+ * file names, or at least min(G, that many) and has stopped growing for `settleTime` while
+ * discovery walks ran. On the deadline, a view of at least Q nodes is used as it is; a smaller one
+ * is `Timeout` (no request could reach a quorum).
+ */
+async function waitForView (routing: RoutingView, goal: ViewGoal): Promise<void> {
+  let size = routing.size
+  let grewAt = performance.now()
+  let walking: Promise<void> | undefined
+  while (true) {
+    if (routing.size !== size) {
+      size = routing.size
+      grewAt = performance.now()
+    }
+    if (size >= goal.target) return
+    if (size >= goal.minimum && performance.now() - grewAt >= goal.settleTime) return
+    walking ??= routing.discover(goal.signal).catch(() => {}).finally(() => { walking = undefined })
+    try {
+      await sleep(POLL_INTERVAL, undefined, { signal: goal.signal })
+    } catch (err) {
+      if (!goal.timedOut()) throw err
+      if (routing.size >= goal.quorum) return
+      throw new SafeMeshError('Timeout', `found ${routing.size} nodes, fewer than a quorum of ${goal.quorum}; is the network up?`)
+    }
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * SPEC §6: a group's answer is accepted when Q of its members give the same one. Success replies
+ * count as the same when their encodings are byte-identical (replies are canonical, so equal
+ * answers always encode equally); refusals count as the same when they carry the same error code.
+ */
+import { SafeMeshError, bytesToHex, encode, errorToWire, type WireReply } from '@safemesh/protocol'
+import type { NodeRef, Transport } from '../network/transport.js'
+import { askNode, type Answer, type ReplyCheck } from './answer.js'
+
+export type GroupOutcome =
+  /** Q members gave this identical success reply. */
+  | { readonly kind: 'agreed', readonly reply: WireReply }
+  /** Q members refused with this error code (the error is the most common form among them). */
+  | { readonly kind: 'refused', readonly error: SafeMeshError }
+  /** No quorum can be reached any more: `NoQuorum` when Q members answered but disagreed, else `Timeout`. */
+  | { readonly kind: 'failed', readonly error: SafeMeshError }
+
+export interface GroupQuorumOptions {
+  quorum: number
+  expects: ReplyCheck
+  /** Per-node wait (ms). */
+  timeout?: number
+  signal?: AbortSignal
+}
+
+interface Tally {
+  count: number
+  /** For refusals: votes per encoded error, so the error returned is the one most members sent. */
+  readonly forms: Map<string, { count: number, answer: Answer }>
+}
+
+/**
+ * Sends `body` to every node of `group` at once and settles as soon as the outcome is certain:
+ * a class of identical answers reaches Q, or none can any more. Requests still in flight are then
+ * abandoned. Rejects only with the caller's abort reason.
+ */
+export async function askGroup (transport: Transport, group: readonly NodeRef[], body: Uint8Array, options: GroupQuorumOptions): Promise<GroupOutcome> {
+  const { quorum } = options
+  options.signal?.throwIfAborted()
+  if (group.length < quorum) {
+    return { kind: 'failed', error: new SafeMeshError('Timeout', `only ${group.length} nodes known near the target, fewer than a quorum of ${quorum}`) }
+  }
+  const abandon = new AbortController()
+  const signal = options.signal == null ? abandon.signal : AbortSignal.any([options.signal, abandon.signal])
+  const tallies = new Map<string, Tally>()
+  let pending = group.length
+  let answered = 0
+  const { promise, resolve, reject } = Promise.withResolvers<GroupOutcome>()
+  let settled = false
+  const settle = (outcome: GroupOutcome | Error): void => {
+    if (settled) return
+    settled = true
+    abandon.abort()
+    if (outcome instanceof Error) reject(outcome)
+    else resolve(outcome)
+  }
+
+  const record = (answer: Answer): void => {
+    pending--
+    const key = classOf(answer)
+    if (key !== undefined) {
+      answered++
+      const tally = tallies.get(key.class) ?? { count: 0, forms: new Map() }
+      tallies.set(key.class, tally)
+      tally.count++
+      const form = tally.forms.get(key.form) ?? { count: 0, answer }
+      form.count++
+      tally.forms.set(key.form, form)
+      if (tally.count >= quorum) {
+        settle(outcomeOf(tally))
+        return
+      }
+    } else if (answer.kind === 'invalid') {
+      answered++
+    }
+    const best = Math.max(0, ...[...tallies.values()].map(t => t.count))
+    if (best + pending < quorum) {
+      settle({
+        kind: 'failed',
+        error: answered >= quorum
+          ? new SafeMeshError('NoQuorum', `${answered} of ${group.length} nodes answered but no ${quorum} agreed`)
+          : new SafeMeshError('Timeout', `only ${answered} of ${group.length} nodes answered; a quorum is ${quorum}`)
+      })
+    }
+  }
+
+  for (const node of group) {
+    askNode(transport, node, body, options.expects, {
+      signal,
+      ...(options.timeout != null ? { timeout: options.timeout } : {}),
+      ...(options.signal != null ? { callerSignal: options.signal } : {})
+    }).then(answer => { if (!settled) record(answer) }, (err: unknown) => { settle(err instanceof Error ? err : new Error(String(err))) })
+  }
+  return await promise
+}
+
+function classOf (answer: Answer): { class: string, form: string } | undefined {
+  switch (answer.kind) {
+    case 'reply': {
+      const hex = bytesToHex(answer.bytes)
+      return { class: `reply:${hex}`, form: hex }
+    }
+    case 'refusal':
+      return { class: `refusal:${answer.error.code}`, form: bytesToHex(encode(errorToWire(answer.error))) }
+    default:
+      return undefined
+  }
+}
+
+function outcomeOf (tally: Tally): GroupOutcome {
+  let best: { count: number, answer: Answer } | undefined
+  for (const form of tally.forms.values()) if (best === undefined || form.count > best.count) best = form
+  const answer = best?.answer
+  if (answer?.kind === 'reply') return { kind: 'agreed', reply: answer.reply }
+  if (answer?.kind === 'refusal') {
+    // A group that agrees it could not finish (its own quorum or timeout failed) is worth retrying.
+    if (answer.error.code === 'NoQuorum') return { kind: 'failed', error: answer.error }
+    return { kind: 'refused', error: answer.error }
+  }
+  throw new Error('unreachable: a tally holds replies or refusals')
+}
