@@ -1,31 +1,31 @@
-import { SafeMeshError, decodeRequest, encodeResponse, type Request, type Response } from '@safemesh/protocol'
+import { SafeMeshError, decodeMessage, encodeReply, type WireMessage, type WireReply } from '@safemesh/protocol'
 import type { RequestContext, RequestHandler } from './messaging/messenger.js'
 
-type RequestType = Request['type']
-type RequestOf<T extends RequestType> = Extract<Request, { type: T }>
+type MessageType = WireMessage['type']
+type MessageOf<T extends MessageType> = Extract<WireMessage, { type: T }>
 
-/** Serves one kind of request; throw a `SafeMeshError` to refuse it. */
-export type Handler<T extends RequestType> = (request: RequestOf<T>, context: RequestContext) => Promise<Response>
+/** Serves one kind of message; throw a `SafeMeshError` to refuse it. */
+export type Handler<T extends MessageType> = (message: MessageOf<T>, context: RequestContext) => Promise<WireReply>
 
 export interface DispatchObserver {
   (type: string, outcome: string, seconds: number): void
 }
 
 /**
- * Decodes each request once, at the edge (malformed → `InvalidRequest`), and
+ * Decodes each message once, at the edge (malformed → `InvalidRequest`), and
  * hands it to the persona that registered for its type.
  */
 export class Dispatcher {
-  private readonly handlers = new Map<RequestType, Handler<RequestType>>()
+  private readonly handlers = new Map<MessageType, Handler<MessageType>>()
   private readonly observe?: DispatchObserver
 
   constructor (observe?: DispatchObserver) {
     this.observe = observe
   }
 
-  on<T extends RequestType> (type: T, handler: Handler<T>): void {
+  on<T extends MessageType> (type: T, handler: Handler<T>): void {
     if (this.handlers.has(type)) throw new Error(`a handler for ${type} is already registered`)
-    this.handlers.set(type, handler as unknown as Handler<RequestType>)
+    this.handlers.set(type, handler as unknown as Handler<MessageType>)
   }
 
   readonly handle: RequestHandler = async (body, context) => {
@@ -33,11 +33,11 @@ export class Dispatcher {
     let type = 'malformed'
     let outcome = 'ok'
     try {
-      const request = decodeRequest(body)
-      type = request.type
-      const handler = this.handlers.get(request.type)
-      if (handler == null) throw new SafeMeshError('InvalidRequest', `this node does not serve ${request.type}`)
-      return encodeResponse(await handler(request, context))
+      const message = decodeMessage(body)
+      type = message.type
+      const handler = this.handlers.get(message.type)
+      if (handler == null) throw new SafeMeshError('InvalidRequest', `this node does not serve ${message.type}`)
+      return encodeReply(await handler(message, context))
     } catch (err) {
       outcome = err instanceof SafeMeshError ? err.code : 'internal'
       throw err

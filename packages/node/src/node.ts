@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import { Registry } from 'prom-client'
-import { xorNameFromHex, type NetworkParams } from '@safemesh/protocol'
+import { decodeReply, encodeMessage, xorNameFromHex, type NetworkParams, type WireMessage, type WireReply } from '@safemesh/protocol'
 import { createHost, MESSAGING_PROTOCOL, type Host } from './host.js'
 import { loadOrCreatePeerKey, writeJsonAtomic } from './identity.js'
 import { Messenger } from './messaging/messenger.js'
@@ -11,7 +11,9 @@ import { Store } from './store/store.js'
 import { Dispatcher } from './dispatcher.js'
 import { NodeMetrics } from './observability/metrics.js'
 import { startAdminServer } from './observability/admin-server.js'
-import { registerPersonas } from './personas/index.js'
+import { registerPersonas, type Personas } from './personas/index.js'
+import type { SendOptions } from './personas/context.js'
+import type { PeerId } from '@libp2p/interface'
 import type { Logger } from 'pino'
 import type { Server } from 'node:http'
 
@@ -54,6 +56,8 @@ export class SafeMeshNode {
   readonly messenger: Messenger
   readonly store: Store
   readonly config: NodeConfig
+  readonly personas: Personas
+  private readonly dispatcher: Dispatcher
   private readonly startedAt = new Date()
   private admin?: { server: Server, port: number }
   private stopping?: Promise<void>
@@ -62,20 +66,41 @@ export class SafeMeshNode {
     this.config = config
     this.host = host
     this.store = store
-    this.routing = new RoutingView(host, { groupSize: config.params.groupSize, log: config.log.child({ component: 'routing' }) })
+    this.routing = new RoutingView(host, { groupSize: config.params.groupSize, bootstrap: config.bootstrap, log: config.log.child({ component: 'routing' }) })
     const metrics = new NodeMetrics(registry, {
       routingTableSize: () => this.routing.size,
       storedItems: () => this.store.getStats().items,
       storedBytes: () => this.store.getStats().bytes
     })
     const dispatcher = new Dispatcher((type, outcome, seconds) => { metrics.served(type, outcome, seconds) })
+    this.dispatcher = dispatcher
     this.messenger = new Messenger(host, {
       protocol: MESSAGING_PROTOCOL,
       maxMessageSize: config.params.maxMessageSize,
       handler: dispatcher.handle,
       log: config.log.child({ component: 'messaging' })
     })
-    registerPersonas(this, dispatcher)
+    this.personas = registerPersonas({
+      self: host.peerId,
+      routing: this.routing,
+      store,
+      params: config.params,
+      log: config.log.child({ component: 'personas' }),
+      send: async (peer, message, options) => await this.send(peer, message, options)
+    }, dispatcher)
+  }
+
+  /**
+   * Sends a message to a node and decodes its reply; a message to this node
+   * is served locally, through the same dispatcher and checks.
+   */
+  async send (peer: PeerId, message: WireMessage, options: SendOptions = {}): Promise<WireReply> {
+    const body = encodeMessage(message)
+    if (peer.equals(this.host.peerId)) {
+      const signal = options.signal ?? AbortSignal.timeout(options.timeout ?? 30_000)
+      return decodeReply(await this.dispatcher.handle(body, { from: this.host.peerId, signal }))
+    }
+    return decodeReply(await this.messenger.request(peer, body, options))
   }
 
   static async start (config: NodeConfig): Promise<SafeMeshNode> {
@@ -99,6 +124,7 @@ export class SafeMeshNode {
     const node = new SafeMeshNode(config, host, store, registry)
     try {
       await node.messenger.start()
+      await node.personas.replicator.start()
       await node.routing.start()
       if (config.metricsPort != null) {
         node.admin = await startAdminServer(config.metricsPort, {
@@ -150,6 +176,7 @@ export class SafeMeshNode {
         const server = this.admin.server
         await step('admin server', async () => { server.closeAllConnections(); await new Promise<void>(resolve => server.close(() => { resolve() })) })
       }
+      this.personas.stop()
       await step('routing view', async () => { await this.routing.stop() })
       await step('messaging', async () => { await this.messenger.stop() })
       await step('libp2p', async () => { await this.host.stop() })

@@ -1,16 +1,33 @@
-import { SafeMeshError } from '@safemesh/protocol'
+import { DataManager } from './data-manager/data-manager.js'
+import { MaidManager } from './maid-manager/maid-manager.js'
+import { Replicator } from './replicator.js'
+import type { PersonaContext } from './context.js'
 import type { Dispatcher } from '../dispatcher.js'
-import type { SafeMeshNode } from '../node.js'
 
-/**
- * Wires the node's personas to the dispatcher. Reads of ImmutableData are
- * answered from the local store; the Maid-Manager and Data-Manager personas
- * hang their requests here too.
- */
-export function registerPersonas (node: SafeMeshNode, dispatcher: Dispatcher): void {
-  dispatcher.on('GetIData', async (request) => {
-    const value = await node.store.getChunk(request.name)
-    if (value == null) throw new SafeMeshError('NoSuchData', 'no ImmutableData of that name here')
-    return { type: 'GetIData', value }
-  })
+export interface Personas {
+  maidManager: MaidManager
+  dataManager: DataManager
+  replicator: Replicator
+  stop: () => void
 }
+
+/** Creates the node's personas on one shared context and wires them to the dispatcher. */
+export function registerPersonas (context: PersonaContext, dispatcher: Dispatcher): Personas {
+  const maidManager = new MaidManager(context)
+  const dataManager = new DataManager(context)
+  const replicator = new Replicator(context, dataManager.replicas, maidManager.accounts)
+  maidManager.register(dispatcher)
+  dataManager.register(dispatcher)
+  replicator.register(dispatcher)
+  return {
+    maidManager,
+    dataManager,
+    replicator,
+    stop: () => {
+      replicator.stop()
+      dataManager.stop()
+    }
+  }
+}
+
+export type { PersonaContext } from './context.js'

@@ -1,5 +1,6 @@
 import { TypedEventEmitter } from '@libp2p/interface'
 import { closestTo, kadPositionOfName, kadPositionOfPeer, randomXorName, type XorName } from '@safemesh/protocol'
+import { multiaddr } from '@multiformats/multiaddr'
 import { MESSAGING_PROTOCOL, type Host } from '../host.js'
 import type { PeerId } from '@libp2p/interface'
 import type { Logger } from 'pino'
@@ -19,6 +20,18 @@ export interface RoutingViewOptions {
   log: Logger
   /** Interval between discovery walks once the view has settled (ms). Default 30 s. */
   discoveryInterval?: number
+  /**
+   * Addresses to join through. libp2p's bootstrap dials them once at start;
+   * while the view is empty the walks dial them again, so a node whose first
+   * dial failed (a busy bootstrap node) does not stay alone.
+   */
+  bootstrap?: string[]
+  /**
+   * Whether this peer is itself a node, and so a member of close groups.
+   * Clients run a routing view too, to find the groups they talk to, but are
+   * never in them. Default true.
+   */
+  member?: boolean
 }
 
 interface Member {
@@ -55,7 +68,7 @@ export class RoutingView extends TypedEventEmitter<RoutingViewEvents> {
   constructor (host: Host, options: RoutingViewOptions) {
     super()
     this.host = host
-    this.options = { discoveryInterval: 30_000, ...options }
+    this.options = { discoveryInterval: 30_000, bootstrap: [], member: true, ...options }
     this.selfMember = { peer: host.peerId, position: kadPositionOfPeer(host.peerId.toMultihash().bytes) }
   }
 
@@ -102,11 +115,11 @@ export class RoutingView extends TypedEventEmitter<RoutingViewEvents> {
 
   /**
    * The `count` (default G) nodes nearest to `name`, nearest first, this node
-   * included when it is one of them.
+   * included when it is one of them (and is a node).
    */
   closeGroup (name: XorName, count: number = this.options.groupSize): PeerId[] {
     const target = kadPositionOfName(name)
-    const all = [this.selfMember, ...this.members.values()]
+    const all = this.options.member ? [this.selfMember, ...this.members.values()] : [...this.members.values()]
     return closestTo(target, all, count, m => m.position).map(m => m.peer)
   }
 
@@ -126,6 +139,7 @@ export class RoutingView extends TypedEventEmitter<RoutingViewEvents> {
    * random name (to fill the far buckets).
    */
   async discover (signal?: AbortSignal): Promise<void> {
+    if (this.members.size === 0) await this.dialBootstrap()
     const targets = [this.host.peerId.toMultihash().bytes, randomXorName()]
     for (const key of targets) {
       const found = new Map<string, PeerId>()
@@ -152,6 +166,13 @@ export class RoutingView extends TypedEventEmitter<RoutingViewEvents> {
    * Walks run back to back while the view grows (each new member may know
    * nodes we don't), then every `discoveryInterval` once it has settled.
    */
+  private async dialBootstrap (): Promise<void> {
+    await Promise.all(this.options.bootstrap.map(async address => {
+      await this.host.dial(multiaddr(address), { signal: AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(5_000)]) })
+        .catch(err => { this.options.log.debug({ address, err: (err as Error).message }, 'could not dial a bootstrap node') })
+    }))
+  }
+
   private scheduleWalk (delay: number): void {
     if (this.shutdown.signal.aborted) return
     clearTimeout(this.walker)
@@ -173,7 +194,8 @@ export class RoutingView extends TypedEventEmitter<RoutingViewEvents> {
     }
     const grew = this.members.size > before || this.walkAgain
     this.walkAgain = false
-    this.scheduleWalk(grew ? 200 : this.options.discoveryInterval)
+    // Alone: keep trying the bootstrap nodes every second.
+    this.scheduleWalk(this.members.size === 0 ? 1_000 : grew ? 200 : this.options.discoveryInterval)
   }
 
   private walking = false

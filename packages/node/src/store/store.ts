@@ -12,7 +12,11 @@ export interface StoreOptions {
   capacity?: number
 }
 
-type Section = 'chunk' | 'mdata' | 'account'
+/** What the store holds: chunks, MutableData, account records, and spent message ids. */
+export type Section = 'chunk' | 'mdata' | 'account' | 'message'
+
+/** Sections counted as stored items in stats and metrics (message ids are bookkeeping). */
+const COUNTED: ReadonlySet<Section> = new Set(['chunk', 'mdata', 'account'])
 
 function sublevelOf (db: Level<string, Uint8Array>, name: string) {
   return db.sublevel<string, Uint8Array>(name, { valueEncoding: 'view' })
@@ -43,7 +47,7 @@ export class Store {
   private constructor (location: string, options: StoreOptions) {
     this.db = new Level<string, Uint8Array>(location, { valueEncoding: 'view' })
     const sub = (name: string): Sublevel => sublevelOf(this.db, name)
-    this.sections = { chunk: sub('chunk'), mdata: sub('mdata'), account: sub('account') }
+    this.sections = { chunk: sub('chunk'), mdata: sub('mdata'), account: sub('account'), message: sub('message') }
     this.meta = sub('meta')
     this.capacity = options.capacity ?? Number.POSITIVE_INFINITY
   }
@@ -70,12 +74,19 @@ export class Store {
   }
 
   async hasChunk (name: XorName): Promise<boolean> {
-    return (await this.getChunk(name)) != null
+    return await this.has('chunk', xorNameToHex(name))
   }
 
   /** Stores a chunk; storing one already held is a no-op (deduplication). */
   async putChunk (name: XorName, value: Uint8Array): Promise<void> {
+    if (await this.has('chunk', xorNameToHex(name))) return
     await this.put('chunk', xorNameToHex(name), value)
+  }
+
+  async has (section: Section, key: string): Promise<boolean> {
+    // keys() with a bound reads no value: cheaper than get() for 1 MiB chunks.
+    for await (const found of this.sections[section].keys({ gte: key, lte: key, limit: 1 })) return found === key
+    return false
   }
 
   async get (section: Section, key: string): Promise<Uint8Array | undefined> {
@@ -91,11 +102,12 @@ export class Store {
   async put (section: Section, key: string, value: Uint8Array): Promise<void> {
     await this.serialise(async () => {
       const previous = await this.sections[section].get(key)
-      const delta = value.byteLength - (previous?.byteLength ?? 0)
+      const counted = COUNTED.has(section)
+      const delta = counted ? value.byteLength - (previous?.byteLength ?? 0) : 0
       if (delta > 0 && this.stats.bytes + delta > this.capacity) {
         throw new SafeMeshError('NetworkFull', 'this node has reached its storage capacity')
       }
-      const next = { items: this.stats.items + (previous == null ? 1 : 0), bytes: this.stats.bytes + delta }
+      const next = { items: this.stats.items + (previous == null && counted ? 1 : 0), bytes: this.stats.bytes + delta }
       await this.db.batch([
         { type: 'put', sublevel: this.sections[section], key, value },
         { type: 'put', sublevel: this.meta, key: STATS_KEY, value: encodeStats(next) }
@@ -108,7 +120,8 @@ export class Store {
     await this.serialise(async () => {
       const previous = await this.sections[section].get(key)
       if (previous == null) return
-      const next = { items: this.stats.items - 1, bytes: this.stats.bytes - previous.byteLength }
+      const counted = COUNTED.has(section)
+      const next = counted ? { items: this.stats.items - 1, bytes: this.stats.bytes - previous.byteLength } : this.stats
       await this.db.batch([
         { type: 'del', sublevel: this.sections[section], key },
         { type: 'put', sublevel: this.meta, key: STATS_KEY, value: encodeStats(next) }

@@ -1,0 +1,62 @@
+import { SafeMeshError, bytesToHex } from '@safemesh/protocol'
+import type { PeerId } from '@libp2p/interface'
+
+/** How long a forwarded mutation waits for the rest of its quorum. */
+const QUORUM_TIMEOUT = 15_000
+/** How long an executed mutation's outcome is kept for Maid-Managers whose forward comes late. */
+const OUTCOME_TTL = 60_000
+
+interface Ballot<T> {
+  voters: Set<string>
+  reached: PromiseWithResolvers<void>
+  outcome?: Promise<T>
+  timer: ReturnType<typeof setTimeout>
+}
+
+/**
+ * Group authority (SPEC §5): a mutation is executed once at least `quorum`
+ * distinct members of the requester's Maid-Manager group have forwarded the
+ * very same request (same bytes, so same message id). One node, or Q − 1
+ * colluding nodes, never get anything executed. Every forwarder, early or
+ * late, gets the one outcome.
+ */
+export class Authority<T> {
+  private readonly ballots = new Map<string, Ballot<T>>()
+  private readonly quorum: number
+
+  constructor (quorum: number) {
+    this.quorum = quorum
+  }
+
+  async vote (requestId: Uint8Array, voter: PeerId, execute: () => Promise<T>): Promise<T> {
+    const key = bytesToHex(requestId)
+    let ballot = this.ballots.get(key)
+    if (ballot == null) {
+      const reached = Promise.withResolvers<void>()
+      // A ballot that never reaches quorum is dropped; its forwarders learn it.
+      reached.promise.catch(() => {})
+      const timer = setTimeout(() => {
+        reached.reject(new SafeMeshError('NoQuorum', 'too few Maid-Managers forwarded this mutation'))
+        this.ballots.delete(key)
+      }, QUORUM_TIMEOUT)
+      ballot = { voters: new Set(), reached, timer }
+      this.ballots.set(key, ballot)
+    }
+    ballot.voters.add(voter.toString())
+    if (ballot.outcome == null && ballot.voters.size >= this.quorum) {
+      clearTimeout(ballot.timer)
+      ballot.outcome = execute()
+      ballot.outcome.catch(() => {})
+      ballot.reached.resolve()
+      const done = ballot
+      ballot.timer = setTimeout(() => { if (this.ballots.get(key) === done) this.ballots.delete(key) }, OUTCOME_TTL)
+    }
+    await ballot.reached.promise
+    return await (ballot.outcome as Promise<T>)
+  }
+
+  clear (): void {
+    for (const ballot of this.ballots.values()) clearTimeout(ballot.timer)
+    this.ballots.clear()
+  }
+}

@@ -1,0 +1,142 @@
+import {
+  SafeMeshError, encodeMessage, getValue, listEntries, listKeys, listPermissions, listValues, mutableDataShell,
+  quorumOf, sha3_256, userPermissions, validateImmutableData, xorNameEquals,
+  type MutableData, type RequestOf, type WireMessage, type XorName
+} from '@safemesh/protocol'
+import { Authority } from './authority.js'
+import { ChunkStaging } from './chunk-staging.js'
+import { ReplicaStore, replicaKey } from './replica-store.js'
+import { Sequencer } from './sequencer.js'
+import type { MutableDataMutation } from './apply-mutation.js'
+import type { PersonaContext } from '../context.js'
+import type { Dispatcher } from '../../dispatcher.js'
+import type { RequestContext } from '../../messaging/messenger.js'
+import type { Response } from '@safemesh/protocol'
+
+/** Offered chunks a node holds at most while their authority is on its way. */
+const STAGING_BYTES = 64 * 2 ** 20
+const STAGING_TTL = 60_000
+/** How long an authorised PutIData waits for the client's offered bytes. */
+const OFFER_WAIT = 5_000
+
+type Forward = Extract<WireMessage, { type: 'Forward' }>
+
+/**
+ * The Data-Manager persona (SPEC §5): every member of a data name's close
+ * group keeps a replica, applies mutations only on the authority of a quorum
+ * of the requester's Maid-Managers, in the order its group's sequencer gives,
+ * and answers reads directly.
+ */
+export class DataManager {
+  private readonly context: PersonaContext
+  readonly replicas: ReplicaStore
+  private readonly staging = new ChunkStaging(STAGING_BYTES, STAGING_TTL)
+  private readonly authority: Authority<Response>
+  private readonly sequencer: Sequencer
+
+  constructor (context: PersonaContext) {
+    this.context = context
+    this.replicas = new ReplicaStore(context.store)
+    this.authority = new Authority(quorumOf(context.params.groupSize))
+    this.sequencer = new Sequencer({
+      routing: context.routing,
+      replicas: this.replicas,
+      params: context.params,
+      log: context.log,
+      broadcastCommit: (name, tag, requestId, seq) => {
+        for (const peer of context.routing.closeGroup(name)) {
+          if (peer.equals(context.self)) continue
+          context.send(peer, { type: 'Commit', name, tag, requestId, seq }).catch(err => {
+            context.log.debug({ peer: peer.toString(), err: (err as Error).message }, 'a commit was not delivered')
+          })
+        }
+      },
+      fetchReplica: async (from, name, tag) => {
+        const reply = await context.send(from, { type: 'GetReplica', name, tag })
+        if (reply.type !== 'Replica') throw new SafeMeshError('InvalidRequest', `expected a Replica, got ${reply.type}`)
+        return { data: reply.data, seq: reply.seq }
+      }
+    })
+  }
+
+  stop (): void {
+    this.authority.clear()
+  }
+
+  register (dispatcher: Dispatcher): void {
+    dispatcher.on('OfferChunk', async (message) => {
+      const name = sha3_256(message.value)
+      this.assertDataManager(name)
+      validateImmutableData(name, message.value, this.context.params)
+      if (await this.context.store.hasChunk(name)) return { type: 'OfferChunk', stored: true }
+      this.staging.offer(message.value)
+      return { type: 'OfferChunk', stored: false }
+    })
+    dispatcher.on('Forward', async (message, ctx) => await this.forwarded(message, ctx))
+    dispatcher.on('Commit', async (message, ctx) => {
+      this.sequencer.commit(ctx.from, message.name, message.tag, message.requestId, message.seq)
+      return { type: 'Ack' }
+    })
+    dispatcher.on('GetReplica', async (message) => {
+      const replica = await this.replicas.get(replicaKey(message.name, message.tag))
+      return { type: 'Replica', data: replica.data, seq: replica.seq }
+    })
+    dispatcher.on('GetIData', async (request) => {
+      const value = await this.context.store.getChunk(request.name)
+      if (value == null) throw new SafeMeshError('NoSuchData', 'no ImmutableData of that name here')
+      return { type: 'GetIData', value }
+    })
+    dispatcher.on('GetMData', async (r) => ({ type: 'GetMData', data: await this.read(r.name, r.tag) }))
+    dispatcher.on('GetMDataShell', async (r) => ({ type: 'GetMDataShell', data: mutableDataShell(await this.read(r.name, r.tag)) }))
+    dispatcher.on('GetMDataVersion', async (r) => ({ type: 'GetMDataVersion', version: (await this.read(r.name, r.tag)).version }))
+    dispatcher.on('ListMDataEntries', async (r) => ({ type: 'ListMDataEntries', entries: listEntries(await this.read(r.name, r.tag)) }))
+    dispatcher.on('ListMDataKeys', async (r) => ({ type: 'ListMDataKeys', keys: listKeys(await this.read(r.name, r.tag)) }))
+    dispatcher.on('ListMDataValues', async (r) => ({ type: 'ListMDataValues', values: listValues(await this.read(r.name, r.tag)) }))
+    dispatcher.on('GetMDataValue', async (r) => ({ type: 'GetMDataValue', value: getValue(await this.read(r.name, r.tag), r.key) }))
+    dispatcher.on('ListMDataPermissions', async (r) => ({ type: 'ListMDataPermissions', permissions: listPermissions(await this.read(r.name, r.tag)) }))
+    dispatcher.on('ListMDataUserPermissions', async (r) => ({ type: 'ListMDataUserPermissions', permissions: userPermissions(await this.read(r.name, r.tag), r.user) }))
+  }
+
+  private async read (name: XorName, tag: number): Promise<MutableData> {
+    const { data } = await this.replicas.get(replicaKey(name, tag))
+    if (data == null) throw new SafeMeshError('NoSuchData', 'no MutableData with that name and tag here')
+    return data
+  }
+
+  private assertDataManager (name: XorName): void {
+    if (!this.context.routing.isInCloseGroup(name)) {
+      throw new SafeMeshError('InvalidRequest', 'this node is not one of the data\'s Data-Managers')
+    }
+  }
+
+  /** A Maid-Manager's forward: one vote towards the mutation's group authority. */
+  private async forwarded (message: Forward, ctx: RequestContext): Promise<Response> {
+    const mutation = message.mutation
+    if (mutation.type === 'InsAuthKey' || mutation.type === 'DelAuthKey') {
+      throw new SafeMeshError('InvalidRequest', 'account operations are not forwarded')
+    }
+    if (!this.context.routing.isCloseGroupMember(message.account, ctx.from)) {
+      throw new SafeMeshError('AccessDenied', 'the sender is not one of the account\'s Maid-Managers')
+    }
+    if (!xorNameEquals(sha3_256(message.owner), message.account)) {
+      throw new SafeMeshError('InvalidRequest', 'the owner does not match the account')
+    }
+    this.assertDataManager(mutation.type === 'PutMData' ? mutation.data.name : mutation.name)
+    const requestId = sha3_256(encodeMessage(message))
+    return await this.authority.vote(requestId, ctx.from, async () => {
+      if (mutation.type === 'PutIData') return await this.storeChunk(mutation)
+      return await this.sequencer.submit(requestId, message.account, mutation as MutableDataMutation)
+    })
+  }
+
+  private async storeChunk (request: RequestOf<'PutIData'>): Promise<Response> {
+    if (!await this.context.store.hasChunk(request.name)) {
+      const value = await this.staging.take(request.name, OFFER_WAIT)
+      if (value == null) throw new SafeMeshError('NoSuchData', 'the chunk\'s bytes were never offered here')
+      if (value.byteLength !== request.size) throw new SafeMeshError('InvalidRequest', 'the chunk\'s size is not the one authorised')
+      await this.context.store.putChunk(request.name, value)
+      this.staging.release(request.name)
+    }
+    return { type: 'PutIData' }
+  }
+}

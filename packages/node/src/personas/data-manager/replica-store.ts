@@ -1,0 +1,48 @@
+import { decodeWith, encodeWith, mutableDataSchema, object, uint, xorNameToHex, type Infer, type MutableData, type XorName } from '@safemesh/protocol'
+import type { Store } from '../../store/store.js'
+
+/** A MutableData replica as stored: the data and the sequence number of the last mutation applied. */
+const replicaSchema = object({ data: mutableDataSchema, seq: uint() })
+export type StoredReplica = Infer<typeof replicaSchema>
+
+export interface Replica {
+  data: MutableData | undefined
+  seq: number
+}
+
+export function replicaKey (name: XorName, tag: number): string {
+  return `${xorNameToHex(name)}/${tag}`
+}
+
+export function parseReplicaKey (key: string): { nameHex: string, tag: number } {
+  const [nameHex, tag] = key.split('/')
+  return { nameHex: nameHex as string, tag: Number(tag) }
+}
+
+/** MutableData replicas in the node's store, with an in-memory copy of the ones in use. */
+export class ReplicaStore {
+  private readonly store: Store
+  private readonly cache = new Map<string, Replica>()
+
+  constructor (store: Store) {
+    this.store = store
+  }
+
+  async get (key: string): Promise<Replica> {
+    const cached = this.cache.get(key)
+    if (cached != null) return cached
+    const bytes = await this.store.get('mdata', key)
+    const replica: Replica = bytes == null ? { data: undefined, seq: 0 } : decodeWith(replicaSchema, bytes)
+    this.cache.set(key, replica)
+    return replica
+  }
+
+  async put (key: string, replica: Replica): Promise<void> {
+    if (replica.data != null) await this.store.put('mdata', key, encodeWith(replicaSchema, { data: replica.data, seq: replica.seq }))
+    this.cache.set(key, replica)
+  }
+
+  async * keys (): AsyncGenerator<string> {
+    yield * this.store.keys('mdata')
+  }
+}

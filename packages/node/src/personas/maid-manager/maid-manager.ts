@@ -1,0 +1,204 @@
+import {
+  SafeMeshError, bytesEqual, quorumOf, sha3_256, xorNameEquals, xorNameToHex,
+  TYPE_TAG_SESSION_PACKET, type AccountRecord, type Mutation, type RequestOf, type Response, type XorName
+} from '@safemesh/protocol'
+import { askForQuorum } from '../quorum.js'
+import { senderKey, type PersonaContext } from '../context.js'
+import { Accounts } from './accounts.js'
+import type { Dispatcher } from '../../dispatcher.js'
+import type { RequestContext } from '../../messaging/messenger.js'
+
+/** How long a Maid-Manager waits for the Data-Managers' verdict on a forwarded mutation. */
+const FORWARD_TIMEOUT = 20_000
+
+/**
+ * The Maid-Manager persona (SPEC §4): the close group of an account keeps its
+ * record (mutations done, authorised app keys), checks every mutation in the
+ * order SPEC §4 gives, forwards it to the Data-Managers of its target with
+ * the group's authority, and charges one op only when they report success.
+ */
+export class MaidManager {
+  private readonly context: PersonaContext
+  readonly accounts: Accounts
+  /** Mutations forwarded and not yet settled, per account: they hold allowance. */
+  private readonly inFlight = new Map<string, number>()
+  /** Account records are read-modify-written one mutation at a time per account. */
+  private readonly locks = new Map<string, Promise<unknown>>()
+
+  constructor (context: PersonaContext) {
+    this.context = context
+    this.accounts = new Accounts(context.store)
+  }
+
+  register (dispatcher: Dispatcher): void {
+    for (const type of ['PutIData', 'PutMData', 'MutateMDataEntries', 'SetMDataUserPermissions', 'DelMDataUserPermissions', 'ChangeMDataOwner', 'InsAuthKey', 'DelAuthKey'] as const) {
+      dispatcher.on(type, async (request, ctx) => await this.mutate(request, ctx))
+    }
+    dispatcher.on('GetAccountInfo', async (request, ctx) => {
+      const record = await this.authorised(request.account, request.requester, ctx)
+      return { type: 'GetAccountInfo', mutationsDone: record.mutationsDone, mutationsAvailable: Math.max(0, this.context.params.accountAllowance - record.mutationsDone) }
+    })
+    dispatcher.on('ListAuthKeysAndVersion', async (request, ctx) => {
+      const record = await this.authorised(request.account, request.requester, ctx)
+      return { type: 'ListAuthKeysAndVersion', keys: record.authKeys, version: record.authKeysVersion }
+    })
+  }
+
+  /** The account, if the sender is its owner or an authorised app and is the requester. */
+  private async authorised (account: XorName, requester: Uint8Array, ctx: RequestContext): Promise<AccountRecord> {
+    this.assertManager(account)
+    const record = await this.accounts.get(account)
+    if (record == null) throw new SafeMeshError('NoSuchAccount', `no account ${xorNameToHex(account)}`)
+    const sender = senderKey(ctx.from)
+    if (!bytesEqual(sender, record.owner) && !record.authKeys.some(k => bytesEqual(k, sender))) {
+      throw new SafeMeshError('AccessDenied', 'the sender is neither the account\'s owner nor one of its apps')
+    }
+    if (!bytesEqual(requester, sender)) throw new SafeMeshError('AccessDenied', 'the requester is not the sender')
+    return record
+  }
+
+  private assertManager (account: XorName): void {
+    if (!this.context.routing.isInCloseGroup(account)) {
+      throw new SafeMeshError('InvalidRequest', 'this node is not one of the account\'s Maid-Managers')
+    }
+  }
+
+  private async mutate (request: Mutation, ctx: RequestContext): Promise<Response> {
+    if (request.type === 'PutMData' && request.data.tag === TYPE_TAG_SESSION_PACKET) {
+      const existing = await this.accounts.get(request.account)
+      if (existing == null) return await this.createAccount(request, ctx)
+    }
+    const checked = await this.withAccount(request.account, async (): Promise<{ done: Response } | { record: AccountRecord, key: string }> => {
+      const record = await this.authorised(request.account, request.requester, ctx)
+      const key = xorNameToHex(request.account)
+      const inFlight = this.inFlight.get(key) ?? 0
+      if (record.mutationsDone + inFlight >= this.context.params.accountAllowance) {
+        throw new SafeMeshError('LowBalance', 'the account has no mutations left')
+      }
+      if (!await this.accounts.spend(request.account, request.messageId)) {
+        throw new SafeMeshError('InvalidOperation', 'this message id was already used')
+      }
+      this.check(request, record)
+      if (request.type === 'InsAuthKey' || request.type === 'DelAuthKey') {
+        const next = changeAuthKeys(record, request)
+        await this.accounts.put(request.account, { ...next, mutationsDone: next.mutationsDone + 1 })
+        return { done: { type: request.type } }
+      }
+      return { record, key }
+    })
+    if ('done' in checked) return checked.done
+    const outcome = checked
+    {
+      // Forward outside the account lock: many mutations of one account may be in flight at once,
+      // each holding one op of allowance until it settles.
+      this.inFlight.set(outcome.key, (this.inFlight.get(outcome.key) ?? 0) + 1)
+      try {
+        const reply = await this.forward(request, outcome.record)
+        await this.withAccount(request.account, async () => {
+          const current = await this.accounts.get(request.account)
+          if (current != null) await this.accounts.put(request.account, { ...current, mutationsDone: current.mutationsDone + 1 })
+        })
+        return reply
+      } finally {
+        const left = (this.inFlight.get(outcome.key) ?? 1) - 1
+        if (left === 0) this.inFlight.delete(outcome.key)
+        else this.inFlight.set(outcome.key, left)
+      }
+    }
+  }
+
+  /** SPEC §4's request checks, after allowance and message id. */
+  private check (request: Mutation, record: AccountRecord): void {
+    switch (request.type) {
+      case 'PutIData':
+        if (request.size > this.context.params.maxImmutableDataSize) throw new SafeMeshError('DataTooLarge', 'ImmutableData is at most 1 MiB + 10 KiB')
+        break
+      case 'PutMData':
+        if (request.data.owners.length !== 1 || !bytesEqual(request.data.owners[0] as Uint8Array, record.owner)) {
+          throw new SafeMeshError('InvalidOwners', 'new MutableData must be owned by the account\'s owner, alone')
+        }
+        if (request.data.tag === TYPE_TAG_SESSION_PACKET) throw new SafeMeshError('AccountExists', 'this account already has its session packet')
+        break
+      case 'ChangeMDataOwner':
+      case 'InsAuthKey':
+      case 'DelAuthKey':
+        if (!bytesEqual(request.requester, record.owner)) throw new SafeMeshError('AccessDenied', 'only the owner, acting itself, may do this')
+        break
+    }
+  }
+
+  /**
+   * Account creation (SPEC §4): the PutMData of the session packet, sent by
+   * the new owner to its own Maid-Managers, opens the account once the
+   * Data-Managers have stored the packet.
+   */
+  private async createAccount (request: RequestOf<'PutMData'>, ctx: RequestContext): Promise<Response> {
+    this.assertManager(request.account)
+    const owner = senderKey(ctx.from)
+    if (!bytesEqual(request.requester, owner)) throw new SafeMeshError('AccessDenied', 'the requester is not the sender')
+    if (!xorNameEquals(sha3_256(owner), request.account)) throw new SafeMeshError('AccessDenied', 'an account is opened by its own owner')
+    if (request.data.owners.length !== 1 || !bytesEqual(request.data.owners[0] as Uint8Array, owner)) {
+      throw new SafeMeshError('InvalidOwners', 'the session packet must be owned by the new account\'s owner, alone')
+    }
+    if (!await this.accounts.spend(request.account, request.messageId)) {
+      throw new SafeMeshError('InvalidOperation', 'this message id was already used')
+    }
+    const record: AccountRecord = { owner, mutationsDone: 0, authKeys: [], authKeysVersion: 0 }
+    let reply: Response
+    try {
+      reply = await this.forward(request, record)
+    } catch (err) {
+      if (err instanceof SafeMeshError && err.code === 'DataExists') throw new SafeMeshError('AccountExists', 'that session packet is taken')
+      throw err
+    }
+    await this.withAccount(request.account, async () => {
+      const existing = await this.accounts.get(request.account)
+      if (existing != null) throw new SafeMeshError('AccountExists', 'the account exists')
+      await this.accounts.put(request.account, { ...record, mutationsDone: 1 })
+    })
+    return reply
+  }
+
+  /** Passes the mutation to its Data-Managers and returns the verdict a quorum of them gave. */
+  private async forward (request: Mutation, record: AccountRecord): Promise<Response> {
+    const target = dataNameOf(request)
+    const group = this.context.routing.closeGroup(target)
+    const message = { type: 'Forward' as const, account: request.account, owner: record.owner, mutation: request }
+    const reply = await askForQuorum(group, async (peer) => await this.context.send(peer, message, { timeout: FORWARD_TIMEOUT }), quorumOf(this.context.params.groupSize))
+    if (reply.type !== request.type) throw new SafeMeshError('InvalidOperation', `the Data-Managers answered ${reply.type} to ${request.type}`)
+    return reply as Response
+  }
+
+  private async withAccount<T> (account: XorName, work: () => Promise<T>): Promise<T> {
+    const key = xorNameToHex(account)
+    const previous = this.locks.get(key) ?? Promise.resolve()
+    const run = previous.then(work, work)
+    const tail = run.catch(() => {})
+    this.locks.set(key, tail)
+    try {
+      return await run
+    } finally {
+      if (this.locks.get(key) === tail) this.locks.delete(key)
+    }
+  }
+}
+
+function dataNameOf (request: Mutation): XorName {
+  if (request.type === 'PutMData') return request.data.name
+  if (request.type === 'InsAuthKey' || request.type === 'DelAuthKey') throw new SafeMeshError('InvalidRequest', 'account operations have no data')
+  return request.name
+}
+
+/** InsAuthKey / DelAuthKey on a record (SPEC §4): versioned, NoSuchKey for an absent key. */
+function changeAuthKeys (record: AccountRecord, request: RequestOf<'InsAuthKey'> | RequestOf<'DelAuthKey'>): AccountRecord {
+  if (request.version !== record.authKeysVersion + 1) {
+    throw new SafeMeshError('InvalidSuccessor', `the auth-key version is ${record.authKeysVersion}`, { current: record.authKeysVersion })
+  }
+  const present = record.authKeys.some(k => bytesEqual(k, request.key))
+  if (request.type === 'InsAuthKey') {
+    if (present) throw new SafeMeshError('InvalidOperation', 'that key is already authorised')
+    return { ...record, authKeys: [...record.authKeys, request.key], authKeysVersion: request.version }
+  }
+  if (!present) throw new SafeMeshError('NoSuchKey', 'that key is not authorised')
+  return { ...record, authKeys: record.authKeys.filter(k => !bytesEqual(k, request.key)), authKeysVersion: request.version }
+}

@@ -1,0 +1,61 @@
+import { SafeMeshError, bytesToHex, encode, encodeReply, errorToWire, isSafeMeshError, sha3_256, type WireReply } from '@safemesh/protocol'
+import type { PeerId } from '@libp2p/interface'
+
+/** What one peer answered: a reply, or a refusal. */
+type Answer = { reply: WireReply } | { error: SafeMeshError }
+
+/**
+ * Asks every peer of a group the same thing and settles on the first answer
+ * that `quorum` of them gave identically: replies compared by their canonical
+ * bytes, refusals by code and details (not by message text, which is each
+ * node's own). Rejects with that refusal when it is the agreed answer, with
+ * `NoQuorum` when the answers can no longer agree, and with `Timeout` when too
+ * few came.
+ */
+export async function askForQuorum (
+  peers: readonly PeerId[],
+  ask: (peer: PeerId) => Promise<WireReply>,
+  quorum: number
+): Promise<WireReply> {
+  if (peers.length < quorum) throw new SafeMeshError('NoQuorum', `only ${peers.length} of the ${quorum} nodes a quorum needs are known`)
+  return await new Promise<WireReply>((resolve, reject) => {
+    const tally = new Map<string, { count: number, answer: Answer }>()
+    let pending = peers.length
+    let settled = false
+    let timedOut = 0
+    const settle = (answer: Answer): void => {
+      settled = true
+      if ('reply' in answer) resolve(answer.reply)
+      else reject(answer.error)
+    }
+    const record = (answer: Answer): void => {
+      pending--
+      if (settled) return
+      if ('error' in answer && answer.error.code === 'Timeout') timedOut++
+      const key = keyOf(answer)
+      const entry = tally.get(key) ?? { count: 0, answer }
+      entry.count++
+      tally.set(key, entry)
+      if (entry.count >= quorum) return settle(entry.answer)
+      const best = Math.max(...[...tally.values()].map(e => e.count))
+      if (best + pending < quorum) {
+        settled = true
+        reject(timedOut > peers.length - quorum
+          ? new SafeMeshError('Timeout', `${timedOut} of ${peers.length} nodes did not answer`)
+          : new SafeMeshError('NoQuorum', `no ${quorum} of ${peers.length} nodes agreed`))
+      }
+    }
+    for (const peer of peers) {
+      ask(peer).then(
+        reply => { record({ reply }) },
+        err => { record({ error: isSafeMeshError(err) ? err : new SafeMeshError('Timeout', (err as Error).message) }) }
+      )
+    }
+  })
+}
+
+function keyOf (answer: Answer): string {
+  if ('reply' in answer) return `ok:${bytesToHex(sha3_256(encodeReply(answer.reply)))}`
+  const { message: _message, ...rest } = errorToWire(answer.error)
+  return `error:${bytesToHex(encode(rest))}`
+}
