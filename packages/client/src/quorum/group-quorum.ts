@@ -21,6 +21,12 @@ export interface GroupQuorumOptions {
   /** Per-node wait (ms). */
   timeout?: number
   signal?: AbortSignal
+  /**
+   * Keep the requests to members that have not answered yet going once the outcome is known
+   * (until they answer or time out) instead of abandoning them. Mutations need this: a slow
+   * member must still receive it, or its replica of the account falls behind the others'.
+   */
+  deliverToAll?: boolean
 }
 
 interface Tally {
@@ -32,7 +38,7 @@ interface Tally {
 /**
  * Sends `body` to every node of `group` at once and settles as soon as the outcome is certain:
  * a class of identical answers reaches Q, or none can any more. Requests still in flight are then
- * abandoned. Rejects only with the caller's abort reason.
+ * abandoned (unless `deliverToAll`). Rejects only with the caller's abort reason.
  */
 export async function askGroup (transport: Transport, group: readonly NodeRef[], body: Uint8Array, options: GroupQuorumOptions): Promise<GroupOutcome> {
   const { quorum } = options
@@ -50,7 +56,7 @@ export async function askGroup (transport: Transport, group: readonly NodeRef[],
   const settle = (outcome: GroupOutcome | Error): void => {
     if (settled) return
     settled = true
-    abandon.abort()
+    if (options.deliverToAll !== true) abandon.abort()
     if (outcome instanceof Error) reject(outcome)
     else resolve(outcome)
   }

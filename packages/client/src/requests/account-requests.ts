@@ -5,7 +5,7 @@
  * message id, because the Maid-Managers refuse an id they have seen (`InvalidOperation`).
  */
 import {
-  MESSAGE_ID_LENGTH, encodeMessage, type AccountReadRequest, type Mutation, type SuccessResponse, type WireReply
+  MESSAGE_ID_LENGTH, encodeMessage, isMutation, type AccountReadRequest, type Mutation, type SuccessResponse, type WireReply
 } from '@safemesh/protocol'
 import { randomBytes } from '@safemesh/crypto'
 import { askGroup } from '../quorum/group-quorum.js'
@@ -40,6 +40,7 @@ async function askAccountGroup<R extends Mutation | AccountReadRequest> (ctx: Re
     quorum: ctx.transport.params.quorum,
     expects: (reply: WireReply) => reply.type === request.type,
     timeout: ctx.timeout,
+    deliverToAll: isMutation(request),
     ...(options.signal != null ? { signal: options.signal } : {})
   })
   if (outcome.kind !== 'agreed') throw outcome.error
