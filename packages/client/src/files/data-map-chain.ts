@@ -12,7 +12,7 @@
  * Anyone holding the address can read the file: the data map is its capability (SAFE's public,
  * deduplicated files). Private files would encrypt the top chunk; that comes with SPEC §9.
  */
-import { decodeDataMap, encodeDataMap, selfDecryptBytes, selfEncrypt, type DataMap, type EncryptedChunk, type FetchChunk } from '@safemesh/crypto'
+import { MIN_CHUNKED_FILE_SIZE, decodeDataMap, encodeDataMap, selfDecryptBytes, selfEncrypt, type DataMap, type EncryptedChunk, type FetchChunk } from '@safemesh/crypto'
 import { SafeMeshError, bytes, decodeWith, encodeWith, literal, object, uint } from '@safemesh/protocol'
 
 /** Deep enough for any file that fits in 2^53 bytes; bounds the work a hostile top chunk can ask for. */
@@ -37,7 +37,10 @@ export async function buildTopChunk (
   let depth = 0
   let encoded = encodeDataMap(dataMap)
   while (encodeTopChunk(depth, encoded).length > maxChunkSize) {
-    if (depth >= MAX_DATA_MAP_DEPTH) throw new SafeMeshError('DataTooLarge', 'the data map is too large to store')
+    // Self-encrypting fewer than 3072 bytes only wraps them (an inline map): nothing would shrink.
+    if (depth >= MAX_DATA_MAP_DEPTH || encoded.length < MIN_CHUNKED_FILE_SIZE) {
+      throw new SafeMeshError('DataTooLarge', `a data map of ${encoded.length} bytes cannot be stored in chunks of ${maxChunkSize}`)
+    }
     const level = await selfEncrypt([encoded], { size: encoded.length, onChunk: storeChunk, ...(signal != null ? { signal } : {}) })
     encoded = encodeDataMap(level.dataMap)
     depth++

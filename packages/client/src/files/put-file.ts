@@ -7,7 +7,7 @@
  * reading on). A chunk already on the network costs nothing (`putImmutableData`), so running an
  * interrupted upload again pays only for what is missing.
  */
-import { CHUNK_OVERHEAD_BYTES, selfEncrypt, type EncryptedChunk } from '@safemesh/crypto'
+import { CHUNK_OVERHEAD_BYTES, isCryptoError, selfEncrypt, type EncryptedChunk } from '@safemesh/crypto'
 import { SafeMeshError, xorNameToHex } from '@safemesh/protocol'
 import { Slots } from '@safemesh/node'
 import { withRetries, type RetryPolicy } from '../quorum/retry.js'
@@ -108,7 +108,10 @@ export async function putFile (
     await Promise.all([...uploads])
   } catch (err) {
     await Promise.allSettled([...uploads])
-    throw failure ?? err
+    if (failure !== undefined) throw failure
+    // A size hint the stream contradicts, or a source yielding something other than bytes.
+    if (isCryptoError(err)) throw new SafeMeshError('InvalidRequest', err.message)
+    throw err
   }
   if (failure !== undefined) throw failure
 

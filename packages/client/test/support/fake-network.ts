@@ -38,8 +38,6 @@ interface Authority {
   outcome?: Outcome
 }
 
-/** How long a Maid-Manager waits for the Data-Managers (ms); less than the tests' client timeout. */
-const FORWARD_WAIT = 50
 
 export class FakeNode implements NodeRef {
   readonly id: string
@@ -72,6 +70,8 @@ export interface FakeNetworkOptions {
   groupSize?: number
   accountAllowance?: number
   maxImmutableDataSize?: number
+  /** How long a Maid-Manager waits for the Data-Managers (ms); keep it below the client's timeout. Default 50. */
+  forwardWait?: number
 }
 
 export class FakeNetwork implements Network {
@@ -81,6 +81,7 @@ export class FakeNetwork implements Network {
   /** Client requests being answered right now, and the most at once (for concurrency bounds). */
   inFlight = 0
   maxInFlight = 0
+  private readonly forwardWait: number
 
   constructor (options: FakeNetworkOptions = {}) {
     this.params = networkParams({
@@ -88,6 +89,7 @@ export class FakeNetwork implements Network {
       accountAllowance: options.accountAllowance ?? 1000,
       ...(options.maxImmutableDataSize !== undefined ? { maxImmutableDataSize: options.maxImmutableDataSize } : {})
     })
+    this.forwardWait = options.forwardWait ?? 50
     this.nodes = Array.from({ length: options.nodes ?? this.params.groupSize }, (_, i) => new FakeNode(i))
   }
 
@@ -240,7 +242,7 @@ export class FakeNetwork implements Network {
       authority.outcome = outcome
       for (const wake of authority.waiters) wake(outcome)
     }
-    return await Promise.race([promise, sleep(FORWARD_WAIT).then(() => undefined)])
+    return await Promise.race([promise, sleep(this.forwardWait).then(() => undefined)])
   }
 
   private apply (dm: FakeNode, m: Mutation, _owner: Uint8Array, group: readonly FakeNode[]): Outcome {

@@ -63,4 +63,10 @@ export async function collect (source: AsyncIterable<Uint8Array>): Promise<Uint8
   return new Uint8Array(Buffer.concat(pieces))
 }
 
+/** Compares large byte arrays by length and digest: deep equality on megabytes is slow, its diff huge. */
+export function expectSameBytes (actual: Uint8Array, expected: Uint8Array): void {
+  expect(actual.length).toBe(expected.length)
+  expect(createHash('sha256').update(actual).digest('hex')).toBe(createHash('sha256').update(expected).digest('hex'))
+}
+
 export const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text)
