@@ -24,7 +24,8 @@ export interface MessengerOptions {
   /**
    * Requests one stream may have outstanding. An honest sender never exceeds
    * it (its own channel waits for a slot), so a peer that does is reset.
-   * Default 64.
+   * Default 256: high enough that forwards waiting on a quorum never starve the
+   * commits that would settle them.
    */
   maxInflightPerStream?: number
   /** Inbound messaging streams allowed per connection. Default 8. */
@@ -43,7 +44,7 @@ export interface RequestOptions {
 }
 
 const DEFAULT_REQUEST_TIMEOUT = 30_000
-const DEFAULT_MAX_INFLIGHT = 64
+const DEFAULT_MAX_INFLIGHT = 256
 const DEFAULT_MAX_INBOUND_STREAMS = 8
 
 /**

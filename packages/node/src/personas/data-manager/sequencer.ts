@@ -7,7 +7,7 @@ import type { Logger } from 'pino'
 
 /** How long a follower waits for the order of a mutation that reached quorum here. */
 const ORDER_TIMEOUT = 8_000
-/** How long a gap in the commits may last before the follower fetches the sequencer's replica. */
+/** How long a follower may be stuck behind waiting commits before it fetches the sequencer's replica. */
 const GAP_TIMEOUT = 2_000
 
 interface Ready {
@@ -52,7 +52,7 @@ export class Sequencer {
   private readonly ready = new Map<string, Ready>()
   private readonly commits = new Map<string, Map<number, string>>()
   private readonly queues = new Map<string, Promise<unknown>>()
-  private readonly gapTimers = new Map<string, ReturnType<typeof setTimeout>>()
+  private readonly gapTimers = new Map<string, { seq: number, timer: ReturnType<typeof setTimeout> }>()
 
   constructor (options: SequencerOptions) {
     this.options = options
@@ -106,7 +106,7 @@ export class Sequencer {
     if (commits == null) return
     const replica = await this.options.replicas.get(key)
     let { data, seq } = replica
-    for (const old of commits.keys()) if (old <= seq) commits.delete(old)
+    this.dropCommitsUpTo(key, seq)
     while (true) {
       const id = commits.get(seq + 1)
       const ready = id == null ? undefined : this.ready.get(id)
@@ -122,22 +122,43 @@ export class Sequencer {
       else ready.resolve(applied.outcome)
     }
     if (commits.size === 0) this.commits.delete(key)
-    // Commits beyond a missing one: we missed a step (or its quorum has not come yet).
-    this.watchGap(key, commits.size > 0 && !commits.has(seq + 1))
+    this.watchProgress(key, seq, commits.size > 0)
   }
 
-  private watchGap (key: string, gap: boolean): void {
-    const timer = this.gapTimers.get(key)
-    if (!gap) {
-      if (timer != null) clearTimeout(timer)
+  /**
+   * Commits are waiting but the next step cannot be applied: either we missed
+   * its commit, or its quorum never formed here (some Maid-Manager's forward
+   * was lost). Either way, if the replica has not moved on within
+   * GAP_TIMEOUT, take the sequencer's replica.
+   */
+  private watchProgress (key: string, seq: number, waiting: boolean): void {
+    const current = this.gapTimers.get(key)
+    if (current != null && (!waiting || current.seq !== seq)) {
+      clearTimeout(current.timer)
       this.gapTimers.delete(key)
-      return
     }
-    if (timer != null) return
-    this.gapTimers.set(key, setTimeout(() => {
+    if (!waiting || this.gapTimers.has(key)) return
+    const timer = setTimeout(() => {
       this.gapTimers.delete(key)
       void this.serial(key, async () => { await this.resynchronise(key) })
-    }, GAP_TIMEOUT))
+    }, GAP_TIMEOUT)
+    this.gapTimers.set(key, { seq, timer })
+  }
+
+  /** Forgets commits at or below `seq`; a mutation ready here but ordered there has an unknown outcome. */
+  private dropCommitsUpTo (key: string, seq: number): void {
+    const commits = this.commits.get(key)
+    if (commits == null) return
+    for (const [step, id] of commits) {
+      if (step > seq) continue
+      commits.delete(step)
+      const ready = this.ready.get(id)
+      if (ready != null) {
+        this.ready.delete(id)
+        clearTimeout(ready.timer)
+        ready.reject(new SafeMeshError('Timeout', 'this replica caught up past the mutation; its outcome is the sequencer\'s'))
+      }
+    }
   }
 
   /** Takes the sequencer's replica when it is ahead of ours. */
@@ -153,6 +174,7 @@ export class Sequencer {
       if (theirs.seq > ours.seq) {
         this.options.log.info({ key, from: ours.seq, to: theirs.seq }, 'replica resynchronised from the sequencer')
         await this.options.replicas.put(key, theirs)
+        this.dropCommitsUpTo(key, theirs.seq)
       }
     } catch (err) {
       this.options.log.warn({ key, err: (err as Error).message }, 'could not resynchronise a replica')
