@@ -1,0 +1,97 @@
+/**
+ * The clients a command needs, made once and closed at the end: connected (reads), acting (the
+ * app of `$SAFEMESH_APP`, else the owner logged in) or the owner itself (apps, account creation).
+ */
+import type { ClientKeys, DeriveKeyOptions } from '@safemesh/crypto'
+import { pino, type Logger } from 'pino'
+import { SafeMeshClient, type ClientOptions } from '../client.js'
+import { libp2pNetwork } from '../network/libp2p-network.js'
+import type { Network } from '../network/transport.js'
+import { decodeAppCredentials } from '../session/app-credentials.js'
+import { appCredentialsOf, ownerCredentials } from './credentials.js'
+import type { CliIo } from './io.js'
+import { chooseNetwork, type NetworkFlags } from './network-choice.js'
+import { UsageError } from './usage-error.js'
+
+export interface ClientFlags extends NetworkFlags {
+  logLevel: string
+  timeout?: number
+}
+
+export class CliClients {
+  private readonly io: CliIo
+  private readonly flags: ClientFlags
+  private readonly log: Logger
+  private readonly opened: SafeMeshClient[] = []
+  private network?: Promise<Network>
+  private reader?: Promise<SafeMeshClient>
+
+  constructor (io: CliIo, flags: ClientFlags) {
+    this.io = io
+    this.flags = flags
+    this.log = pino({ level: flags.logLevel, base: { name: 'safemesh' } }, io.stderr)
+  }
+
+  /** No account: reads only. */
+  async connected (): Promise<SafeMeshClient> {
+    this.reader ??= this.track(async (options) => await SafeMeshClient.connect(options))
+    return await this.reader
+  }
+
+  /** The app of `$SAFEMESH_APP`, else the owner (secret and password). */
+  async acting (): Promise<SafeMeshClient> {
+    const app = appCredentialsOf(this.io)
+    if (app !== undefined) return await this.track(async (options) => await SafeMeshClient.connect({ ...options, app }))
+    return await this.owner()
+  }
+
+  /** The owner, logged in with the secret and password. */
+  async owner (): Promise<SafeMeshClient> {
+    if (appCredentialsOf(this.io) !== undefined) throw new UsageError('this command needs the account owner; unset SAFEMESH_APP')
+    const { secret, password } = await ownerCredentials(this.io)
+    return await this.track(async (options) => await SafeMeshClient.login(secret, password, options))
+  }
+
+  async createAccount (): Promise<SafeMeshClient> {
+    if (appCredentialsOf(this.io) !== undefined) throw new UsageError('an app cannot create accounts; unset SAFEMESH_APP')
+    const { secret, password } = await ownerCredentials(this.io, { confirm: true })
+    return await this.track(async (options) => await SafeMeshClient.createAccount(secret, password, options))
+  }
+
+  /**
+   * The keys of whoever acts, without joining as them: the app's (from its credentials, no network
+   * needed), else the owner's, read from the session packet through a connected client.
+   */
+  async actingKeys (): Promise<ClientKeys> {
+    const app = appCredentialsOf(this.io)
+    if (app !== undefined) return decodeAppCredentials(app).keys
+    const { secret, password } = await ownerCredentials(this.io)
+    const reader = await this.connected()
+    return (await reader.openSession(secret, password, this.kdf())).keys
+  }
+
+  async closeAll (): Promise<void> {
+    await Promise.all(this.opened.map(async client => { await client.close() }))
+  }
+
+  private async track (open: (options: ClientOptions) => Promise<SafeMeshClient>): Promise<SafeMeshClient> {
+    const client = await open(await this.options())
+    this.opened.push(client)
+    return client
+  }
+
+  private async options (): Promise<ClientOptions> {
+    this.network ??= (async () => this.io.network ?? libp2pNetwork({ ...await chooseNetwork(this.io, this.flags), log: this.log }))()
+    return {
+      network: await this.network,
+      log: this.log,
+      ...(this.flags.timeout !== undefined ? { requestTimeout: this.flags.timeout } : {}),
+      ...this.kdf(),
+      ...(this.io.signal != null ? { signal: this.io.signal } : {})
+    }
+  }
+
+  private kdf (): { kdf?: DeriveKeyOptions } {
+    return this.io.kdf !== undefined ? { kdf: this.io.kdf } : {}
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * Which network a command talks to (SPEC §10): `--bootstrap MULTIADDR…` when given, else the
+ * network file from `--network FILE`, else `$SAFEMESH_NETWORK`, else `./.testnet/network.json`.
+ */
+import { isAbsolute, join } from 'node:path'
+import { loadNetworkFile, type NetworkConfig } from '../network/network-file.js'
+import type { CliIo } from './io.js'
+import { UsageError } from './usage-error.js'
+
+export interface NetworkFlags {
+  network?: string
+  bootstrap: string[]
+  groupSize?: number
+}
+
+export const DEFAULT_NETWORK_FILE = join('.testnet', 'network.json')
+
+export async function chooseNetwork (io: CliIo, flags: NetworkFlags): Promise<NetworkConfig> {
+  if (flags.bootstrap.length > 0) {
+    if (flags.network !== undefined) throw new UsageError('give --network or --bootstrap, not both')
+    return { bootstrap: flags.bootstrap, ...(flags.groupSize !== undefined ? { groupSize: flags.groupSize } : {}) }
+  }
+  const given = flags.network ?? io.env['SAFEMESH_NETWORK']
+  const path = given ?? DEFAULT_NETWORK_FILE
+  const absolute = isAbsolute(path) ? path : join(io.cwd, path)
+  let config: NetworkConfig
+  try {
+    config = await loadNetworkFile(absolute)
+  } catch (err) {
+    const hint = given === undefined ? ' (start one with `npm run testnet -- up`, or give --network FILE or --bootstrap MULTIADDR)' : ''
+    throw new UsageError(`${(err as Error).message}${hint}`)
+  }
+  return flags.groupSize !== undefined ? { ...config, groupSize: flags.groupSize } : config
+}
