@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander'
 import type { ActionContext } from './action-context.js'
 import { CliClients } from './clients.js'
 import { EXIT_OK, EXIT_USAGE } from './exit-codes.js'
+import { UsageError } from './usage-error.js'
 import type { CliIo } from './io.js'
 import { Output } from './output.js'
 import { parseInteger } from './arguments.js'
@@ -57,7 +58,8 @@ export async function runCli (io: CliIo): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT_OK
-      if (err.code === 'commander.help' || err.code === 'commander.executeSubCommandAsync') return EXIT_USAGE
+      // A command that needs a subcommand was given none: commander showed its help.
+      if (err.code === 'commander.help') return out.json ? out.error(new UsageError('a command is needed (see --help)')) : EXIT_USAGE
     }
     return out.error(err, ctx?.stdoutInUse ?? false)
   } finally {

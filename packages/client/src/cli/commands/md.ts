@@ -91,11 +91,11 @@ export function registerMd (program: Command, run: ActionRunner): void {
       .action(run(async (ctx: ActionContext, nameHex: string, tagText: string, key: string, value: string, options: VersionOption) => {
         const [name, tag] = [parseName(nameHex), parseTag(tagText)]
         if (value.length === 0) throw new UsageError('VALUE must not be empty (an empty value is what a deleted entry holds)')
+        let version = options.version !== undefined ? parseVersion(options.version) : undefined
         const { client, codec } = await forWriting(ctx, name, tag)
         const storedKey = codec.key(utf8(key))
         if (!codec.private && isPrivateMarker(storedKey)) throw new UsageError(`the key ${key} is reserved`)
         const content = codec.value(utf8(value))
-        let version = options.version !== undefined ? parseVersion(options.version) : undefined
         const update = async (v: number): Promise<void> => {
           await client.mutateMDataEntries(name, tag, [{ key: storedKey, action: { kind: 'Update', content, version: v } }], signalOption(ctx))
         }
@@ -125,11 +125,10 @@ export function registerMd (program: Command, run: ActionRunner): void {
     .description('delete an entry (it leaves a tombstone, so its version never goes back)')
     .action(run(async (ctx: ActionContext, nameHex: string, tagText: string, key: string, options: VersionOption) => {
       const [name, tag] = [parseName(nameHex), parseTag(tagText)]
+      const given = options.version !== undefined ? parseVersion(options.version) : undefined
       const { client, codec } = await forWriting(ctx, name, tag)
       const storedKey = codec.key(utf8(key))
-      const version = options.version !== undefined
-        ? parseVersion(options.version)
-        : (await client.getMDataValue(name, tag, storedKey, signalOption(ctx))).version + 1
+      const version = given ?? (await client.getMDataValue(name, tag, storedKey, signalOption(ctx))).version + 1
       const actions: KeyedEntryAction[] = [{ key: storedKey, action: { kind: 'Delete', version } }]
       await client.mutateMDataEntries(name, tag, actions, signalOption(ctx))
       ctx.out.result({ name: bytesToHex(name), tag, key, version }, `Deleted ${key} (version ${version})`)
@@ -150,8 +149,9 @@ export function registerMd (program: Command, run: ActionRunner): void {
     .description('set (replace) a user\'s permissions')
     .action(run(async (ctx: ActionContext, nameHex: string, tagText: string, userText: string, actionsText: string, options: VersionOption) => {
       const [name, tag, user, permissions] = [parseName(nameHex), parseTag(tagText), parseUser(userText), parseActions(actionsText)]
+      const given = givenVersion(options)
       const client = await ctx.clients.acting()
-      const version = await nextDataVersion(ctx, client, name, tag, options)
+      const version = await nextDataVersion(ctx, client, name, tag, given)
       await client.setMDataUserPermissions(name, tag, user, permissions, version, signalOption(ctx))
       const described = describePermissions(permissions)
       ctx.out.result({ name: bytesToHex(name), tag, user: describeUser(user), ...described, version }, `Set permissions of ${describeUser(user)}: ${permissionLine(described)} (version ${version})`)
@@ -162,8 +162,9 @@ export function registerMd (program: Command, run: ActionRunner): void {
     .description('remove a user\'s permissions')
     .action(run(async (ctx: ActionContext, nameHex: string, tagText: string, userText: string, options: VersionOption) => {
       const [name, tag, user] = [parseName(nameHex), parseTag(tagText), parseUser(userText)]
+      const given = givenVersion(options)
       const client = await ctx.clients.acting()
-      const version = await nextDataVersion(ctx, client, name, tag, options)
+      const version = await nextDataVersion(ctx, client, name, tag, given)
       await client.delMDataUserPermissions(name, tag, user, version, signalOption(ctx))
       ctx.out.result({ name: bytesToHex(name), tag, user: describeUser(user), version }, `Removed the permissions of ${describeUser(user)} (version ${version})`)
     }))
@@ -173,8 +174,9 @@ export function registerMd (program: Command, run: ActionRunner): void {
     .description('hand the MutableData to another key (the owner only, never an app)')
     .action(run(async (ctx: ActionContext, nameHex: string, tagText: string, keyHex: string, options: VersionOption) => {
       const [name, tag, owner] = [parseName(nameHex), parseTag(tagText), parseKeyHex(keyHex, 'NEWKEYHEX')]
+      const given = givenVersion(options)
       const client = await ctx.clients.acting()
-      const version = await nextDataVersion(ctx, client, name, tag, options)
+      const version = await nextDataVersion(ctx, client, name, tag, given)
       await client.changeMDataOwner(name, tag, owner, version, signalOption(ctx))
       ctx.out.result({ name: bytesToHex(name), tag, owner: bytesToHex(owner), version }, `Owner is now ${bytesToHex(owner)} (version ${version})`)
     }))
@@ -190,9 +192,13 @@ async function forWriting (ctx: ActionContext, name: XorName, tag: number): Prom
   return { client, codec }
 }
 
-async function nextDataVersion (ctx: ActionContext, client: SafeMeshClient, name: XorName, tag: number, options: VersionOption): Promise<number> {
-  if (options.version !== undefined) return parseVersion(options.version)
-  return (await client.getMDataVersion(name, tag, signalOption(ctx))) + 1
+function givenVersion (options: VersionOption): number | undefined {
+  return options.version !== undefined ? parseVersion(options.version) : undefined
+}
+
+/** The version a permission or owner change must carry: the one given, else the data's + 1. */
+async function nextDataVersion (ctx: ActionContext, client: SafeMeshClient, name: XorName, tag: number, given: number | undefined): Promise<number> {
+  return given ?? (await client.getMDataVersion(name, tag, signalOption(ctx))) + 1
 }
 
 function entryJson (entry: MutableDataEntry): JsonObject {
