@@ -43,10 +43,25 @@ export function encodeFrame (kind: FrameKind, id: number, body: Uint8Array): [Ui
   return [head, body]
 }
 
+/**
+ * Bodies up to this size are copied behind their header and sent as one
+ * buffer: each send becomes its own yamux frame, Noise message, socket write
+ * and (on the far side) yamux window update, which for a small message cost
+ * far more than the copy.
+ */
+const COALESCE_LIMIT = 64 * 1024
+
 /** Writes a frame; returns false when the stream wants the caller to wait for drain. */
 export function sendFrame (stream: { send: (data: Uint8Array) => boolean }, frame: [Uint8Array, Uint8Array]): boolean {
-  stream.send(frame[0])
-  return frame[1].byteLength === 0 ? true : stream.send(frame[1])
+  const [head, body] = frame
+  if (body.byteLength <= COALESCE_LIMIT) {
+    const whole = new Uint8Array(head.byteLength + body.byteLength)
+    whole.set(head, 0)
+    whole.set(body, head.byteLength)
+    return stream.send(whole)
+  }
+  stream.send(head)
+  return stream.send(body)
 }
 
 /**

@@ -233,7 +233,9 @@ export class Testnet {
     const log = openSync(record.logFile, 'a')
     const detached = this.options.detached === true
     try {
-      const child = spawn(process.execPath, args, {
+      // SAFEMESH_NODE_FLAGS passes flags to each node's Node.js (e.g. --cpu-prof), which NODE_OPTIONS may not carry.
+      const flags = (process.env.SAFEMESH_NODE_FLAGS ?? '').split(' ').filter(f => f !== '')
+      const child = spawn(process.execPath, [...flags, ...args], {
         detached,
         stdio: [detached ? 'ignore' : 'pipe', log, log],
         env: { ...process.env, ...(detached ? {} : { SAFEMESH_EXIT_WITH_PARENT: '1' }) }
