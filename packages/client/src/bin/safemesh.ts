@@ -9,6 +9,9 @@ const interrupt = new AbortController()
 process.once('SIGINT', () => { interrupt.abort(new Error('interrupted')) })
 process.once('SIGTERM', () => { interrupt.abort(new Error('terminated')) })
 
+// Request timeouts are AbortSignal.timeout()s, whose timers are unref'd: hold the event loop open
+// while the command runs, so that a wait on a silent network ends in Timeout, not a silent exit.
+const keepAlive = setInterval(() => {}, 60_000)
 const code = await runCli({
   argv: process.argv.slice(2),
   env: process.env,
@@ -18,6 +21,7 @@ const code = await runCli({
   stderr: process.stderr,
   signal: interrupt.signal
 })
+clearInterval(keepAlive)
 process.exitCode = code
 // libp2p may leave timers behind after stopping; once output is flushed, nothing else matters.
 setTimeout(() => { process.exit(code) }, 2_000).unref()

@@ -49,9 +49,11 @@ class Libp2pTransport implements Transport {
   private readonly host: Host
   private readonly messenger: Messenger
   private readonly routing: RoutingView
+  private readonly log: Logger
   private closing?: Promise<void>
 
-  private constructor (host: Host, messenger: Messenger, routing: RoutingView, params: NetworkParams) {
+  private constructor (host: Host, messenger: Messenger, routing: RoutingView, params: NetworkParams, log: Logger) {
+    this.log = log
     this.host = host
     this.messenger = messenger
     this.routing = routing
@@ -68,6 +70,25 @@ class Libp2pTransport implements Transport {
     connectOptions: ConnectTransportOptions = {}
   ): Promise<Libp2pTransport> {
     const log = options.log ?? pino({ level: 'silent' })
+    // libp2p's start-up and first dials wait on unref'd timers: in a process with nothing else
+    // open (a command line that has just closed its previous host) the event loop would empty and
+    // Node would exit mid-join. Hold it open until the view is ready.
+    const keepAlive = setInterval(() => {}, 60_000)
+    try {
+      return await Libp2pTransport.start(identity, params, options, connectOptions, log)
+    } finally {
+      clearInterval(keepAlive)
+    }
+  }
+
+  private static async start (
+    identity: SigningKeyPair | undefined,
+    params: NetworkParams,
+    options: Libp2pNetworkOptions,
+    connectOptions: ConnectTransportOptions,
+    log: Logger
+  ): Promise<Libp2pTransport> {
+    const started = performance.now()
     const host = await createHost({
       dhtClientMode: true,
       bootstrap: options.bootstrap,
@@ -75,7 +96,8 @@ class Libp2pTransport implements Transport {
     })
     const messenger = new Messenger(host, { protocol: MESSAGING_PROTOCOL, maxMessageSize: params.maxMessageSize, log: log.child({ component: 'messaging' }) })
     const routing = new RoutingView(host, { groupSize: params.groupSize, log: log.child({ component: 'routing' }) })
-    const transport = new Libp2pTransport(host, messenger, routing, params)
+    const transport = new Libp2pTransport(host, messenger, routing, params, log)
+    log.debug({ ms: Math.round(performance.now() - started), peer: host.peerId.toString() }, 'host started')
     try {
       await messenger.start()
       await routing.start()
@@ -89,7 +111,7 @@ class Libp2pTransport implements Transport {
         signal,
         timedOut: () => deadline.aborted
       })
-      log.debug({ nodes: routing.size }, 'joined the network')
+      log.debug({ nodes: routing.size, ms: Math.round(performance.now() - started) }, 'joined the network')
     } catch (err) {
       await transport.close()
       throw err
@@ -107,15 +129,26 @@ class Libp2pTransport implements Transport {
 
   async send (node: NodeRef, body: Uint8Array, options: SendOptions = {}): Promise<Uint8Array> {
     if (!(node instanceof PeerNode)) throw new SafeMeshError('InvalidRequest', `unknown node ${node.id}`)
-    return await this.messenger.request(node.peer, body, options)
+    if (!this.log.isLevelEnabled('trace')) return await this.messenger.request(node.peer, body, options)
+    const started = performance.now()
+    try {
+      const reply = await this.messenger.request(node.peer, body, options)
+      this.log.trace({ peer: node.id, bytes: body.length, ms: Math.round(performance.now() - started) }, 'answered')
+      return reply
+    } catch (err) {
+      this.log.trace({ peer: node.id, bytes: body.length, ms: Math.round(performance.now() - started), err: (err as Error).message }, 'refused or silent')
+      throw err
+    }
   }
 
   async close (): Promise<void> {
     this.closing ??= (async () => {
+      const started = performance.now()
       const quietly = async (stop: () => void | Promise<void>): Promise<void> => { try { await stop() } catch {} }
       await quietly(async () => { await this.routing.stop() })
       await quietly(async () => { await this.messenger.stop() })
       await quietly(async () => { await this.host.stop() })
+      this.log.debug({ ms: Math.round(performance.now() - started) }, 'host stopped')
     })()
     await this.closing
   }
