@@ -124,6 +124,24 @@ describe('putFile and getFile over a chunk store', () => {
     expectSameBytes(await collect(getFile(xorNameFromHex(address), store)), content)
   })
 
+  it('read the source only as fast as chunks are stored (memory stays bounded)', async () => {
+    // Keeps nothing: only the pipeline's own buffers count.
+    const store: ChunkStore = {
+      put: async (value) => { await sleep(30); return { name: immutableDataName(value), alreadyStored: false } },
+      get: async () => { throw new Error('not kept') }
+    }
+    async function * source (): AsyncGenerator<Uint8Array> {
+      for (let i = 0; i < 40; i++) yield pseudoRandomBytes(MiB, `piece ${i}`)
+    }
+    let ahead = 0
+    await putFile(source(), store, MiB + 10 * KiB, {
+      concurrency: 2,
+      onProgress: (p) => { ahead = Math.max(ahead, p.bytesRead - p.bytesStored) }
+    })
+    // The chunker's buffer (≤ 4 MiB), chunks 0 and 1 (held to the end), two uploads, one being encrypted.
+    expect(ahead).toBeLessThanOrEqual(10 * MiB)
+  })
+
   it('self-encrypt a data map too large for one chunk, and mark the depth in the top chunk', async () => {
     const store = new MemoryChunks()
     // 45 chunks make a data map over 3 KiB, which self-encrypts into 3 chunks; the limit is below

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest'
+import { SafeMeshError, encodeReply, networkParams, type WireReply } from '@safemesh/protocol'
+import { askGroup, withRetries, type NodeRef, type Transport } from '../src/index.js'
+
+/** A transport whose nodes answer through `answer(nodeIndex)`. */
+function transport (answer: (index: number, signal?: AbortSignal) => Promise<WireReply>): Transport & { sent: number[] } {
+  const sent: number[] = []
+  return {
+    params: networkParams({ groupSize: 8 }),
+    publicKey: new Uint8Array(32),
+    closeGroup: () => [],
+    sent,
+    send: async (node, _body, options) => {
+      const index = Number(node.id)
+      sent.push(index)
+      return encodeReply(await answer(index, options?.signal))
+    },
+    close: async () => {}
+  }
+}
+
+const nodes = (n: number): NodeRef[] => Array.from({ length: n }, (_, i) => ({ id: String(i) }))
+const version = (v: number): WireReply => ({ type: 'GetMDataVersion', version: v })
+const expects = (r: WireReply): boolean => r.type === 'GetMDataVersion'
+
+describe('askGroup', () => {
+  it('settles on the Q-th identical answer without waiting for the rest', async () => {
+    const never = new Promise<WireReply>(() => {})
+    const t = transport(async (i) => i < 5 ? version(3) : await never)
+    expect(await askGroup(t, nodes(8), new Uint8Array(), { quorum: 5, expects })).toEqual({ kind: 'agreed', reply: version(3) })
+  })
+
+  it('is Timeout at once when the group is smaller than a quorum', async () => {
+    const t = transport(async () => version(1))
+    const outcome = await askGroup(t, nodes(4), new Uint8Array(), { quorum: 5, expects })
+    expect(outcome).toMatchObject({ kind: 'failed', error: { code: 'Timeout' } })
+    expect(t.sent).toHaveLength(0)
+  })
+
+  it('returns the most common form of an agreed error', async () => {
+    const t = transport(async (i) => { throw new SafeMeshError('InvalidSuccessor', 'x', { current: i < 2 ? 1 : 2 }) })
+    const outcome = await askGroup(t, nodes(8), new Uint8Array(), { quorum: 5, expects })
+    expect(outcome).toMatchObject({ kind: 'refused', error: { code: 'InvalidSuccessor', details: { current: 2 } } })
+  })
+
+  it('rejects with the caller\'s reason when aborted', async () => {
+    const stop = new AbortController()
+    const t = transport(async (_i, signal) => await new Promise<WireReply>((_resolve, reject) => { signal?.addEventListener('abort', () => { reject(new SafeMeshError('Timeout', 'aborted')) }) }))
+    const pending = askGroup(t, nodes(8), new Uint8Array(), { quorum: 5, expects, signal: stop.signal })
+    stop.abort(new Error('stop'))
+    await expect(pending).rejects.toThrow('stop')
+  })
+
+  it('retries only Timeout and NoQuorum, a bounded number of times', async () => {
+    let tries = 0
+    await expect(withRetries({ attempts: 3, delay: 1, maxDelay: 1 }, undefined, async () => { tries++; throw new SafeMeshError('NoQuorum') })).rejects.toThrow('NoQuorum')
+    expect(tries).toBe(3)
+    tries = 0
+    await expect(withRetries({ attempts: 3, delay: 1, maxDelay: 1 }, undefined, async () => { tries++; throw new SafeMeshError('AccessDenied') })).rejects.toThrow('AccessDenied')
+    expect(tries).toBe(1)
+  })
+})
