@@ -22,9 +22,13 @@ export async function promptHidden (io: CliIo, question: string): Promise<string
       io.stderr.write('\n')
     }
     const onData = (chunk: string | Buffer): void => {
-      for (const ch of String(chunk)) {
+      const chars = Array.from(String(chunk))
+      for (const [i, ch] of chars.entries()) {
         if (ch === '\r' || ch === '\n' || ch === '\u0004') {
           finish()
+          // Typed ahead (the next answer): left for the next prompt.
+          const rest = chars.slice(i + 1).join('').replace(/^\n/, '')
+          if (rest.length > 0) stdin.unshift(rest)
           resolve(value)
           return
         }
