@@ -53,6 +53,15 @@ export async function createHost (options: HostOptions): Promise<Host> {
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     peerDiscovery: (options.bootstrap ?? []).length > 0 ? [bootstrap({ list: options.bootstrap ?? [], timeout: 0 })] : [],
+    // libp2p pings every connection and aborts it when a ping misses its
+    // adaptive timeout, which tracks the recent round trip: on a loaded machine
+    // a busy but healthy peer misses it, and the abort takes every stream on
+    // the connection with it. A peer that has not answered in 10 s is gone.
+    connectionMonitor: {
+      pingInterval: 10_000,
+      pingTimeout: { minTimeout: 10_000, maxTimeout: 20_000 },
+      abortConnectionOnPingFailure: true
+    },
     connectionManager: {
       allow: ['/ip4/127.0.0.0/ipcidr/8', '/ip6/::1/ipcidr/128'],
       maxConnections: 1024,

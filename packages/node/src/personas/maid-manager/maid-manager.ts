@@ -84,26 +84,24 @@ export class MaidManager {
         await this.accounts.put(request.account, { ...next, mutationsDone: next.mutationsDone + 1 })
         return { done: { type: request.type } }
       }
+      // Reserved under the lock, so concurrent mutations never overdraw the allowance.
+      this.inFlight.set(key, inFlight + 1)
       return { record, key }
     })
     if ('done' in checked) return checked.done
-    const outcome = checked
-    {
-      // Forward outside the account lock: many mutations of one account may be in flight at once,
-      // each holding one op of allowance until it settles.
-      this.inFlight.set(outcome.key, (this.inFlight.get(outcome.key) ?? 0) + 1)
-      try {
-        const reply = await this.forward(request, outcome.record)
-        await this.withAccount(request.account, async () => {
-          const current = await this.accounts.get(request.account)
-          if (current != null) await this.accounts.put(request.account, { ...current, mutationsDone: current.mutationsDone + 1 })
-        })
-        return reply
-      } finally {
-        const left = (this.inFlight.get(outcome.key) ?? 1) - 1
-        if (left === 0) this.inFlight.delete(outcome.key)
-        else this.inFlight.set(outcome.key, left)
-      }
+    // Forwarded outside the account lock: many mutations of one account may be in flight at once,
+    // each holding one op of allowance until it settles.
+    try {
+      const reply = await this.forward(request, checked.record)
+      await this.withAccount(request.account, async () => {
+        const current = await this.accounts.get(request.account)
+        if (current != null) await this.accounts.put(request.account, { ...current, mutationsDone: current.mutationsDone + 1 })
+      })
+      return reply
+    } finally {
+      const left = (this.inFlight.get(checked.key) ?? 1) - 1
+      if (left === 0) this.inFlight.delete(checked.key)
+      else this.inFlight.set(checked.key, left)
     }
   }
 
