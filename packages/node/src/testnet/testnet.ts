@@ -23,6 +23,8 @@ export interface TestnetOptions {
    * killed, because each watches its stdin pipe.
    */
   detached?: boolean
+  /** Flags for each node's Node.js (e.g. --expose-gc), which NODE_OPTIONS may not carry. */
+  nodeFlags?: string[]
 }
 
 export interface NodeRecord {
@@ -178,6 +180,11 @@ export class Testnet {
     }))
   }
 
+  /** Node `index`'s memory after a full collection (nodes started with --expose-gc). */
+  async collectGarbage (index: number): Promise<NodeJS.MemoryUsage> {
+    return await this.fetchJson(this.record(index), '/gc') as NodeJS.MemoryUsage
+  }
+
   /** The close group that node `index` computes for `nameHex`. */
   async closeGroupSeenBy (index: number, nameHex: string): Promise<string[]> {
     const body = await this.fetchJson(this.record(index), `/close-group/${nameHex}`) as { closeGroup: string[] }
@@ -233,8 +240,8 @@ export class Testnet {
     const log = openSync(record.logFile, 'a')
     const detached = this.options.detached === true
     try {
-      // SAFEMESH_NODE_FLAGS passes flags to each node's Node.js (e.g. --cpu-prof), which NODE_OPTIONS may not carry.
-      const flags = (process.env.SAFEMESH_NODE_FLAGS ?? '').split(' ').filter(f => f !== '')
+      // SAFEMESH_NODE_FLAGS does the same as `nodeFlags` from outside (e.g. --cpu-prof for a profile).
+      const flags = [...(this.options.nodeFlags ?? []), ...(process.env.SAFEMESH_NODE_FLAGS ?? '').split(' ').filter(f => f !== '')]
       const child = spawn(process.execPath, [...flags, ...args], {
         detached,
         stdio: [detached ? 'ignore' : 'pipe', log, log],
