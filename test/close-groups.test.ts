@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { closestTo, kadPositionOfName, kadPositionOfPeer, randomXorName, xorNameToHex, type XorName } from '@safemesh/protocol'
+import { closestTo, kadPositionOfName, kadPositionOfPeer, newMutableData, randomXorName, xorNameToHex, type XorName } from '@safemesh/protocol'
 import { createHost, type Host, type Testnet } from '@safemesh/node'
 import { eventually, startTestnet, stopTestnet } from './support/testnet.js'
+import { RawClient } from './support/raw-client.js'
+import { mutate, openAccount, text } from './support/accounts.js'
 
 const NODES = 10
 const G = 8
@@ -64,10 +66,21 @@ describe(`close groups on a ${NODES}-node testnet (G = ${G})`, () => {
   })
 
   it('a killed node leaves every close group within 30 s; restarted, it comes back with the same identity and data', async () => {
-    const victim = 3
+    let victimPeer: string | undefined
+    // Give the victim something to keep: an account and a MutableData whose groups hold it.
+    const client = await RawClient.connect(testnet)
+    try {
+      await openAccount(client)
+      const md = newMutableData({ name: randomXorName(), tag: 20_000, owners: [client.key], entries: [{ key: text('k'), content: text('v') }] })
+      await mutate(client, { type: 'PutMData', data: md })
+      victimPeer = client.routing.closeGroup(md.name)[0]?.toString()
+    } finally {
+      await client.close()
+    }
+    const victim = testnet.records().findIndex(r => r.peerId === victimPeer)
     const victimId = testnet.record(victim).peerId as string
     const before = (await testnet.status())[victim]?.status
-    expect(before).toBeDefined()
+    expect(before?.storedItems).toBeGreaterThan(0)
     // Names whose close group holds the victim: the ones that must change.
     const names = Array.from({ length: 300 }, () => randomXorName())
       .filter(name => trueCloseGroup(name, peerIds).includes(victimId)).slice(0, 20)
