@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -12,6 +11,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import type { Testnet } from '@safemesh/node'
 import { startTestnet, stopTestnet } from './support/testnet.js'
 import { RawClient } from './support/raw-client.js'
+import { runNode, type ProcessRun } from './support/process.js'
 
 const G = 8
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -33,8 +33,6 @@ async function collect (source: AsyncIterable<Uint8Array>): Promise<Uint8Array> 
   for await (const part of source) parts.push(part)
   return new Uint8Array(Buffer.concat(parts))
 }
-
-interface CliRun { code: number | null, stdout: string, stderr: string }
 
 describe(`the client and the safemesh CLI on a 12-node testnet (G = ${G})`, () => {
   let testnet: Testnet
@@ -70,15 +68,8 @@ describe(`the client and the safemesh CLI on a 12-node testnet (G = ${G})`, () =
     return [xorNameFromHex(address), ...(map.kind === 'chunks' ? map.chunks.map(c => c.name) : [])]
   }
 
-  const cli = async (args: string[], env: Record<string, string> = {}): Promise<CliRun> => {
-    const child = spawn(process.execPath, [CLI, '--network', testnet.networkFile, ...args], { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
-    const code = await new Promise<number | null>(resolve => child.on('close', resolve))
-    return { code, stdout, stderr }
-  }
+  const cli = async (args: string[], env: Record<string, string> = {}): Promise<ProcessRun> =>
+    await runNode([CLI, '--network', testnet.networkFile, ...args], { cwd: dir, env })
 
   it('stores files of 0 B, 2 KiB, 5 MiB and 64 MiB through the library, each chunk on exactly G nodes, and gives them back byte-identical', async () => {
     const client = await SafeMeshClient.createAccount(`secret ${randomBytes(8).toString('hex')}`, 'password', options)

@@ -6,20 +6,13 @@ import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { isAlive } from '@safemesh/node'
 import { eventually } from './support/testnet.js'
+import { runNode, type ProcessRun } from './support/process.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const TESTNET = join(ROOT, 'scripts', 'testnet.js')
 
-interface Run { code: number | null, stdout: string, stderr: string }
-
-async function run (args: string[]): Promise<Run> {
-  const child = spawn(process.execPath, [TESTNET, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
-  const code = await new Promise<number | null>(resolve => child.on('close', resolve))
-  return { code, stdout, stderr }
+async function run (args: string[]): Promise<ProcessRun> {
+  return await runNode([TESTNET, ...args], { cwd: ROOT })
 }
 
 async function pidsIn (dir: string): Promise<number[]> {

@@ -1,5 +1,6 @@
 import { SafeMeshError, bytesToHex, xorNameFromHex, type NetworkParams, type XorName, type Response } from '@safemesh/protocol'
 import { applyMutation, type MutableDataMutation } from './apply-mutation.js'
+import { KeyedQueue } from '../keyed-queue.js'
 import { replicaKey, type ReplicaStore } from './replica-store.js'
 import type { RoutingView } from '../../routing/routing-view.js'
 import type { PeerId } from '@libp2p/interface'
@@ -51,7 +52,7 @@ export class Sequencer {
   private readonly options: SequencerOptions
   private readonly ready = new Map<string, Ready>()
   private readonly commits = new Map<string, Map<number, string>>()
-  private readonly queues = new Map<string, Promise<unknown>>()
+  private readonly queue = new KeyedQueue()
   private readonly gapTimers = new Map<string, { seq: number, timer: ReturnType<typeof setTimeout> }>()
 
   constructor (options: SequencerOptions) {
@@ -198,14 +199,6 @@ export class Sequencer {
   }
 
   private async serial<T> (key: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.queues.get(key) ?? Promise.resolve()
-    const run = previous.then(work, work)
-    const tail = run.catch(() => {})
-    this.queues.set(key, tail)
-    try {
-      return await run
-    } finally {
-      if (this.queues.get(key) === tail) this.queues.delete(key)
-    }
+    return await this.queue.run(key, work)
   }
 }

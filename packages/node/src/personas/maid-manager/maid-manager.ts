@@ -5,6 +5,7 @@ import {
 import { askForQuorum } from '../quorum.js'
 import { senderKey, type PersonaContext } from '../context.js'
 import { Accounts } from './accounts.js'
+import { KeyedQueue } from '../keyed-queue.js'
 import type { Dispatcher } from '../../dispatcher.js'
 import type { RequestContext } from '../../messaging/messenger.js'
 
@@ -23,7 +24,7 @@ export class MaidManager {
   /** Mutations forwarded and not yet settled, per account: they hold allowance. */
   private readonly inFlight = new Map<string, number>()
   /** Account records are read-modify-written one mutation at a time per account. */
-  private readonly locks = new Map<string, Promise<unknown>>()
+  private readonly accountQueue = new KeyedQueue()
 
   constructor (context: PersonaContext) {
     this.context = context
@@ -168,17 +169,9 @@ export class MaidManager {
   }
 
   private async withAccount<T> (account: XorName, work: () => Promise<T>): Promise<T> {
-    const key = xorNameToHex(account)
-    const previous = this.locks.get(key) ?? Promise.resolve()
-    const run = previous.then(work, work)
-    const tail = run.catch(() => {})
-    this.locks.set(key, tail)
-    try {
-      return await run
-    } finally {
-      if (this.locks.get(key) === tail) this.locks.delete(key)
-    }
+    return await this.accountQueue.run(xorNameToHex(account), work)
   }
+
 }
 
 function dataNameOf (request: Mutation): XorName {
