@@ -6,7 +6,10 @@ const unit = (name: string) => ({
   test: {
     name,
     include: [`packages/${name}/test/**/*.test.ts`],
-    exclude: ['**/dist/**', '**/node_modules/**']
+    exclude: ['**/dist/**', '**/node_modules/**'],
+    // Some unit tests open real sockets and run while the e2e project's node
+    // processes load both cores: a generous limit, never a timing assertion.
+    testTimeout: 30_000
   }
 })
 
