@@ -133,7 +133,18 @@ export class Messenger {
       if (this.channels.get(key) === existing) this.channels.delete(key)
     }
     const opening = (async () => {
-      const stream = await this.libp2p.dialProtocol(peer, this.options.protocol, { signal })
+      // The channel outlives the request that opens it: dial with a signal of
+      // its own that follows the request only while the dial is under way, so
+      // the request's timeout firing later can reach nothing libp2p kept.
+      const dial = new AbortController()
+      const follow = (): void => { dial.abort(signal.reason) }
+      signal.addEventListener('abort', follow, { once: true })
+      let stream: Stream
+      try {
+        stream = await this.libp2p.dialProtocol(peer, this.options.protocol, { signal: dial.signal })
+      } finally {
+        signal.removeEventListener('abort', follow)
+      }
       return new Channel(stream, this.options.maxMessageSize, this.options.maxInflightPerStream, () => {
         if (this.channels.get(key) === opening) this.channels.delete(key)
       })
