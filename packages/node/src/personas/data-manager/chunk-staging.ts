@@ -1,4 +1,4 @@
-import { SafeMeshError, bytesToHex, sha3_256, type XorName } from '@safemesh/protocol'
+import { SafeMeshError, bytesToHex, type XorName } from '@safemesh/protocol'
 
 interface Staged {
   value: Uint8Array
@@ -23,15 +23,14 @@ export class ChunkStaging {
     this.ttlMs = ttlMs
   }
 
-  /** Holds `value` under its content name; returns the name. */
-  offer (value: Uint8Array): XorName {
+  /** Holds `value` under `name`, which the caller derived from it (SHA3-256). */
+  offer (name: XorName, value: Uint8Array): void {
     this.expire()
-    const name = sha3_256(value)
     const key = bytesToHex(name)
     const existing = this.staged.get(key)
     if (existing != null) {
       existing.expires = Date.now() + this.ttlMs
-      return name
+      return
     }
     if (this.bytes + value.byteLength > this.maxBytes) {
       throw new SafeMeshError('NetworkFull', 'this node holds too many offered chunks; try again shortly')
@@ -40,7 +39,6 @@ export class ChunkStaging {
     this.bytes += value.byteLength
     for (const wake of this.waiters.get(key) ?? []) wake(value)
     this.waiters.delete(key)
-    return name
   }
 
   /** The offered bytes of `name`, waiting up to `timeoutMs` for them to arrive. */

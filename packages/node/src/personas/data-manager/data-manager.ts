@@ -1,6 +1,6 @@
 import {
   SafeMeshError, encodeMessage, getValue, listEntries, listKeys, listPermissions, listValues, mutableDataShell,
-  quorumOf, sha3_256, userPermissions, validateImmutableData, xorNameEquals,
+  quorumOf, sha3_256, userPermissions, xorNameEquals,
   type MutableData, type RequestOf, type WireMessage, type XorName
 } from '@safemesh/protocol'
 import { Authority } from './authority.js'
@@ -65,11 +65,14 @@ export class DataManager {
 
   register (dispatcher: Dispatcher): void {
     dispatcher.on('OfferChunk', async (message) => {
+      // Hashed once: the name is derived from the bytes, so only the size is left to check.
+      if (message.value.byteLength > this.context.params.maxImmutableDataSize) {
+        throw new SafeMeshError('DataTooLarge', 'ImmutableData is at most 1 MiB + 10 KiB')
+      }
       const name = sha3_256(message.value)
       this.assertDataManager(name)
-      validateImmutableData(name, message.value, this.context.params)
       if (await this.context.store.hasChunk(name)) return { type: 'OfferChunk', stored: true }
-      this.staging.offer(message.value)
+      this.staging.offer(name, message.value)
       return { type: 'OfferChunk', stored: false }
     })
     dispatcher.on('Forward', async (message, ctx) => await this.forwarded(message, ctx))
