@@ -1,0 +1,10 @@
+/** One run's figures of one system: name → value (units in the name). */
+export type Figures = Record<string, number>
+
+export const MB = 1e6
+
+export interface SystemResult {
+  runs: Figures[]
+  medians: Figures
+  notes: string[]
+}

@@ -1,0 +1,93 @@
+/**
+ * The child side of the line protocol (`rpc.ts`): runs one command at a time
+ * and exits when its stdin closes, so a child never outlives the orchestrator.
+ */
+import { createInterface } from 'node:readline'
+import { MARK, type Request, type Response } from './rpc.js'
+
+export type Handler = (args: Record<string, unknown>) => Promise<unknown>
+
+export interface ServeOptions {
+  handlers: Record<string, Handler>
+  /** Releases what the handlers opened; bounded by a 10 s limit. */
+  shutdown?: () => Promise<void>
+}
+
+export function serve (options: ServeOptions): void {
+  let queue: Promise<void> = Promise.resolve()
+  let exiting = false
+
+  const exit = async (code: number): Promise<void> => {
+    if (exiting) return
+    exiting = true
+    const limit = setTimeout(() => process.exit(code), 10_000)
+    limit.unref()
+    try {
+      await options.shutdown?.()
+    } catch (err) {
+      log(`shutdown failed: ${(err as Error).message}`)
+    }
+    process.exit(code)
+  }
+
+  const answer = (response: Response): void => {
+    process.stdout.write(`${MARK}${JSON.stringify(response)}\n`)
+  }
+
+  const run = async (line: string): Promise<void> => {
+    let request: Request
+    try {
+      request = JSON.parse(line) as Request
+    } catch {
+      log(`not a request: ${line}`)
+      return
+    }
+    const handler = options.handlers[request.cmd]
+    if (handler == null) {
+      answer({ id: request.id, ok: false, error: `unknown command ${request.cmd}` })
+      return
+    }
+    try {
+      answer({ id: request.id, ok: true, result: await handler(request.args) })
+    } catch (err) {
+      const error = err as Error
+      answer({ id: request.id, ok: false, error: `${error.name}: ${error.message}${error.stack != null ? `\n${error.stack}` : ''}` })
+    }
+  }
+
+  const lines = createInterface({ input: process.stdin })
+  lines.on('line', (line) => { queue = queue.then(async () => { await run(line) }) })
+  lines.on('close', () => { void queue.then(async () => { await exit(0) }) })
+  process.on('SIGTERM', () => { void exit(143) })
+  process.on('SIGINT', () => { void exit(130) })
+}
+
+/** Logs go to stderr: stdout carries the answers. */
+export function log (message: string): void {
+  process.stderr.write(`${message}\n`)
+}
+
+export function numberArg (args: Record<string, unknown>, name: string): number {
+  const value = args[name]
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new TypeError(`argument ${name} must be a number`)
+  return value
+}
+
+export function stringArg (args: Record<string, unknown>, name: string): string {
+  const value = args[name]
+  if (typeof value !== 'string') throw new TypeError(`argument ${name} must be a string`)
+  return value
+}
+
+export function stringsArg (args: Record<string, unknown>, name: string): string[] {
+  const value = args[name]
+  if (!Array.isArray(value) || !value.every((v): v is string => typeof v === 'string')) {
+    throw new TypeError(`argument ${name} must be a list of strings`)
+  }
+  return value
+}
+
+/** This process's peak resident set size, in bytes. */
+export function peakRss (): number {
+  return process.resourceUsage().maxRSS * 1024
+}

@@ -1,0 +1,131 @@
+/**
+ * `npm run bench`: the limit (raw libp2p), SafeMesh and Helia on this machine,
+ * each in its own child processes; prints a Markdown table with the ratios and
+ * writes bench/results/. `npm run bench -- --help` for the options.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { killAllChildren, stopAllChildren } from './lib/child.js'
+import { machineInfo } from './lib/machine.js'
+import { HELP, parseOptions, SYSTEMS, type BenchOptions, type System } from './lib/options.js'
+import { elapsedSeconds, progress } from './lib/progress.js'
+import { writeRandomFile } from './lib/random-file.js'
+import { medians } from './lib/stats.js'
+import type { RunInputs, SystemBench } from './lib/system.js'
+import { HeliaBench } from './helia/run-helia.js'
+import { RawBench } from './raw/run-raw.js'
+import { markdownReport, writeResults, type BenchRecord, type SystemRecord } from './report/results.js'
+import { buildRows, markdownTable } from './report/table.js'
+import { checkTargets, markdownTargets } from './report/targets.js'
+import { GROUP_SIZE, SafeMeshBench } from './safemesh/run-safemesh.js'
+
+const SMALL_FILE_SIZE = 10 * 1024
+const REPO = fileURLToPath(new URL('../../', import.meta.url))
+
+let options: BenchOptions | undefined
+try {
+  options = parseOptions(process.argv.slice(2))
+} catch (err) {
+  process.stderr.write(`${(err as Error).message}\n\n${HELP}`)
+  process.exit(2)
+}
+if (options == null) {
+  process.stdout.write(HELP)
+  process.exit(0)
+}
+
+const interrupted = new AbortController()
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (interrupted.signal.aborted) {
+      killAllChildren()
+      process.exit(130)
+    }
+    progress(`${signal}: stopping every process (again to force)`)
+    interrupted.abort(new Error(`interrupted by ${signal}`))
+    killAllChildren()
+    setTimeout(() => { process.exit(130) }, 30_000).unref()
+  })
+}
+process.on('exit', () => { killAllChildren() })
+
+const root = await mkdtemp(join(tmpdir(), 'safemesh-npm-bench-'))
+const date = new Date().toISOString()
+const systems: Partial<Record<System, SystemRecord>> = {}
+let failed = false
+try {
+  progress(`systems ${options.only.join(', ')}; ${options.runs} runs each; file ${(options.size / 2 ** 20).toFixed(0)} MiB; working in ${root}`)
+  const inputs = await prepareInputs(options, root)
+  for (const bench of benches(options, root)) {
+    if (interrupted.signal.aborted) break
+    const record: SystemRecord = { notes: bench.notes, runs: [], medians: {} }
+    systems[bench.name as System] = record
+    try {
+      await bench.setUp?.(interrupted.signal)
+      for (const input of inputs) {
+        interrupted.signal.throwIfAborted()
+        record.runs.push(await bench.run(input))
+      }
+    } catch (err) {
+      failed = true
+      const error = interrupted.signal.aborted ? interrupted.signal.reason as Error : err as Error
+      record.error = error.stack ?? error.message
+      progress(`${bench.name} failed: ${(err as Error).message}`)
+    } finally {
+      await stopAllChildren()
+      await bench.tearDown?.().catch((err: Error) => { progress(`${bench.name}: tearing down failed: ${err.message}`) })
+    }
+    record.medians = medians(record.runs)
+  }
+} finally {
+  await stopAllChildren()
+  await rm(root, { recursive: true, force: true })
+}
+
+const medianOf = (system: System): BenchRecord['systems'][System] => systems[system]
+const m = { safemesh: medianOf('safemesh')?.medians, raw: medianOf('raw')?.medians, helia: medianOf('helia')?.medians }
+const record: BenchRecord = {
+  date,
+  wallSeconds: elapsedSeconds(),
+  machine: machineInfo(REPO),
+  options,
+  groupSize: GROUP_SIZE,
+  systems,
+  table: buildRows(m, GROUP_SIZE, options.clients),
+  targets: checkTargets(m, GROUP_SIZE)
+}
+const markdown = markdownReport(record)
+const written = await writeResults(record, markdown)
+process.stdout.write(`\n${markdownTable(record.table)}\n\n${markdownTargets(record.targets)}\n\n`)
+for (const [system, r] of Object.entries(systems)) {
+  if (r.error != null) process.stdout.write(`${system} FAILED:\n${r.error}\n\n`)
+}
+progress(`done in ${record.wallSeconds.toFixed(0)} s; wrote ${written}, latest.json and latest.md`)
+process.exit(interrupted.signal.aborted ? 130 : failed ? 1 : 0)
+
+async function prepareInputs (o: BenchOptions, dir: string): Promise<RunInputs[]> {
+  const needFiles = o.only.includes('safemesh') || o.only.includes('helia')
+  const inputs: RunInputs[] = []
+  for (let run = 1; run <= o.runs; run++) {
+    const input = { run, file: join(dir, `file-${run}.bin`), size: o.size, smallFile: join(dir, `small-${run}.bin`) }
+    if (needFiles) {
+      progress(`writing the random files of run ${run} (${(o.size / 2 ** 20).toFixed(0)} MiB and 10 KiB)`)
+      await writeRandomFile(input.file, o.size)
+      await writeRandomFile(input.smallFile, SMALL_FILE_SIZE)
+    }
+    inputs.push(input)
+  }
+  return inputs
+}
+
+function benches (o: BenchOptions, dir: string): SystemBench[] {
+  const all: Record<System, () => SystemBench> = {
+    raw: () => new RawBench({ bytes: o.rawBytes, rttCount: o.rttCount, verbose: o.verbose }),
+    safemesh: () => new SafeMeshBench({ dir: join(dir, 'testnet'), nodes: o.nodes, mutations: o.mutations, clients: o.clients, verbose: o.verbose }),
+    helia: () => new HeliaBench({ dir: join(dir, 'helia'), verbose: o.verbose })
+  }
+  return SYSTEMS.filter(s => o.only.includes(s)).map(s => all[s]())
+}
+

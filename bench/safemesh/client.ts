@@ -1,0 +1,97 @@
+/**
+ * The SafeMesh client process of the bench: one account (cheap KDF, as in
+ * packages/client/bench/network.ts) driving the workload command by command.
+ * Commands: `setup`, `upload`, `download`, `firstByte`, `mutate`, `crowd`, `rss`.
+ */
+import { createReadStream } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { SafeMeshClient, type ClientOptions } from '@safemesh/client'
+import { numberArg, peakRss, serve, stringArg, stringsArg } from '../lib/serve.js'
+import { createTarget, insertConcurrently, insertSequentially, type Target } from './mutations.js'
+import type { CrowdResult, DownloadResult, FirstByteResult, MutationsResult, PeakRssResult, TimedResult, UploadResult } from './protocol.js'
+
+/** Argon2id limits low enough to open dozens of accounts quickly (tests' and benches' setting). */
+const KDF = { opsLimit: 1, memLimit: 8 * 2 ** 20 }
+const PASSWORD = 'password'
+
+let options: ClientOptions | undefined
+let owner: SafeMeshClient | undefined
+let target: Target | undefined
+const clients: SafeMeshClient[] = []
+
+function ready (): { options: ClientOptions, owner: SafeMeshClient } {
+  if (options == null || owner == null) throw new Error('run setup first')
+  return { options, owner }
+}
+
+async function newAccount (label: string, clientOptions: ClientOptions): Promise<SafeMeshClient> {
+  const client = await SafeMeshClient.createAccount(`bench ${label} ${randomBytes(8).toString('hex')}`, PASSWORD, clientOptions)
+  clients.push(client)
+  return client
+}
+
+serve({
+  handlers: {
+    setup: async (args): Promise<TimedResult> => {
+      options = {
+        network: { bootstrap: stringsArg(args, 'bootstrap'), groupSize: numberArg(args, 'groupSize'), nodes: numberArg(args, 'nodes') },
+        kdf: KDF
+      }
+      const t = performance.now()
+      owner = await newAccount('owner', options)
+      return { seconds: (performance.now() - t) / 1000 }
+    },
+    upload: async (args): Promise<UploadResult> => {
+      const { owner } = ready()
+      const size = numberArg(args, 'size')
+      const t = performance.now()
+      const put = await owner.putFile(createReadStream(stringArg(args, 'path'), { highWaterMark: 2 ** 20 }), { size })
+      return { address: put.address, bytes: put.size, chunks: put.chunks, seconds: (performance.now() - t) / 1000 }
+    },
+    download: async (args): Promise<DownloadResult> => {
+      const { owner } = ready()
+      let bytes = 0
+      const t = performance.now()
+      for await (const piece of owner.getFile(stringArg(args, 'address'))) bytes += piece.byteLength
+      return { bytes, seconds: (performance.now() - t) / 1000 }
+    },
+    firstByte: async (args): Promise<FirstByteResult> => {
+      const { options, owner } = ready()
+      const put = await owner.putFile(createReadStream(stringArg(args, 'path')))
+      // A fresh client: nothing of the file is cached, the clock starts once it has joined.
+      const reader = await SafeMeshClient.connect(options)
+      try {
+        const t = performance.now()
+        for await (const piece of reader.getFile(put.address)) {
+          if (piece.byteLength > 0) return { ms: performance.now() - t }
+        }
+        throw new Error('the file is empty')
+      } finally {
+        await reader.close()
+      }
+    },
+    mutate: async (args): Promise<MutationsResult> => {
+      const { owner } = ready()
+      target ??= await createTarget(owner)
+      const latencies: number[] = []
+      const t = performance.now()
+      await insertSequentially(owner, target, `solo-${randomBytes(4).toString('hex')}`, numberArg(args, 'count'), latencies)
+      return { latencies, seconds: (performance.now() - t) / 1000 }
+    },
+    crowd: async (args): Promise<CrowdResult> => {
+      const { options, owner } = ready()
+      target ??= await createTarget(owner)
+      // One by one: simultaneous joins on two cores time out before they converge.
+      const t = performance.now()
+      const crowd: SafeMeshClient[] = []
+      for (let i = 0; i < numberArg(args, 'clients'); i++) crowd.push(await newAccount(`crowd ${i}`, options))
+      const joinSeconds = (performance.now() - t) / 1000
+      const result = await insertConcurrently(crowd, target, `crowd-${randomBytes(4).toString('hex')}`, numberArg(args, 'total'))
+      return { ...result, joinSeconds }
+    },
+    rss: async (): Promise<PeakRssResult> => ({ bytes: peakRss() })
+  },
+  shutdown: async () => {
+    await Promise.all(clients.map(async (client) => { await client.close().catch(() => {}) }))
+  }
+})

@@ -1,0 +1,35 @@
+/** MutableData mutations timed one by one: inserts of new keys into one shared MutableData. */
+import { SafeMeshClient, userOf } from '@safemesh/client'
+import type { MutationsResult } from './protocol.js'
+
+/** The MutableData the mutations go to; anyone may insert into it. */
+export interface Target {
+  name: Uint8Array
+  tag: number
+}
+
+const TAG = 20_000
+const text = (s: string): Uint8Array => new TextEncoder().encode(s)
+
+export async function createTarget (owner: SafeMeshClient): Promise<Target> {
+  const md = await owner.createMData({ tag: TAG, permissions: [{ user: userOf('anyone'), permissions: { Insert: true } }] })
+  return { name: md.name, tag: md.tag }
+}
+
+/** `count` sequential inserts by `client`; appends each latency (ms) to `latencies`. */
+export async function insertSequentially (client: SafeMeshClient, target: Target, prefix: string, count: number, latencies: number[]): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    const started = performance.now()
+    await client.mutateMDataEntries(target.name, target.tag, [{ key: text(`${prefix}-${i}`), action: { kind: 'Insert', content: text('v') } }])
+    latencies.push(performance.now() - started)
+  }
+}
+
+/** Each client runs its share of `total` inserts at the same time as the others. */
+export async function insertConcurrently (clients: readonly SafeMeshClient[], target: Target, prefix: string, total: number): Promise<MutationsResult> {
+  const each = Math.max(1, Math.ceil(total / clients.length))
+  const latencies: number[] = []
+  const started = performance.now()
+  await Promise.all(clients.map(async (client, i) => { await insertSequentially(client, target, `${prefix}-c${i}`, each, latencies) }))
+  return { latencies, seconds: (performance.now() - started) / 1000 }
+}

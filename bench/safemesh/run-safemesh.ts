@@ -1,0 +1,108 @@
+/**
+ * SafeMesh: a multi-process testnet (the `Testnet` of @safemesh/node) kept up
+ * across the runs, and for each run a fresh client process
+ * (bench/safemesh/client.ts) with a fresh account.
+ */
+import { Testnet } from '@safemesh/node'
+import { Child } from '../lib/child.js'
+import { MB, type Figures } from '../lib/figures.js'
+import { progress } from '../lib/progress.js'
+import { mbPerSecond, median, quantile } from '../lib/stats.js'
+import type { RunInputs, SystemBench } from '../lib/system.js'
+import { bytesReceived, peakRssOfNodes } from './probe.js'
+import type { CrowdResult, DownloadResult, FirstByteResult, MutationsResult, PeakRssResult, SetupArgs, TimedResult, UploadResult } from './protocol.js'
+
+const CLIENT = new URL('./client.js', import.meta.url)
+export const GROUP_SIZE = 8
+
+export interface SafeMeshBenchOptions {
+  /** Where the testnet keeps its nodes' data. */
+  dir: string
+  nodes: number
+  mutations: number
+  clients: number
+  verbose: boolean
+}
+
+export class SafeMeshBench implements SystemBench {
+  readonly name = 'safemesh'
+  readonly notes: string[]
+  private readonly options: SafeMeshBenchOptions
+  private readonly testnet: Testnet
+
+  constructor (options: SafeMeshBenchOptions) {
+    this.options = options
+    this.testnet = new Testnet({ dir: options.dir, logLevel: 'warn', groupSize: GROUP_SIZE, detached: false })
+    this.notes = [
+      `one testnet of ${options.nodes} node processes (G = ${GROUP_SIZE}, LevelDB stores) kept up across the runs; a fresh client process and account per run`,
+      'upload and download: SafeMeshClient.putFile from the file on disk and getFile of its address, by the same client',
+      'time to first byte: a 10 KiB file put by the owner, read by a fresh connected client (the clock starts after it has joined)',
+      `mutations: inserts into one MutableData; 1 client: ${options.mutations} in sequence; ${options.clients} clients (accounts created one by one before the clock starts): ${Math.max(1, Math.ceil(options.mutations / options.clients))} each at once`,
+      'wire bytes per stored byte: bytes all nodes received over libp2p during the upload ÷ file size',
+      `node peak RSS: VmHWM of each node process at the end of the run (cumulative over runs); client peak RSS: maxRSS of the client process after the file figures, and at the end (holding ${options.clients + 1} clients)`
+    ]
+  }
+
+  async setUp (signal: AbortSignal): Promise<void> {
+    progress(`safemesh: starting a testnet of ${this.options.nodes} nodes (G = ${GROUP_SIZE})`)
+    const started = performance.now()
+    await this.testnet.up(this.options.nodes, { timeoutMs: 300_000, signal })
+    progress(`safemesh: testnet up in ${((performance.now() - started) / 1000).toFixed(0)} s`)
+  }
+
+  async run (inputs: RunInputs): Promise<Figures> {
+    const { run } = inputs
+    const nodes = this.testnet.records()
+    const client = new Child(`safemesh-client-${run}`, CLIENT, [], { verbose: this.options.verbose })
+    try {
+      const setup: SetupArgs = { bootstrap: this.testnet.bootstrapAddresses(), groupSize: GROUP_SIZE, nodes: nodes.length }
+      progress(`safemesh run ${run}: creating the owner account`)
+      const account = await client.call<TimedResult>('setup', { ...setup }, 120_000)
+
+      progress(`safemesh run ${run}: upload of ${(inputs.size / 2 ** 20).toFixed(0)} MiB`)
+      const before = await bytesReceived(nodes)
+      const upload = await client.call<UploadResult>('upload', { path: inputs.file, size: inputs.size }, 1_200_000)
+      const wire = (await bytesReceived(nodes)) - before
+      progress(`safemesh run ${run}: upload ${mbPerSecond(upload.bytes, upload.seconds).toFixed(1)} MB/s; download`)
+      const download = await client.call<DownloadResult>('download', { address: upload.address }, 600_000)
+      if (download.bytes !== inputs.size) throw new Error(`safemesh downloaded ${download.bytes} of ${inputs.size} bytes`)
+      progress(`safemesh run ${run}: download ${mbPerSecond(download.bytes, download.seconds).toFixed(1)} MB/s; time to first byte of 10 KiB`)
+      const firstByte = await client.call<FirstByteResult>('firstByte', { path: inputs.smallFile }, 120_000)
+      const clientAfterFile = await client.call<PeakRssResult>('rss')
+
+      progress(`safemesh run ${run}: ${this.options.mutations} mutations, 1 client`)
+      const one = await client.call<MutationsResult>('mutate', { count: this.options.mutations }, 600_000)
+      progress(`safemesh run ${run}: creating ${this.options.clients} accounts one by one, then their mutations at once`)
+      const crowd = await client.call<CrowdResult>('crowd', { clients: this.options.clients, total: this.options.mutations }, 900_000)
+      const clientEnd = await client.call<PeakRssResult>('rss')
+      const nodeRss = await peakRssOfNodes(nodes)
+      return {
+        uploadMBps: mbPerSecond(upload.bytes, upload.seconds),
+        downloadMBps: mbPerSecond(download.bytes, download.seconds),
+        uploadSeconds: upload.seconds,
+        downloadSeconds: download.seconds,
+        firstByteMs: firstByte.ms,
+        mutation1P50Ms: quantile(one.latencies, 0.5),
+        mutation1P99Ms: quantile(one.latencies, 0.99),
+        mutation1PerSecond: one.latencies.length / one.seconds,
+        mutationNP50Ms: quantile(crowd.latencies, 0.5),
+        mutationNP99Ms: quantile(crowd.latencies, 0.99),
+        mutationNPerSecond: crowd.latencies.length / crowd.seconds,
+        wireBytesPerStoredByte: wire / inputs.size,
+        nodePeakRssMaxMB: Math.max(...nodeRss) / MB,
+        nodePeakRssMedianMB: median(nodeRss) / MB,
+        clientPeakRssAfterFileMB: clientAfterFile.bytes / MB,
+        clientPeakRssMB: clientEnd.bytes / MB,
+        accountSeconds: account.seconds,
+        crowdJoinSeconds: crowd.joinSeconds
+      }
+    } finally {
+      await client.stop()
+    }
+  }
+
+  async tearDown (): Promise<void> {
+    progress('safemesh: stopping the testnet')
+    await this.testnet.down()
+  }
+}
