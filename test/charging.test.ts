@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { newMutableData, randomXorName } from '@safemesh/protocol'
+import { newMutableData, randomXorName, type Mutation } from '@safemesh/protocol'
 import { useNetwork } from './support/fixture.js'
-import { mutate, mutationsDone, openAccount, text } from './support/accounts.js'
+import { messageId, mutate, mutationsDone, openAccount, text } from './support/accounts.js'
 
 const TAG = 20_000
 
@@ -41,5 +41,34 @@ describe('charging on a 12-node testnet with --account-ops 10', () => {
     expect(await mutationsDone(owner)).toBe(10)
     const info = await owner.quorum(owner.account, { type: 'GetAccountInfo', account: owner.account, requester: owner.key })
     expect(info).toEqual({ type: 'GetAccountInfo', mutationsDone: 10, mutationsAvailable: 0 })
+  })
+
+  it('answers a retry (same message id, same request) with its first outcome and charges once; another request under a used id is InvalidOperation', async () => {
+    const client = await net.connect()
+    await openAccount(client)
+    const md = newMutableData({ name: randomXorName(), tag: TAG, owners: [client.key], entries: [] })
+    await mutate(client, { type: 'PutMData', data: md })
+    expect(await mutationsDone(client)).toBe(2)
+    const base = { type: 'MutateMDataEntries', account: client.account, requester: client.key, name: md.name, tag: TAG } as const
+    const insert: Mutation = { ...base, messageId: messageId(), actions: [{ key: text('k'), action: { kind: 'Insert', content: text('v') } }] }
+
+    // Sent twice at once and once more afterwards: one execution, one op, the same success each time.
+    const [first, second] = await Promise.all([client.quorum(client.account, insert), client.quorum(client.account, insert)])
+    expect(first).toEqual({ type: 'MutateMDataEntries' })
+    expect(second).toEqual({ type: 'MutateMDataEntries' })
+    expect(await client.quorum(client.account, insert)).toEqual({ type: 'MutateMDataEntries' })
+    expect(await mutationsDone(client)).toBe(3)
+
+    const reused: Mutation = { ...insert, actions: [{ key: text('other'), action: { kind: 'Insert', content: text('v') } }] }
+    await expect(client.quorum(client.account, reused)).rejects.toMatchObject({ code: 'InvalidOperation' })
+
+    // A refusal is kept too: its retry is refused the same way, and neither costs anything.
+    const clash: Mutation = { ...insert, messageId: messageId() }
+    await expect(client.quorum(client.account, clash)).rejects.toMatchObject({ code: 'InvalidEntryActions' })
+    await expect(client.quorum(client.account, clash)).rejects.toMatchObject({ code: 'InvalidEntryActions' })
+    expect(await mutationsDone(client)).toBe(3)
+
+    const entries = await client.quorum(md.name, { type: 'ListMDataEntries', name: md.name, tag: TAG })
+    expect(entries).toMatchObject({ type: 'ListMDataEntries', entries: [{ key: text('k'), content: text('v'), version: 0 }] })
   })
 })

@@ -1,8 +1,9 @@
 /**
  * Requests to an account's Maid-Managers (SPEC §3, §4, §6): every mutation, and the account reads.
  * The same encoded message goes to every member of closeGroup(account); Q identical success
- * replies are success, Q refusals with one code are that error. A retried mutation gets a fresh
- * message id, because the Maid-Managers refuse an id they have seen (`InvalidOperation`).
+ * replies are success, Q refusals with one code are that error. A retried mutation is the very
+ * same request (same message id): Maid-Managers run a message id once and answer its retries with
+ * the first outcome, so a try that succeeded unseen is never applied or charged twice.
  */
 import {
   MESSAGE_ID_LENGTH, encodeMessage, isMutation, type AccountReadRequest, type Mutation, type SuccessResponse, type WireReply
@@ -19,14 +20,14 @@ export function newMessageId (): Uint8Array {
   return randomBytes(MESSAGE_ID_LENGTH)
 }
 
-/** Sends a mutation with bounded retries, each under a new message id. */
+/** Sends a mutation under one new message id, with bounded retries of that same request. */
 export async function sendMutation<M extends Mutation> (ctx: RequestContext, build: MutationBuilder<M>, options: RequestOptions = {}): Promise<SuccessResponse<M['type']>> {
-  return await withRetries(ctx.retry, options.signal, async () => await mutateOnce(ctx, build, options))
+  const request = build(newMessageId())
+  return await withRetries(ctx.retry, options.signal, async () => await mutateOnce(ctx, request, options))
 }
 
-/** One try of a mutation under a new message id; `Timeout` / `NoQuorum` when the group did not agree. */
-export async function mutateOnce<M extends Mutation> (ctx: RequestContext, build: MutationBuilder<M>, options: RequestOptions = {}): Promise<SuccessResponse<M['type']>> {
-  const request = build(newMessageId())
+/** One try of a mutation; `Timeout` / `NoQuorum` when the group did not agree. */
+export async function mutateOnce<M extends Mutation> (ctx: RequestContext, request: M, options: RequestOptions = {}): Promise<SuccessResponse<M['type']>> {
   return await askAccountGroup(ctx, request, options)
 }
 

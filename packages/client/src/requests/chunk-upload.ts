@@ -13,7 +13,7 @@ import {
 import type { Actor } from '../identity.js'
 import { askNode, type Answer } from '../quorum/answer.js'
 import { withRetries } from '../quorum/retry.js'
-import { mutateOnce } from './account-requests.js'
+import { mutateOnce, newMessageId } from './account-requests.js'
 import type { RequestContext, RequestOptions } from './request-context.js'
 
 export interface PutIDataResult {
@@ -36,11 +36,11 @@ export async function putImmutableData (ctx: RequestContext, actor: Actor, value
   }
   const name = immutableDataName(value)
   const offer = encodeMessage({ type: 'OfferChunk', value })
+  // One message id for every try: a retry of a PutIData that succeeded unseen is not charged twice.
+  const put = { type: 'PutIData' as const, account: actor.account, requester: actor.requester, messageId: newMessageId(), name, size: value.length }
   return await withRetries(ctx.retry, options.signal, async () => {
     if (await offerToDataManagers(ctx, name, offer, options.signal)) return { name, alreadyStored: true }
-    await mutateOnce(ctx, (messageId) => ({
-      type: 'PutIData', account: actor.account, requester: actor.requester, messageId, name, size: value.length
-    }), options)
+    await mutateOnce(ctx, put, options)
     return { name, alreadyStored: false }
   })
 }

@@ -100,16 +100,25 @@ export class Store {
    * `NetworkFull` when the write would take the store past its capacity.
    */
   async put (section: Section, key: string, value: Uint8Array): Promise<void> {
+    await this.putAll([{ section, key, value }])
+  }
+
+  /** Writes several entries in one atomic batch: all of them land, or none. */
+  async putAll (entries: ReadonlyArray<{ section: Section, key: string, value: Uint8Array }>): Promise<void> {
     await this.serialise(async () => {
-      const previous = await this.sections[section].get(key)
-      const counted = COUNTED.has(section)
-      const delta = counted ? value.byteLength - (previous?.byteLength ?? 0) : 0
-      if (delta > 0 && this.stats.bytes + delta > this.capacity) {
+      let { items, bytes } = this.stats
+      for (const { section, key, value } of entries) {
+        if (!COUNTED.has(section)) continue
+        const previous = await this.sections[section].get(key)
+        bytes += value.byteLength - (previous?.byteLength ?? 0)
+        if (previous == null) items++
+      }
+      if (bytes > this.stats.bytes && bytes > this.capacity) {
         throw new SafeMeshError('NetworkFull', 'this node has reached its storage capacity')
       }
-      const next = { items: this.stats.items + (previous == null && counted ? 1 : 0), bytes: this.stats.bytes + delta }
+      const next = { items, bytes }
       await this.db.batch([
-        { type: 'put', sublevel: this.sections[section], key, value },
+        ...entries.map(({ section, key, value }) => ({ type: 'put' as const, sublevel: this.sections[section], key, value })),
         { type: 'put', sublevel: this.meta, key: STATS_KEY, value: encodeStats(next) }
       ])
       this.stats = next

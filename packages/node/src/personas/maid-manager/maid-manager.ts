@@ -1,5 +1,6 @@
 import {
-  SafeMeshError, bytesEqual, quorumOf, sha3_256, xorNameEquals, xorNameToHex,
+  SafeMeshError, bytesEqual, bytesToHex, decodeResponse, encodeMessage, encodeResponse, errorResponse, isErrorResponse,
+  isSafeMeshError, quorumOf, responseError, sha3_256, xorNameEquals, xorNameToHex,
   TYPE_TAG_SESSION_PACKET, type AccountRecord, type Mutation, type RequestOf, type Response, type XorName
 } from '@safemesh/protocol'
 import { askForQuorum } from '../quorum.js'
@@ -25,6 +26,8 @@ export class MaidManager {
   private readonly inFlight = new Map<string, number>()
   /** Account records are read-modify-written one mutation at a time per account. */
   private readonly accountQueue = new KeyedQueue()
+  /** Mutations being forwarded, by account and message id: a retry that arrives meanwhile joins its first try. */
+  private readonly running = new Map<string, Promise<Response>>()
 
   constructor (context: PersonaContext) {
     this.context = context
@@ -65,44 +68,97 @@ export class MaidManager {
   }
 
   private async mutate (request: Mutation, ctx: RequestContext): Promise<Response> {
+    const digest = sha3_256(encodeMessage(request))
     if (request.type === 'PutMData' && request.data.tag === TYPE_TAG_SESSION_PACKET) {
       const existing = await this.accounts.get(request.account)
-      if (existing == null) return await this.createAccount(request, ctx)
+      if (existing == null) return await this.createAccount(request, ctx, digest)
     }
-    const checked = await this.withAccount(request.account, async (): Promise<{ done: Response } | { record: AccountRecord, key: string }> => {
+    const key = xorNameToHex(request.account)
+    const step = await this.withAccount(request.account, async (): Promise<Step> => {
       const record = await this.authorised(request.account, request.requester, ctx)
-      const key = xorNameToHex(request.account)
+      const seen = await this.accounts.message(request.account, request.messageId)
+      const retry = seen != null && bytesEqual(seen.digest, digest)
+      // A retry of a settled mutation gets its first outcome; it is neither run nor charged again.
+      if (retry && seen.outcome != null) return { settled: decodeResponse(seen.outcome) }
+      const running = this.running.get(runningKey(key, request.messageId))
+      if (retry && running != null) return { joined: running }
       const inFlight = this.inFlight.get(key) ?? 0
       if (record.mutationsDone + inFlight >= this.context.params.accountAllowance) {
         throw new SafeMeshError('LowBalance', 'the account has no mutations left')
       }
-      if (!await this.accounts.spend(request.account, request.messageId)) {
-        throw new SafeMeshError('InvalidOperation', 'this message id was already used')
-      }
+      if (seen != null && !retry) throw new SafeMeshError('InvalidOperation', 'this message id was already used')
       this.check(request, record)
       if (request.type === 'InsAuthKey' || request.type === 'DelAuthKey') {
         const next = changeAuthKeys(record, request)
-        await this.accounts.put(request.account, { ...next, mutationsDone: next.mutationsDone + 1 })
-        return { done: { type: request.type } }
+        const reply: Response = { type: request.type }
+        await this.accounts.settle(request.account, request.messageId, { digest, outcome: encodeResponse(reply) }, { ...next, mutationsDone: next.mutationsDone + 1 })
+        return { settled: reply }
       }
+      if (!retry) await this.accounts.spend(request.account, request.messageId, digest)
       // Reserved under the lock, so concurrent mutations never overdraw the allowance.
       this.inFlight.set(key, inFlight + 1)
-      return { record, key }
+      return { forward: record, running: this.start(key, request.messageId) }
     })
-    if ('done' in checked) return checked.done
+    if ('settled' in step) return replay(step.settled)
+    if ('joined' in step) return await step.joined
     // Forwarded outside the account lock: many mutations of one account may be in flight at once,
     // each holding one op of allowance until it settles.
     try {
-      const reply = await this.forward(request, checked.record)
-      await this.withAccount(request.account, async () => {
-        const current = await this.accounts.get(request.account)
-        if (current != null) await this.accounts.put(request.account, { ...current, mutationsDone: current.mutationsDone + 1 })
-      })
-      return reply
+      return await this.settle(request, digest, step.running, async () => await this.forward(request, step.forward), (current) =>
+        current == null ? undefined : { ...current, mutationsDone: current.mutationsDone + 1 })
     } finally {
-      const left = (this.inFlight.get(checked.key) ?? 1) - 1
-      if (left === 0) this.inFlight.delete(checked.key)
-      else this.inFlight.set(checked.key, left)
+      const left = (this.inFlight.get(key) ?? 1) - 1
+      if (left === 0) this.inFlight.delete(key)
+      else this.inFlight.set(key, left)
+    }
+  }
+
+  /**
+   * Marks a mutation as running at this node, under its account's lock, so a
+   * retry that arrives meanwhile joins it instead of running it again.
+   */
+  private start (account: string, messageId: Uint8Array): Running {
+    const id = runningKey(account, messageId)
+    const outcome = Promise.withResolvers<Response>()
+    // Joiners may be none; the first try awaits it through `settle`.
+    outcome.promise.catch(() => {})
+    this.running.set(id, outcome.promise)
+    return { id, outcome }
+  }
+
+  /**
+   * Settles a running mutation: a success is charged and its reply kept, a
+   * refusal the Data-Managers agreed on is kept, and a `Timeout` or
+   * `NoQuorum` is left unsettled, so a retry asks the Data-Managers again
+   * (they answer a request they already executed with its outcome).
+   */
+  private async settle (
+    request: Mutation, digest: Uint8Array, running: Running, work: () => Promise<Response>,
+    charge: (current: AccountRecord | undefined) => AccountRecord | undefined
+  ): Promise<Response> {
+    try {
+      let reply: Response
+      try {
+        reply = await work()
+      } catch (err) {
+        if (isSafeMeshError(err) && !UNSETTLED.has(err.code)) {
+          await this.withAccount(request.account, async () => {
+            await this.accounts.settle(request.account, request.messageId, { digest, outcome: encodeResponse(errorResponse(err)) })
+          })
+        }
+        throw err
+      }
+      await this.withAccount(request.account, async () => {
+        const next = charge(await this.accounts.get(request.account))
+        await this.accounts.settle(request.account, request.messageId, { digest, outcome: encodeResponse(reply) }, next)
+      })
+      running.outcome.resolve(reply)
+      return reply
+    } catch (err) {
+      running.outcome.reject(err)
+      throw err
+    } finally {
+      this.running.delete(running.id)
     }
   }
 
@@ -131,7 +187,7 @@ export class MaidManager {
    * the new owner to its own Maid-Managers, opens the account once the
    * Data-Managers have stored the packet.
    */
-  private async createAccount (request: RequestOf<'PutMData'>, ctx: RequestContext): Promise<Response> {
+  private async createAccount (request: RequestOf<'PutMData'>, ctx: RequestContext, digest: Uint8Array): Promise<Response> {
     this.assertManager(request.account)
     const owner = senderKey(ctx.from)
     if (!bytesEqual(request.requester, owner)) throw new SafeMeshError('AccessDenied', 'the requester is not the sender')
@@ -139,23 +195,30 @@ export class MaidManager {
     if (request.data.owners.length !== 1 || !bytesEqual(request.data.owners[0] as Uint8Array, owner)) {
       throw new SafeMeshError('InvalidOwners', 'the session packet must be owned by the new account\'s owner, alone')
     }
-    if (!await this.accounts.spend(request.account, request.messageId)) {
-      throw new SafeMeshError('InvalidOperation', 'this message id was already used')
-    }
     const record: AccountRecord = { owner, mutationsDone: 0, authKeys: [], authKeysVersion: 0 }
-    let reply: Response
-    try {
-      reply = await this.forward(request, record)
-    } catch (err) {
-      if (err instanceof SafeMeshError && err.code === 'DataExists') throw new SafeMeshError('AccountExists', 'that session packet is taken')
-      throw err
-    }
-    await this.withAccount(request.account, async () => {
-      const existing = await this.accounts.get(request.account)
-      if (existing != null) throw new SafeMeshError('AccountExists', 'the account exists')
-      await this.accounts.put(request.account, { ...record, mutationsDone: 1 })
+    const step = await this.withAccount(request.account, async (): Promise<Step> => {
+      const seen = await this.accounts.message(request.account, request.messageId)
+      const retry = seen != null && bytesEqual(seen.digest, digest)
+      if (retry && seen.outcome != null) return { settled: decodeResponse(seen.outcome) }
+      const running = this.running.get(runningKey(xorNameToHex(request.account), request.messageId))
+      if (retry && running != null) return { joined: running }
+      if (seen != null && !retry) throw new SafeMeshError('InvalidOperation', 'this message id was already used')
+      if (!retry) await this.accounts.spend(request.account, request.messageId, digest)
+      return { forward: record, running: this.start(xorNameToHex(request.account), request.messageId) }
     })
-    return reply
+    if ('settled' in step) return replay(step.settled)
+    if ('joined' in step) return await step.joined
+    return await this.settle(request, digest, step.running, async () => {
+      try {
+        return await this.forward(request, record)
+      } catch (err) {
+        if (err instanceof SafeMeshError && err.code === 'DataExists') throw new SafeMeshError('AccountExists', 'that session packet is taken')
+        throw err
+      }
+    }, (existing) => {
+      if (existing != null) throw new SafeMeshError('AccountExists', 'the account exists')
+      return { ...record, mutationsDone: 1 }
+    })
   }
 
   /** Passes the mutation to its Data-Managers and returns the verdict a quorum of them gave. */
@@ -172,6 +235,28 @@ export class MaidManager {
     return await this.accountQueue.run(xorNameToHex(account), work)
   }
 
+}
+
+/** What a mutation does next, decided under its account's lock. */
+type Step = { settled: Response } | { joined: Promise<Response> } | { forward: AccountRecord, running: Running }
+
+/** A mutation being forwarded by this node, which retries of it join. */
+interface Running {
+  id: string
+  outcome: PromiseWithResolvers<Response>
+}
+
+/** Outcomes a retry may still change: the group did not answer, or did not agree. */
+const UNSETTLED: ReadonlySet<string> = new Set(['Timeout', 'NoQuorum'])
+
+function runningKey (account: string, messageId: Uint8Array): string {
+  return `${account}/${bytesToHex(messageId)}`
+}
+
+/** A kept outcome, given again: its reply, or its refusal thrown. */
+function replay (outcome: Response): Response {
+  if (isErrorResponse(outcome)) throw responseError(outcome)
+  return outcome
 }
 
 function dataNameOf (request: Mutation): XorName {
