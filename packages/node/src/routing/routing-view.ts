@@ -18,7 +18,11 @@ export interface RoutingViewEvents {
 export interface RoutingViewOptions {
   groupSize: number
   log: Logger
-  /** Interval between discovery walks once the view has settled (ms). Default 30 s. */
+  /**
+   * Interval between discovery walks once the view has settled (ms). Default 5 min: a
+   * settled view learns of newcomers by their own walks, which dial every node they find,
+   * and each walk costs the whole network peer-store and routing-table updates.
+   */
   discoveryInterval?: number
   /**
    * Addresses to join through. libp2p's bootstrap dials them once at start;
@@ -68,7 +72,7 @@ export class RoutingView extends TypedEventEmitter<RoutingViewEvents> {
   constructor (host: Host, options: RoutingViewOptions) {
     super()
     this.host = host
-    this.options = { discoveryInterval: 30_000, bootstrap: [], member: true, ...options }
+    this.options = { discoveryInterval: 300_000, bootstrap: [], member: true, ...options }
     this.selfMember = { peer: host.peerId, position: kadPositionOfPeer(host.peerId.toMultihash().bytes) }
   }
 
