@@ -13,6 +13,7 @@ import { HELP, parseOptions, SYSTEMS, type BenchOptions, type System } from './l
 import { elapsedSeconds, progress } from './lib/progress.js'
 import { writeRandomFile } from './lib/random-file.js'
 import { medians } from './lib/stats.js'
+import type { Figures } from './lib/figures.js'
 import type { RunInputs, SystemBench } from './lib/system.js'
 import { HeliaBench } from './helia/run-helia.js'
 import { RawBench } from './raw/run-raw.js'
@@ -60,19 +61,19 @@ try {
   const inputs = await prepareInputs(options, root)
   for (const bench of benches(options, root)) {
     if (interrupted.signal.aborted) break
-    const record: SystemRecord = { notes: bench.notes, runs: [], medians: {} }
+    const record: SystemRecord = { notes: bench.notes, runs: [], medians: {}, failures: [] }
     systems[bench.name as System] = record
     try {
       await bench.setUp?.(interrupted.signal)
       for (const input of inputs) {
         interrupted.signal.throwIfAborted()
-        record.runs.push(await bench.run(input))
+        record.runs.push(await runWithRetries(bench, input, record))
       }
     } catch (err) {
       failed = true
       const error = interrupted.signal.aborted ? interrupted.signal.reason as Error : err as Error
       record.error = error.stack ?? error.message
-      progress(`${bench.name} failed: ${(err as Error).message}`)
+      progress(`${bench.name} failed: ${(err as Error).message.split('\n')[0] ?? ''}`)
     } finally {
       await stopAllChildren()
       await bench.tearDown?.().catch((err: Error) => { progress(`${bench.name}: tearing down failed: ${err.message}`) })
@@ -89,6 +90,7 @@ const m = { safemesh: medianOf('safemesh')?.medians, raw: medianOf('raw')?.media
 const record: BenchRecord = {
   date,
   wallSeconds: elapsedSeconds(),
+  interrupted: interrupted.signal.aborted,
   machine: machineInfo(REPO),
   options,
   groupSize: GROUP_SIZE,
@@ -102,7 +104,7 @@ process.stdout.write(`\n${markdownTable(record.table)}\n\n${markdownTargets(reco
 for (const [system, r] of Object.entries(systems)) {
   if (r.error != null) process.stdout.write(`${system} FAILED:\n${r.error}\n\n`)
 }
-progress(`done in ${record.wallSeconds.toFixed(0)} s; wrote ${written}, latest.json and latest.md`)
+progress(`done in ${record.wallSeconds.toFixed(0)} s; wrote ${written}${record.interrupted ? ' (not latest.json: interrupted)' : ', latest.json and latest.md'}`)
 process.exit(interrupted.signal.aborted ? 130 : failed ? 1 : 0)
 
 async function prepareInputs (o: BenchOptions, dir: string): Promise<RunInputs[]> {
@@ -118,6 +120,20 @@ async function prepareInputs (o: BenchOptions, dir: string): Promise<RunInputs[]
     inputs.push(input)
   }
   return inputs
+}
+
+async function runWithRetries (bench: SystemBench, input: RunInputs, record: SystemRecord): Promise<Figures> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await bench.run(input)
+    } catch (err) {
+      if (attempt >= bench.retries || interrupted.signal.aborted) throw err
+      const error = err as Error
+      record.failures.push({ run: input.run, error: error.stack ?? error.message })
+      progress(`${bench.name} run ${input.run} failed (${error.message.split('\n')[0] ?? ''}); running it again`)
+      await stopAllChildren()
+    }
+  }
 }
 
 function benches (o: BenchOptions, dir: string): SystemBench[] {

@@ -57,7 +57,8 @@ export function serve (options: ServeOptions): void {
 
   const lines = createInterface({ input: process.stdin })
   lines.on('line', (line) => { queue = queue.then(async () => { await run(line) }) })
-  lines.on('close', () => { void queue.then(async () => { await exit(0) }) })
+  // The orchestrator closes stdin when it is done with this child, or when it dies: stop at once.
+  lines.on('close', () => { void exit(0) })
   process.on('SIGTERM', () => { void exit(143) })
   process.on('SIGINT', () => { void exit(130) })
 }

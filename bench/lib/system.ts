@@ -15,6 +15,8 @@ export interface SystemBench {
   readonly name: string
   /** What the figures mean beyond their names (set-up choices), for the output. */
   readonly notes: string[]
+  /** How many times a failed run is tried again (fresh processes) before the system fails. */
+  readonly retries: number
   setUp?: (signal: AbortSignal) => Promise<void>
   run: (inputs: RunInputs) => Promise<Figures>
   tearDown?: () => Promise<void>

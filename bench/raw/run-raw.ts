@@ -21,6 +21,7 @@ export interface RawBenchOptions {
 
 export class RawBench implements SystemBench {
   readonly name = 'raw'
+  readonly retries = 1
   readonly notes: string[]
   private readonly options: RawBenchOptions
 

@@ -17,12 +17,16 @@ export interface SystemRecord {
   notes: string[]
   runs: Figures[]
   medians: Figures
+  /** Runs that failed and were tried again, with their errors. */
+  failures: Array<{ run: number, error: string }>
   error?: string
 }
 
 export interface BenchRecord {
   date: string
   wallSeconds: number
+  /** Stopped by SIGINT or SIGTERM: some figures are missing. */
+  interrupted: boolean
   machine: MachineInfo
   options: BenchOptions
   groupSize: number
@@ -47,17 +51,22 @@ export function markdownReport (record: BenchRecord): string {
   ]
   for (const [system, r] of Object.entries(record.systems)) {
     parts.push('', `**${system}**: ${r.notes.join('; ')}.`)
+    for (const f of r.failures) parts.push('', `${system} run ${f.run} failed once and was run again: \`${f.error.split('\n')[0] ?? ''}\``)
     if (r.error != null) parts.push('', `**${system} failed**: \`${r.error.split('\n')[0] ?? ''}\` (the full error is in the JSON)`)
   }
   return `${parts.join('\n')}\n`
 }
 
-/** Writes `<timestamp>.json`, `latest.json` and `latest.md`; returns the timestamped path. */
+/**
+ * Writes `<timestamp>.json`, and unless the run was interrupted `latest.json`
+ * and `latest.md`; returns the timestamped path.
+ */
 export async function writeResults (record: BenchRecord, markdown: string): Promise<string> {
   await mkdir(RESULTS_DIR, { recursive: true })
   const json = `${JSON.stringify(record, null, 2)}\n`
   const stamped = join(RESULTS_DIR, `${record.date.replace(/:/g, '-')}.json`)
   await writeFile(stamped, json)
+  if (record.interrupted) return stamped
   await writeFile(join(RESULTS_DIR, 'latest.json'), json)
   await writeFile(join(RESULTS_DIR, 'latest.md'), markdown)
   return stamped

@@ -9,6 +9,7 @@ import { MB, type Figures } from '../lib/figures.js'
 import { progress } from '../lib/progress.js'
 import { mbPerSecond, median, quantile } from '../lib/stats.js'
 import type { RunInputs, SystemBench } from '../lib/system.js'
+import { withNodeLogs } from './node-logs.js'
 import { bytesReceived, peakRssOfNodes } from './probe.js'
 import type { CrowdResult, DownloadResult, FirstByteResult, MutationsResult, PeakRssResult, SetupArgs, TimedResult, UploadResult } from './protocol.js'
 
@@ -26,6 +27,7 @@ export interface SafeMeshBenchOptions {
 
 export class SafeMeshBench implements SystemBench {
   readonly name = 'safemesh'
+  readonly retries = 0
   readonly notes: string[]
   private readonly options: SafeMeshBenchOptions
   private readonly testnet: Testnet
@@ -46,7 +48,11 @@ export class SafeMeshBench implements SystemBench {
   async setUp (signal: AbortSignal): Promise<void> {
     progress(`safemesh: starting a testnet of ${this.options.nodes} nodes (G = ${GROUP_SIZE})`)
     const started = performance.now()
-    await this.testnet.up(this.options.nodes, { timeoutMs: 300_000, signal })
+    try {
+      await this.testnet.up(this.options.nodes, { timeoutMs: 300_000, signal })
+    } catch (err) {
+      throw await withNodeLogs(err, this.testnet.records())
+    }
     progress(`safemesh: testnet up in ${((performance.now() - started) / 1000).toFixed(0)} s`)
   }
 
@@ -96,6 +102,8 @@ export class SafeMeshBench implements SystemBench {
         accountSeconds: account.seconds,
         crowdJoinSeconds: crowd.joinSeconds
       }
+    } catch (err) {
+      throw await withNodeLogs(err, nodes)
     } finally {
       await client.stop()
     }
