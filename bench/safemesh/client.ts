@@ -1,6 +1,7 @@
 /**
- * The SafeMesh client process of the bench: one account (cheap KDF, as in
- * packages/client/bench/network.ts) driving the workload command by command.
+ * The SafeMesh client process of the bench, kept for all the runs: an owner
+ * account per run (cheap KDF, as in packages/client/bench/network.ts) and the
+ * crowd's accounts, opened once, drive the workload command by command.
  * Commands: `setup`, `upload`, `download`, `firstByte`, `mutate`, `crowd`, `rss`.
  */
 import { createReadStream } from 'node:fs'
@@ -18,6 +19,7 @@ let options: ClientOptions | undefined
 let owner: SafeMeshClient | undefined
 let target: Target | undefined
 const clients: SafeMeshClient[] = []
+const crowd: SafeMeshClient[] = []
 
 function ready (): { options: ClientOptions, owner: SafeMeshClient } {
   if (options == null || owner == null) throw new Error('run setup first')
@@ -30,13 +32,21 @@ async function newAccount (label: string, clientOptions: ClientOptions): Promise
   return client
 }
 
+async function retire (client: SafeMeshClient): Promise<void> {
+  clients.splice(clients.indexOf(client), 1)
+  await client.close()
+}
+
 serve({
   handlers: {
     setup: async (args): Promise<TimedResult> => {
-      options = {
+      options ??= {
         network: { bootstrap: stringsArg(args, 'bootstrap'), groupSize: numberArg(args, 'groupSize'), nodes: numberArg(args, 'nodes') },
         kdf: KDF
       }
+      // A new owner each run: its allowance of mutations covers one run's upload and inserts.
+      if (owner != null) await retire(owner)
+      target = undefined
       const t = performance.now()
       owner = await newAccount('owner', options)
       return { seconds: (performance.now() - t) / 1000 }
@@ -81,12 +91,12 @@ serve({
     crowd: async (args): Promise<CrowdResult> => {
       const { options, owner } = ready()
       target ??= await createTarget(owner)
-      // One by one: simultaneous joins on two cores time out before they converge.
+      // The accounts are opened once, for the first run that needs them, one by one:
+      // simultaneous joins on two cores time out before they converge.
       const t = performance.now()
-      const crowd: SafeMeshClient[] = []
-      for (let i = 0; i < numberArg(args, 'clients'); i++) crowd.push(await newAccount(`crowd ${i}`, options))
+      while (crowd.length < numberArg(args, 'clients')) crowd.push(await newAccount(`crowd ${crowd.length}`, options))
       const joinSeconds = (performance.now() - t) / 1000
-      const result = await insertConcurrently(crowd, target, `crowd-${randomBytes(4).toString('hex')}`, numberArg(args, 'total'))
+      const result = await insertConcurrently(crowd.slice(0, numberArg(args, 'clients')), target, `crowd-${randomBytes(4).toString('hex')}`, numberArg(args, 'total'))
       return { ...result, joinSeconds }
     },
     rss: async (): Promise<PeakRssResult> => ({ bytes: peakRss() })
