@@ -18,8 +18,8 @@ import type { RunInputs, SystemBench } from './lib/system.js'
 import { HeliaBench } from './helia/run-helia.js'
 import { RawBench } from './raw/run-raw.js'
 import { markdownReport, writeResults, type BenchRecord, type SystemRecord } from './report/results.js'
-import { buildRows, markdownTable } from './report/table.js'
-import { checkTargets, markdownTargets } from './report/targets.js'
+import { buildRows } from './report/table.js'
+import { checkTargets } from './report/targets.js'
 import { GROUP_SIZE, SafeMeshBench } from './safemesh/run-safemesh.js'
 
 const SMALL_FILE_SIZE = 10 * 1024
@@ -100,7 +100,7 @@ const record: BenchRecord = {
 }
 const markdown = markdownReport(record)
 const written = await writeResults(record, markdown)
-process.stdout.write(`\n${markdownTable(record.table)}\n\n${markdownTargets(record.targets)}\n\n`)
+process.stdout.write(`\n${markdown}\n`)
 for (const [system, r] of Object.entries(systems)) {
   if (r.error != null) process.stdout.write(`${system} FAILED:\n${r.error}\n\n`)
 }

@@ -50,7 +50,7 @@ export function markdownReport (record: BenchRecord): string {
     markdownTargets(record.targets)
   ]
   for (const [system, r] of Object.entries(record.systems)) {
-    parts.push('', `**${system}**: ${r.notes.join('; ')}.`)
+    parts.push('', `**${system}** (${r.runs.length} of ${o.runs} runs done): ${r.notes.join('; ')}.`)
     for (const f of r.failures) parts.push('', `${system} run ${f.run} failed once and was run again: \`${f.error.split('\n')[0] ?? ''}\``)
     if (r.error != null) parts.push('', `**${system} failed**: \`${r.error.split('\n')[0] ?? ''}\` (the full error is in the JSON)`)
   }
