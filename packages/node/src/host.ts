@@ -7,6 +7,7 @@ import { ping, type Ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p, type Libp2p, type Libp2pOptions } from 'libp2p'
 import type { Identify } from '@libp2p/identify'
+import { installYamuxWindowBatching } from './messaging/yamux-window.js'
 import type { PrivateKey, ComponentLogger } from '@libp2p/interface'
 
 /** SafeMesh's own protocol ids: a SafeMesh network never mixes with a public IPFS DHT. */
@@ -47,6 +48,7 @@ export interface HostOptions {
  * inbound rate limit otherwise drops the burst of dials a testnet bootstrap makes.
  */
 export async function createHost (options: HostOptions): Promise<Host> {
+  installYamuxWindowBatching()
   const init: Libp2pOptions<HostServices> = {
     addresses: { listen: options.listen ?? [] },
     transports: [tcp()],

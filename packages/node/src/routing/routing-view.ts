@@ -15,13 +15,17 @@ export interface RoutingViewEvents {
   change: CustomEvent<MembershipChange>
 }
 
+/** The first walk after the view stopped growing; later ones double up to `discoveryInterval`. */
+const FIRST_SETTLED_WALK = 30_000
+
 export interface RoutingViewOptions {
   groupSize: number
   log: Logger
   /**
-   * Interval between discovery walks once the view has settled (ms). Default 5 min: a
-   * settled view learns of newcomers by their own walks, which dial every node they find,
-   * and each walk costs the whole network peer-store and routing-table updates.
+   * Longest interval between discovery walks once the view has settled (ms); the
+   * interval doubles from 30 s up to it while nothing changes. Default 5 min: a settled
+   * view learns of newcomers by their own walks, which dial every node they find, and
+   * each walk costs the whole network peer-store and routing-table updates.
    */
   discoveryInterval?: number
   /**
@@ -198,9 +202,14 @@ export class RoutingView extends TypedEventEmitter<RoutingViewEvents> {
     }
     const grew = this.members.size > before || this.walkAgain
     this.walkAgain = false
-    // Alone: keep trying the bootstrap nodes every second.
-    this.scheduleWalk(this.members.size === 0 ? 1_000 : grew ? 200 : this.options.discoveryInterval)
+    // While the view grows, walk back to back; once it stops, back off from 30 s to
+    // `discoveryInterval`, so a dial that failed under load is retried soon, but a settled
+    // network is left in peace. Alone: keep trying the bootstrap nodes every second.
+    this.settledDelay = grew ? FIRST_SETTLED_WALK : Math.min(this.settledDelay * 2, this.options.discoveryInterval)
+    this.scheduleWalk(this.members.size === 0 ? 1_000 : grew ? 200 : this.settledDelay)
   }
+
+  private settledDelay = FIRST_SETTLED_WALK
 
   private walking = false
   private walkAgain = false
