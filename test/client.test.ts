@@ -54,6 +54,19 @@ describe(`the client and the safemesh CLI on a 12-node testnet (G = ${G})`, () =
 
   const storedItems = async (): Promise<number> => (await testnet.status()).reduce((n, v) => n + (v.status?.storedItems ?? 0), 0)
 
+  /**
+   * The stored item count once it reaches `expected` (or after 30 s): a put succeeds when Q
+   * Data-Managers have the chunk, and the rest of its group may store it moments later.
+   */
+  const storedItemsReaching = async (expected: number): Promise<number> => {
+    const deadline = Date.now() + 30_000
+    for (;;) {
+      const count = await storedItems()
+      if (count >= expected || Date.now() > deadline) return count
+      await new Promise(resolve => setTimeout(resolve, 200))
+    }
+  }
+
   /** How many nodes answer GetIData for `name` with its bytes. */
   const holders = async (name: XorName): Promise<number> => {
     const answers = await Promise.allSettled(testnet.records().map(async r => await probe.send(peerIdFromString(r.peerId as string), { type: 'GetIData', name })))
@@ -85,7 +98,7 @@ describe(`the client and the safemesh CLI on a 12-node testnet (G = ${G})`, () =
         expect(sha(back), `${size} bytes`).toBe(sha(data))
         expect(put.size).toBe(size)
         const names = await chunkNames(client, put.address)
-        expect(await storedItems() - before, `new items for ${size} bytes`).toBe(G * names.length)
+        expect(await storedItemsReaching(before + G * names.length) - before, `new items for ${size} bytes`).toBe(G * names.length)
         if (size <= 5 * MiB) for (const name of names) expect(await holders(name), xorNameToHex(name)).toBe(G)
         console.info(`${size} B: ${names.length} chunk(s); up ${(upload / 1000).toFixed(2)} s, down ${(download / 1000).toFixed(2)} s`)
       }

@@ -193,7 +193,7 @@ async function waitForView (routing: RoutingView, goal: ViewGoal): Promise<void>
     }
     if (size >= goal.target) return
     if (size >= goal.minimum && performance.now() - grewAt >= goal.settleTime) return
-    walking ??= routing.discover(goal.signal).catch(() => {}).finally(() => { walking = undefined })
+    walking ??= routing.discover(goal.signal).then(() => {}, () => {}).finally(() => { walking = undefined })
     try {
       await sleep(POLL_INTERVAL, undefined, { signal: goal.signal })
     } catch (err) {

@@ -146,8 +146,9 @@ export class RoutingView extends TypedEventEmitter<RoutingViewEvents> {
    * this node's own position (its neighbourhood matters most) and towards a
    * random name (to fill the far buckets).
    */
-  async discover (signal?: AbortSignal): Promise<void> {
+  async discover (signal?: AbortSignal): Promise<boolean> {
     if (this.members.size === 0) await this.dialBootstrap()
+    let complete = true
     const targets = [this.host.peerId.toMultihash().bytes, randomXorName()]
     for (const key of targets) {
       const found = new Map<string, PeerId>()
@@ -158,16 +159,21 @@ export class RoutingView extends TypedEventEmitter<RoutingViewEvents> {
           if (event.name === 'PEER_RESPONSE') for (const p of event.closer) found.set(p.id.toString(), p.id)
         }
       } catch (err) {
-        if (this.shutdown.signal.aborted) return
+        if (this.shutdown.signal.aborted) return false
+        complete = false
         this.options.log.debug({ err: (err as Error).message }, 'discovery walk ended early')
       }
       await Promise.all([...found.values()]
         .filter(peer => !peer.equals(this.host.peerId) && this.host.getConnections(peer).length === 0)
         .map(async peer => {
           await this.host.dial(peer, { signal: AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(5_000)]) })
-            .catch(err => { this.options.log.debug({ peer: peer.toString(), err: (err as Error).message }, 'could not dial a discovered node') })
+            .catch(err => {
+              complete = false
+              this.options.log.debug({ peer: peer.toString(), err: (err as Error).message }, 'could not dial a discovered node')
+            })
         }))
     }
+    return complete
   }
 
   /**
@@ -195,18 +201,20 @@ export class RoutingView extends TypedEventEmitter<RoutingViewEvents> {
     }
     this.walking = true
     const before = this.members.size
+    let complete = false
     try {
-      await this.discover()
+      complete = await this.discover()
     } finally {
       this.walking = false
     }
     const grew = this.members.size > before || this.walkAgain
     this.walkAgain = false
-    // While the view grows, walk back to back; once it stops, back off from 30 s to
-    // `discoveryInterval`, so a dial that failed under load is retried soon, but a settled
-    // network is left in peace. Alone: keep trying the bootstrap nodes every second.
-    this.settledDelay = grew ? FIRST_SETTLED_WALK : Math.min(this.settledDelay * 2, this.options.discoveryInterval)
-    this.scheduleWalk(this.members.size === 0 ? 1_000 : grew ? 200 : this.settledDelay)
+    // While the view grows, walk back to back; after a walk cut short or a failed dial (a
+    // busy node), walk again in 2 s; once the view is settled, back off from 30 s to
+    // `discoveryInterval`, so a settled network is left in peace. Alone: keep trying the
+    // bootstrap nodes every second.
+    this.settledDelay = grew || !complete ? FIRST_SETTLED_WALK : Math.min(this.settledDelay * 2, this.options.discoveryInterval)
+    this.scheduleWalk(this.members.size === 0 ? 1_000 : grew ? 200 : !complete ? 2_000 : this.settledDelay)
   }
 
   private settledDelay = FIRST_SETTLED_WALK

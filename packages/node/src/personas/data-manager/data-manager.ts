@@ -132,9 +132,25 @@ export class DataManager {
     })
   }
 
+  /** A chunk's bytes from the first other member of its group that holds them, verified by name. */
+  private async fetchFromGroup (name: XorName): Promise<Uint8Array | undefined> {
+    for (const peer of this.context.routing.closeGroup(name)) {
+      if (peer.equals(this.context.self)) continue
+      try {
+        const reply = await this.context.send(peer, { type: 'GetIData', name })
+        if (reply.type === 'GetIData' && xorNameEquals(sha3_256(reply.value), name)) return reply.value
+      } catch (err) {
+        this.context.log.debug({ peer: peer.toString(), err: (err as Error).message }, 'a group member did not give the chunk')
+      }
+    }
+    return undefined
+  }
+
   private async storeChunk (request: RequestOf<'PutIData'>): Promise<Response> {
     if (!await this.context.store.hasChunk(request.name)) {
-      const value = await this.staging.take(request.name, OFFER_WAIT)
+      // The client may have given up on offering to this node (it was slow): the bytes then
+      // come from another Data-Manager of the chunk, checked by their hash.
+      const value = await this.staging.take(request.name, OFFER_WAIT) ?? await this.fetchFromGroup(request.name)
       if (value == null) throw new SafeMeshError('NoSuchData', 'the chunk\'s bytes were never offered here')
       if (value.byteLength !== request.size) throw new SafeMeshError('InvalidRequest', 'the chunk\'s size is not the one authorised')
       await this.context.store.putChunk(request.name, value)
