@@ -10,6 +10,7 @@ import { mbPerSecond, median, quantile } from '../lib/stats.js'
 import type { RunInputs, SystemBench } from '../lib/system.js'
 import { withNodeLogs } from './node-logs.js'
 import { bytesReceived, peakRssOfNodes } from './probe.js'
+import { startTestnet } from './start-testnet.js'
 import type { CrowdResult, DownloadResult, FirstByteResult, MutationsResult, PeakRssResult, SetupArgs, TimedResult, UploadResult } from './protocol.js'
 
 const CLIENT = new URL('./client.js', import.meta.url)
@@ -36,7 +37,7 @@ export class SafeMeshBench implements SystemBench {
     this.options = options
     this.testnet = new Testnet({ dir: options.dir, logLevel: 'warn', groupSize: GROUP_SIZE, detached: false })
     this.notes = [
-      `one testnet of ${options.nodes} node processes (G = ${GROUP_SIZE}, LevelDB stores), started one node at a time and kept up across the runs`,
+      `one testnet of ${options.nodes} node processes (G = ${GROUP_SIZE}, LevelDB stores), started 4 nodes at a time and kept up across the runs`,
       `one client process for all the runs: a new owner account each run; the ${options.clients} crowd accounts are opened once, one by one, in the first run (not timed)`,
       'upload and download: SafeMeshClient.putFile from the file on disk and getFile of its address, by the owner',
       'time to first byte: a 10 KiB file put by the owner, read by a fresh connected client (the clock starts after it has joined)',
@@ -48,17 +49,13 @@ export class SafeMeshBench implements SystemBench {
 
   async setUp (signal: AbortSignal): Promise<void> {
     progress(`safemesh: starting a testnet of ${this.options.nodes} nodes (G = ${GROUP_SIZE})`)
-    const started = performance.now()
     try {
-      // One node at a time: each newcomer's discovery walk dials every node already there, so
-      // every view ends up full. Nodes started at once can settle on a partial view, and a
-      // settled view only walks again after 5 min (packages/node routing-view.ts).
-      await this.testnet.up(1, { timeoutMs: 120_000, signal })
-      for (let i = 1; i < this.options.nodes; i++) await this.testnet.add(1, { timeoutMs: 120_000, signal })
+      const report = await startTestnet(this.testnet, this.options.nodes, signal)
+      progress(`safemesh: testnet up in ${report.seconds.toFixed(0)} s`)
+      if (report.repairs.length > 0) this.notes.push(`starting the testnet took restarts of nodes whose view stayed partial: ${report.repairs.join(', ')}`)
     } catch (err) {
       throw await withNodeLogs(err, this.testnet.records())
     }
-    progress(`safemesh: testnet up in ${((performance.now() - started) / 1000).toFixed(0)} s`)
     this.client = new Child('safemesh-client', CLIENT, [], { verbose: this.options.verbose })
   }
 
