@@ -17,6 +17,8 @@ export interface RoutingViewEvents {
 
 /** The first walk after the view stopped growing; later ones double up to `discoveryInterval`. */
 const FIRST_SETTLED_WALK = 30_000
+/** Failed dials of one node that still make the view walk again in 2 s. */
+const MAX_QUICK_RETRIES = 3
 
 export interface RoutingViewOptions {
   groupSize: number
@@ -68,6 +70,8 @@ export class RoutingView extends TypedEventEmitter<RoutingViewEvents> {
   private readonly host: Host
   private readonly options: Required<RoutingViewOptions>
   private readonly members = new Map<string, Member>()
+  /** Consecutive failed dials of discovered nodes that are not in the view. */
+  private readonly failures = new Map<string, number>()
   private readonly selfMember: Member
   private topologyId?: string
   private walker?: ReturnType<typeof setTimeout>
@@ -164,13 +168,23 @@ export class RoutingView extends TypedEventEmitter<RoutingViewEvents> {
         this.options.log.debug({ err: (err as Error).message }, 'discovery walk ended early')
       }
       await Promise.all([...found.values()]
-        .filter(peer => !peer.equals(this.host.peerId) && this.host.getConnections(peer).length === 0)
+        .filter(peer => !peer.equals(this.host.peerId) && !this.members.has(peer.toString()))
         .map(async peer => {
-          await this.host.dial(peer, { signal: AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(5_000)]) })
-            .catch(err => {
-              complete = false
-              this.options.log.debug({ peer: peer.toString(), err: (err as Error).message }, 'could not dial a discovered node')
-            })
+          const signal = AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(5_000)])
+          const connection = this.host.getConnections(peer)[0]
+          try {
+            // Connected but not in the view: the topology missed it (identify failed or came
+            // late on a busy node). Ask the node itself what it serves.
+            if (connection != null) this.recheck(peer, (await this.host.services.identify.identify(connection, { signal })).protocols)
+            else await this.host.dial(peer, { signal })
+          } catch (err) {
+            // A node that keeps failing is most likely gone (the DHT forgets it later): only
+            // the first few failures make the view walk again soon.
+            const failures = (this.failures.get(peer.toString()) ?? 0) + 1
+            this.failures.set(peer.toString(), failures)
+            if (failures <= MAX_QUICK_RETRIES) complete = false
+            this.options.log.debug({ peer: peer.toString(), failures, err: (err as Error).message }, 'could not reach a discovered node')
+          }
         }))
     }
     return complete
@@ -226,6 +240,7 @@ export class RoutingView extends TypedEventEmitter<RoutingViewEvents> {
     const key = peer.toString()
     if (this.members.has(key) || peer.equals(this.host.peerId)) return
     this.members.set(key, { peer, position: kadPositionOfPeer(peer.toMultihash().bytes) })
+    this.failures.delete(key)
     this.options.log.debug({ peer: key, size: this.members.size }, 'node joined the view')
     this.safeDispatchEvent('change', { detail: { peer, kind: 'added' } })
     // A newcomer may know nodes we don't: look again soon.
@@ -233,10 +248,18 @@ export class RoutingView extends TypedEventEmitter<RoutingViewEvents> {
     else this.walkAgain = true
   }
 
+  private recheck (peer: PeerId, protocols: string[]): void {
+    if (protocols.includes(MESSAGING_PROTOCOL) && this.host.getConnections(peer).length > 0) this.add(peer)
+  }
+
   private remove (peer: PeerId): void {
     const key = peer.toString()
     if (!this.members.delete(key)) return
     this.options.log.debug({ peer: key, size: this.members.size }, 'node left the view')
     this.safeDispatchEvent('change', { detail: { peer, kind: 'removed' } })
+    // Its connection may have been dropped while it lives on (a missed ping on a busy
+    // machine): look for it again soon.
+    if (!this.walking) this.scheduleWalk(2_000)
+    else this.walkAgain = true
   }
 }
