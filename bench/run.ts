@@ -61,7 +61,7 @@ try {
   const inputs = await prepareInputs(options, root)
   for (const bench of benches(options, root)) {
     if (interrupted.signal.aborted) break
-    const record: SystemRecord = { notes: bench.notes, runs: [], medians: {}, failures: [] }
+    const record: SystemRecord = { notes: bench.notes, runs: [], medians: {}, failures: [], phaseFailures: bench.phaseFailures ?? [] }
     systems[bench.name as System] = record
     try {
       await bench.setUp?.(interrupted.signal)
@@ -102,10 +102,12 @@ const markdown = markdownReport(record)
 const written = await writeResults(record, markdown)
 process.stdout.write(`\n${markdown}\n`)
 for (const [system, r] of Object.entries(systems)) {
+  for (const f of r.phaseFailures) process.stdout.write(`${system} run ${f.run}, ${f.phase} FAILED:\n${f.error}\n\n`)
   if (r.error != null) process.stdout.write(`${system} FAILED:\n${r.error}\n\n`)
 }
 progress(`done in ${record.wallSeconds.toFixed(0)} s; wrote ${written}${record.interrupted ? ' (not latest.json: interrupted)' : ', latest.json and latest.md'}`)
-process.exit(interrupted.signal.aborted ? 130 : failed ? 1 : 0)
+const partly = Object.values(systems).some(r => r.phaseFailures.length > 0)
+process.exit(interrupted.signal.aborted ? 130 : failed || partly ? 1 : 0)
 
 async function prepareInputs (o: BenchOptions, dir: string): Promise<RunInputs[]> {
   const needFiles = o.only.includes('safemesh') || o.only.includes('helia')

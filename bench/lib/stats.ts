@@ -19,11 +19,11 @@ export function mbPerSecond (bytes: number, seconds: number): number {
   return bytes / 1e6 / seconds
 }
 
-/** Per-key medians of a list of runs with the same figures. */
+/** Per-key medians of a list of runs with the same figures; a figure missing from a run (NaN) is left out. */
 export function medians<K extends string> (runs: ReadonlyArray<Record<K, number>>): Record<K, number> {
   const out: Partial<Record<K, number>> = {}
   const first = runs[0]
   if (first == null) return out as Record<K, number>
-  for (const key of Object.keys(first) as K[]) out[key] = median(runs.map(run => run[key]))
+  for (const key of Object.keys(first) as K[]) out[key] = median(runs.map(run => run[key]).filter(v => Number.isFinite(v)))
   return out as Record<K, number>
 }

@@ -10,6 +10,13 @@ export interface RunInputs {
   smallFile: string
 }
 
+/** A part of a run that failed while the rest of the run went on (its figures are missing). */
+export interface PhaseFailure {
+  run: number
+  phase: string
+  error: string
+}
+
 /** One measured system: set up once, run several times, torn down even on failure. */
 export interface SystemBench {
   readonly name: string
@@ -17,6 +24,8 @@ export interface SystemBench {
   readonly notes: string[]
   /** How many times a failed run is tried again (fresh processes) before the system fails. */
   readonly retries: number
+  /** Parts of runs that failed without failing the run. */
+  readonly phaseFailures?: PhaseFailure[]
   setUp?: (signal: AbortSignal) => Promise<void>
   run: (inputs: RunInputs) => Promise<Figures>
   tearDown?: () => Promise<void>

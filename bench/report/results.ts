@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url'
 import type { Figures } from '../lib/figures.js'
 import type { MachineInfo } from '../lib/machine.js'
 import type { BenchOptions, System } from '../lib/options.js'
+import type { PhaseFailure } from '../lib/system.js'
 import type { Row } from './table.js'
 import { markdownTable } from './table.js'
 import type { Target } from './targets.js'
@@ -19,6 +20,8 @@ export interface SystemRecord {
   medians: Figures
   /** Runs that failed and were tried again, with their errors. */
   failures: Array<{ run: number, error: string }>
+  /** Parts of runs that failed while the rest of the run went on: their figures are missing. */
+  phaseFailures: PhaseFailure[]
   error?: string
 }
 
@@ -52,6 +55,7 @@ export function markdownReport (record: BenchRecord): string {
   for (const [system, r] of Object.entries(record.systems)) {
     parts.push('', `**${system}** (${r.runs.length} of ${o.runs} runs done): ${r.notes.join('; ')}.`)
     for (const f of r.failures) parts.push('', `${system} run ${f.run} failed once and was run again: \`${f.error.split('\n')[0] ?? ''}\``)
+    for (const f of r.phaseFailures) parts.push('', `**${system} run ${f.run}: ${f.phase} FAILED** (those figures are missing from this run): \`${f.error.split('\n')[0] ?? ''}\``)
     if (r.error != null) parts.push('', `**${system} failed**: \`${r.error.split('\n')[0] ?? ''}\` (the full error is in the JSON)`)
   }
   return `${parts.join('\n')}\n`

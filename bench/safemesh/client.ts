@@ -7,6 +7,7 @@
 import { createReadStream } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { SafeMeshClient, type ClientOptions } from '@safemesh/client'
+import { inContext } from '../lib/context.js'
 import { numberArg, peakRss, serve, stringArg, stringsArg } from '../lib/serve.js'
 import { createTarget, insertConcurrently, insertSequentially, type Target } from './mutations.js'
 import type { CrowdResult, DownloadResult, FirstByteResult, MutationsResult, PeakRssResult, TimedResult, UploadResult } from './protocol.js'
@@ -94,9 +95,16 @@ serve({
       // The accounts are opened once, for the first run that needs them, one by one:
       // simultaneous joins on two cores time out before they converge.
       const t = performance.now()
-      while (crowd.length < numberArg(args, 'clients')) crowd.push(await newAccount(`crowd ${crowd.length}`, options))
+      const wanted = numberArg(args, 'clients')
+      while (crowd.length < wanted) {
+        try {
+          crowd.push(await newAccount(`crowd ${crowd.length}`, options))
+        } catch (err) {
+          throw inContext(err, `opening crowd account ${crowd.length + 1} of ${wanted}, ${((performance.now() - t) / 1000).toFixed(0)} s after the first`)
+        }
+      }
       const joinSeconds = (performance.now() - t) / 1000
-      const result = await insertConcurrently(crowd.slice(0, numberArg(args, 'clients')), target, `crowd-${randomBytes(4).toString('hex')}`, numberArg(args, 'total'))
+      const result = await insertConcurrently(crowd.slice(0, wanted), target, `crowd-${randomBytes(4).toString('hex')}`, numberArg(args, 'total'))
       return { ...result, joinSeconds }
     },
     rss: async (): Promise<PeakRssResult> => ({ bytes: peakRss() })

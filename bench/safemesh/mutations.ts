@@ -1,5 +1,6 @@
 /** MutableData mutations timed one by one: inserts of new keys into one shared MutableData. */
 import { SafeMeshClient, userOf } from '@safemesh/client'
+import { inContext } from '../lib/context.js'
 import type { MutationsResult } from './protocol.js'
 
 /** The MutableData the mutations go to; anyone may insert into it. */
@@ -20,7 +21,11 @@ export async function createTarget (owner: SafeMeshClient): Promise<Target> {
 export async function insertSequentially (client: SafeMeshClient, target: Target, prefix: string, count: number, latencies: number[]): Promise<void> {
   for (let i = 0; i < count; i++) {
     const started = performance.now()
-    await client.mutateMDataEntries(target.name, target.tag, [{ key: text(`${prefix}-${i}`), action: { kind: 'Insert', content: text('v') } }])
+    try {
+      await client.mutateMDataEntries(target.name, target.tag, [{ key: text(`${prefix}-${i}`), action: { kind: 'Insert', content: text('v') } }])
+    } catch (err) {
+      throw inContext(err, `insert ${i + 1} of ${count} by ${prefix}, after ${((performance.now() - started) / 1000).toFixed(1)} s`)
+    }
     latencies.push(performance.now() - started)
   }
 }
@@ -30,6 +35,6 @@ export async function insertConcurrently (clients: readonly SafeMeshClient[], ta
   const each = Math.max(1, Math.ceil(total / clients.length))
   const latencies: number[] = []
   const started = performance.now()
-  await Promise.all(clients.map(async (client, i) => { await insertSequentially(client, target, `${prefix}-c${i}`, each, latencies) }))
+  await Promise.all(clients.map(async (client, i) => { await insertSequentially(client, target, `${prefix}-client-${i}`, each, latencies) }))
   return { latencies, seconds: (performance.now() - started) / 1000 }
 }

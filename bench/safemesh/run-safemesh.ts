@@ -7,7 +7,7 @@ import { Child } from '../lib/child.js'
 import { MB, type Figures } from '../lib/figures.js'
 import { progress } from '../lib/progress.js'
 import { mbPerSecond, median, quantile } from '../lib/stats.js'
-import type { RunInputs, SystemBench } from '../lib/system.js'
+import type { PhaseFailure, RunInputs, SystemBench } from '../lib/system.js'
 import { withNodeLogs } from './node-logs.js'
 import { bytesReceived, peakRssOfNodes } from './probe.js'
 import { startTestnet } from './start-testnet.js'
@@ -32,6 +32,7 @@ export class SafeMeshBench implements SystemBench {
   private readonly options: SafeMeshBenchOptions
   private readonly testnet: Testnet
   private client?: Child
+  readonly phaseFailures: PhaseFailure[] = []
 
   constructor (options: SafeMeshBenchOptions) {
     this.options = options
@@ -81,10 +82,10 @@ export class SafeMeshBench implements SystemBench {
       const clientAfterFile = await client.call<PeakRssResult>('rss')
 
       progress(`safemesh run ${run}: ${this.options.mutations} mutations, 1 client`)
-      const one = await client.call<MutationsResult>('mutate', { count: this.options.mutations }, 600_000)
+      const one = await this.phase(run, '1-client mutations', async () => await client.call<MutationsResult>('mutate', { count: this.options.mutations }, 600_000))
       const opening = run === 1 ? `opening ${this.options.clients} accounts one by one, then ` : ''
       progress(`safemesh run ${run}: ${opening}${this.options.clients} clients' mutations at once`)
-      const crowd = await client.call<CrowdResult>('crowd', { clients: this.options.clients, total: this.options.mutations }, 900_000)
+      const crowd = await this.phase(run, `${this.options.clients}-client mutations`, async () => await client.call<CrowdResult>('crowd', { clients: this.options.clients, total: this.options.mutations }, 900_000))
       const clientEnd = await client.call<PeakRssResult>('rss')
       const nodeRss = await peakRssOfNodes(nodes)
       return {
@@ -93,22 +94,37 @@ export class SafeMeshBench implements SystemBench {
         uploadSeconds: upload.seconds,
         downloadSeconds: download.seconds,
         firstByteMs: firstByte.ms,
-        mutation1P50Ms: quantile(one.latencies, 0.5),
-        mutation1P99Ms: quantile(one.latencies, 0.99),
-        mutation1PerSecond: one.latencies.length / one.seconds,
-        mutationNP50Ms: quantile(crowd.latencies, 0.5),
-        mutationNP99Ms: quantile(crowd.latencies, 0.99),
-        mutationNPerSecond: crowd.latencies.length / crowd.seconds,
+        mutation1P50Ms: quantile(one?.latencies ?? [], 0.5),
+        mutation1P99Ms: quantile(one?.latencies ?? [], 0.99),
+        mutation1PerSecond: one == null ? Number.NaN : one.latencies.length / one.seconds,
+        mutationNP50Ms: quantile(crowd?.latencies ?? [], 0.5),
+        mutationNP99Ms: quantile(crowd?.latencies ?? [], 0.99),
+        mutationNPerSecond: crowd == null ? Number.NaN : crowd.latencies.length / crowd.seconds,
         wireBytesPerStoredByte: wire / inputs.size,
         nodePeakRssMaxMB: Math.max(...nodeRss) / MB,
         nodePeakRssMedianMB: median(nodeRss) / MB,
         clientPeakRssAfterFileMB: clientAfterFile.bytes / MB,
         clientPeakRssMB: clientEnd.bytes / MB,
         accountSeconds: account.seconds,
-        crowdJoinSeconds: crowd.joinSeconds
+        crowdJoinSeconds: crowd?.joinSeconds ?? Number.NaN
       }
     } catch (err) {
       throw await withNodeLogs(err, nodes)
+    }
+  }
+
+  /**
+   * Runs one mutation phase; when it fails, its error is kept and the run goes on without its
+   * figures, so that a failure there does not discard the file figures.
+   */
+  private async phase<T> (run: number, phase: string, body: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await body()
+    } catch (err) {
+      const error = await withNodeLogs(err, this.testnet.records())
+      this.phaseFailures.push({ run, phase, error: error.stack ?? error.message })
+      progress(`safemesh run ${run}: ${phase} FAILED: ${error.message.split('\n')[0] ?? ''}`)
+      return undefined
     }
   }
 
