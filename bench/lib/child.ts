@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { MARK, type Response } from './rpc.js'
+import { MARK, UNHANDLED_COMMAND, type Response } from './rpc.js'
 
 const TAIL_LINES = 40
 const live = new Set<Child>()
@@ -82,6 +82,11 @@ export class Child {
     } finally {
       clearTimeout(timer)
     }
+  }
+
+  /** The rejections nobody handled in the child since the last call (their stacks). */
+  async unhandledRejections (): Promise<string[]> {
+    return await this.call<string[]>(UNHANDLED_COMMAND, {}, 30_000)
   }
 
   /** Closes the child's stdin (it exits by itself), then SIGKILLs it if it lingers. */

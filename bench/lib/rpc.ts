@@ -6,6 +6,9 @@
  */
 export const MARK = '@@bench '
 
+/** Every child answers it: the rejections nobody handled since the last time (their stacks). */
+export const UNHANDLED_COMMAND = 'unhandledRejections'
+
 export interface Request {
   id: number
   cmd: string

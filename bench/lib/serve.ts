@@ -3,7 +3,7 @@
  * and exits when its stdin closes, so a child never outlives the orchestrator.
  */
 import { createInterface } from 'node:readline'
-import { MARK, type Request, type Response } from './rpc.js'
+import { MARK, UNHANDLED_COMMAND, type Request, type Response } from './rpc.js'
 
 export type Handler = (args: Record<string, unknown>) => Promise<unknown>
 
@@ -42,7 +42,7 @@ export function serve (options: ServeOptions): void {
       log(`not a request: ${line}`)
       return
     }
-    const handler = options.handlers[request.cmd]
+    const handler = handlers[request.cmd]
     if (handler == null) {
       answer({ id: request.id, ok: false, error: `unknown command ${request.cmd}` })
       return
@@ -53,6 +53,19 @@ export function serve (options: ServeOptions): void {
       const error = err as Error
       answer({ id: request.id, ok: false, error: `${error.name}: ${error.message}${error.stack != null ? `\n${error.stack}` : ''}` })
     }
+  }
+
+  // A rejection nobody handled would end the process (Node's default) and every later run
+  // with it: it is logged and kept, and the orchestrator collects it with UNHANDLED_COMMAND.
+  const unhandled: string[] = []
+  process.on('unhandledRejection', (reason) => {
+    const text = reason instanceof Error ? reason.stack ?? `${reason.name}: ${reason.message}` : String(reason)
+    log(`unhandled rejection: ${text}`)
+    unhandled.push(text)
+  })
+  const handlers: Record<string, Handler> = {
+    ...options.handlers,
+    [UNHANDLED_COMMAND]: async () => unhandled.splice(0)
   }
 
   const lines = createInterface({ input: process.stdin })

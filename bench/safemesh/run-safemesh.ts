@@ -86,6 +86,7 @@ export class SafeMeshBench implements SystemBench {
       const opening = run === 1 ? `opening ${this.options.clients} accounts one by one, then ` : ''
       progress(`safemesh run ${run}: ${opening}${this.options.clients} clients' mutations at once`)
       const crowd = await this.phase(run, `${this.options.clients}-client mutations`, async () => await client.call<CrowdResult>('crowd', { clients: this.options.clients, total: this.options.mutations }, 900_000))
+      await this.collectUnhandled(run, client)
       const clientEnd = await client.call<PeakRssResult>('rss')
       const nodeRss = await peakRssOfNodes(nodes)
       return {
@@ -109,7 +110,16 @@ export class SafeMeshBench implements SystemBench {
         crowdJoinSeconds: crowd?.joinSeconds ?? Number.NaN
       }
     } catch (err) {
+      await this.collectUnhandled(run, client).catch(() => {})
       throw await withNodeLogs(err, nodes)
+    }
+  }
+
+  /** Records the client process's unhandled rejections, which the client library should not leak. */
+  private async collectUnhandled (run: number, client: Child): Promise<void> {
+    for (const error of await client.unhandledRejections()) {
+      this.phaseFailures.push({ run, phase: 'client process (a rejection nobody handled, logged and ignored)', error })
+      progress(`safemesh run ${run}: the client process had an unhandled rejection: ${error.split('\n')[0] ?? ''}`)
     }
   }
 
