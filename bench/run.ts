@@ -67,7 +67,8 @@ try {
       await bench.setUp?.(interrupted.signal)
       for (const input of inputs) {
         interrupted.signal.throwIfAborted()
-        record.runs.push(await runWithRetries(bench, input, record))
+        const figures = await runWithRetries(bench, input, record)
+        if (figures != null) record.runs.push(figures)
       }
     } catch (err) {
       failed = true
@@ -106,7 +107,7 @@ for (const [system, r] of Object.entries(systems)) {
   if (r.error != null) process.stdout.write(`${system} FAILED:\n${r.error}\n\n`)
 }
 progress(`done in ${record.wallSeconds.toFixed(0)} s; wrote ${written}${record.interrupted ? ' (not latest.json: interrupted)' : ', latest.json and latest.md'}`)
-const partly = Object.values(systems).some(r => r.phaseFailures.length > 0)
+const partly = Object.values(systems).some(r => r.phaseFailures.length > 0 || r.failures.length > 0)
 process.exit(interrupted.signal.aborted ? 130 : failed || partly ? 1 : 0)
 
 async function prepareInputs (o: BenchOptions, dir: string): Promise<RunInputs[]> {
@@ -124,16 +125,18 @@ async function prepareInputs (o: BenchOptions, dir: string): Promise<RunInputs[]
   return inputs
 }
 
-async function runWithRetries (bench: SystemBench, input: RunInputs, record: SystemRecord): Promise<Figures> {
+async function runWithRetries (bench: SystemBench, input: RunInputs, record: SystemRecord): Promise<Figures | undefined> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await bench.run(input)
     } catch (err) {
-      if (attempt >= bench.retries || interrupted.signal.aborted) throw err
+      if (interrupted.signal.aborted) throw err
+      const last = attempt >= bench.retries
+      if (last && bench.skipFailedRuns !== true) throw err
       const error = err as Error
-      record.failures.push({ run: input.run, error: error.stack ?? error.message })
-      progress(`${bench.name} run ${input.run} failed (${error.message.split('\n')[0] ?? ''}); running it again`)
-      await stopAllChildren()
+      record.failures.push({ run: input.run, error: error.stack ?? error.message, retried: !last })
+      progress(`${bench.name} run ${input.run} failed (${error.message.split('\n')[0] ?? ''}); ${last ? 'going on with the next run' : 'running it again'}`)
+      if (last) return undefined
     }
   }
 }

@@ -61,6 +61,10 @@ export class Child {
     })
   }
 
+  get running (): boolean {
+    return this.exitReason == null
+  }
+
   get pid (): number | undefined {
     return this.process.pid
   }

@@ -24,6 +24,8 @@ export interface SystemBench {
   readonly notes: string[]
   /** How many times a failed run is tried again (fresh processes) before the system fails. */
   readonly retries: number
+  /** When a run still fails, go on with the next run (the failure is recorded) instead of failing the system. */
+  readonly skipFailedRuns?: boolean
   /** Parts of runs that failed without failing the run. */
   readonly phaseFailures?: PhaseFailure[]
   setUp?: (signal: AbortSignal) => Promise<void>

@@ -19,7 +19,7 @@ export interface SystemRecord {
   runs: Figures[]
   medians: Figures
   /** Runs that failed and were tried again, with their errors. */
-  failures: Array<{ run: number, error: string }>
+  failures: Array<{ run: number, error: string, retried: boolean }>
   /** Parts of runs that failed while the rest of the run went on: their figures are missing. */
   phaseFailures: PhaseFailure[]
   error?: string
@@ -54,7 +54,7 @@ export function markdownReport (record: BenchRecord): string {
   ]
   for (const [system, r] of Object.entries(record.systems)) {
     parts.push('', `**${system}** (${r.runs.length} of ${o.runs} runs done): ${r.notes.join('; ')}.`)
-    for (const f of r.failures) parts.push('', `${system} run ${f.run} failed once and was run again: \`${f.error.split('\n')[0] ?? ''}\``)
+    for (const f of r.failures) parts.push('', `**${system} run ${f.run} failed**${f.retried ? ' and was run again' : ' (left out of the medians)'}: \`${f.error.split('\n')[0] ?? ''}\``)
     for (const f of r.phaseFailures) parts.push('', `**${system} run ${f.run}: ${f.phase} FAILED** (those figures are missing from this run): \`${f.error.split('\n')[0] ?? ''}\``)
     if (r.error != null) parts.push('', `**${system} failed**: \`${r.error.split('\n')[0] ?? ''}\` (the full error is in the JSON)`)
   }

@@ -34,8 +34,14 @@ async function newAccount (label: string, clientOptions: ClientOptions): Promise
 }
 
 async function retire (client: SafeMeshClient): Promise<void> {
-  clients.splice(clients.indexOf(client), 1)
+  const index = clients.indexOf(client)
+  if (index >= 0) clients.splice(index, 1)
   await client.close()
+}
+
+/** After a failure the crowd is closed: a later run opens fresh accounts rather than inheriting broken clients. */
+async function closeCrowd (): Promise<void> {
+  for (const client of crowd.splice(0)) await retire(client).catch(() => {})
 }
 
 serve({
@@ -100,12 +106,18 @@ serve({
         try {
           crowd.push(await newAccount(`crowd ${crowd.length}`, options))
         } catch (err) {
+          await closeCrowd()
           throw inContext(err, `opening crowd account ${crowd.length + 1} of ${wanted}, ${((performance.now() - t) / 1000).toFixed(0)} s after the first`)
         }
       }
       const joinSeconds = (performance.now() - t) / 1000
-      const result = await insertConcurrently(crowd.slice(0, wanted), target, `crowd-${randomBytes(4).toString('hex')}`, numberArg(args, 'total'))
-      return { ...result, joinSeconds }
+      try {
+        const result = await insertConcurrently(crowd.slice(0, wanted), target, `crowd-${randomBytes(4).toString('hex')}`, numberArg(args, 'total'))
+        return { ...result, joinSeconds }
+      } catch (err) {
+        await closeCrowd()
+        throw err
+      }
     },
     rss: async (): Promise<PeakRssResult> => ({ bytes: peakRss() })
   },
