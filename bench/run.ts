@@ -12,7 +12,7 @@ import { machineInfo } from './lib/machine.js'
 import { HELP, parseOptions, SYSTEMS, type BenchOptions, type System } from './lib/options.js'
 import { elapsedSeconds, progress } from './lib/progress.js'
 import { writeRandomFile } from './lib/random-file.js'
-import { medians } from './lib/stats.js'
+import { counts, medians } from './lib/stats.js'
 import type { Figures } from './lib/figures.js'
 import type { RunInputs, SystemBench } from './lib/system.js'
 import { HeliaBench } from './helia/run-helia.js'
@@ -61,7 +61,7 @@ try {
   const inputs = await prepareInputs(options, root)
   for (const bench of benches(options, root)) {
     if (interrupted.signal.aborted) break
-    const record: SystemRecord = { notes: bench.notes, runs: [], medians: {}, failures: [], phaseFailures: bench.phaseFailures ?? [] }
+    const record: SystemRecord = { notes: bench.notes, runs: [], medians: {}, counts: {}, failures: [], phaseFailures: bench.phaseFailures ?? [] }
     systems[bench.name as System] = record
     try {
       await bench.setUp?.(interrupted.signal)
@@ -80,6 +80,7 @@ try {
       await bench.tearDown?.().catch((err: Error) => { progress(`${bench.name}: tearing down failed: ${err.message}`) })
     }
     record.medians = medians(record.runs)
+    record.counts = counts(record.runs)
   }
 } finally {
   await stopAllChildren()
@@ -88,6 +89,7 @@ try {
 
 const medianOf = (system: System): BenchRecord['systems'][System] => systems[system]
 const m = { safemesh: medianOf('safemesh')?.medians, raw: medianOf('raw')?.medians, helia: medianOf('helia')?.medians }
+const n = { safemesh: medianOf('safemesh')?.counts, raw: medianOf('raw')?.counts, helia: medianOf('helia')?.counts }
 const record: BenchRecord = {
   date,
   wallSeconds: elapsedSeconds(),
@@ -96,14 +98,14 @@ const record: BenchRecord = {
   options,
   groupSize: GROUP_SIZE,
   systems,
-  table: buildRows(m, GROUP_SIZE, options.clients),
+  table: buildRows(m, n, options.runs, GROUP_SIZE, options.clients),
   targets: checkTargets(m, GROUP_SIZE)
 }
 const markdown = markdownReport(record)
 const written = await writeResults(record, markdown)
 process.stdout.write(`\n${markdown}\n`)
 for (const [system, r] of Object.entries(systems)) {
-  for (const f of r.phaseFailures) process.stdout.write(`${system} run ${f.run}, ${f.phase} FAILED:\n${f.error}\n\n`)
+  for (const f of r.phaseFailures) process.stdout.write(`${system} run ${f.run}, ${f.phase}${f.lostFigures ? ' FAILED' : ''}:\n${f.error}\n\n`)
   if (r.error != null) process.stdout.write(`${system} FAILED:\n${r.error}\n\n`)
 }
 progress(`done in ${record.wallSeconds.toFixed(0)} s; wrote ${written}${record.interrupted ? ' (not latest.json: interrupted)' : ', latest.json and latest.md'}`)

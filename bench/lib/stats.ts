@@ -27,3 +27,12 @@ export function medians<K extends string> (runs: ReadonlyArray<Record<K, number>
   for (const key of Object.keys(first) as K[]) out[key] = median(runs.map(run => run[key]).filter(v => Number.isFinite(v)))
   return out as Record<K, number>
 }
+
+/** Per key, how many runs measured the figure (a finite value). */
+export function counts<K extends string> (runs: ReadonlyArray<Record<K, number>>): Record<K, number> {
+  const out: Partial<Record<K, number>> = {}
+  const first = runs[0]
+  if (first == null) return out as Record<K, number>
+  for (const key of Object.keys(first) as K[]) out[key] = runs.filter(run => Number.isFinite(run[key])).length
+  return out as Record<K, number>
+}

@@ -15,6 +15,8 @@ export interface PhaseFailure {
   run: number
   phase: string
   error: string
+  /** True when the phase's figures are missing from the run; false for a problem the run survived. */
+  lostFigures: boolean
 }
 
 /** One measured system: set up once, run several times, torn down even on failure. */

@@ -16,8 +16,11 @@ export const RESULTS_DIR = fileURLToPath(new URL('../../results/', import.meta.u
 
 export interface SystemRecord {
   notes: string[]
+  /** Each run's figures; null (NaN) where that run could not measure one. */
   runs: Figures[]
   medians: Figures
+  /** Per figure, how many runs the median stands on. */
+  counts: Figures
   /** Runs that failed and were tried again, with their errors. */
   failures: Array<{ run: number, error: string, retried: boolean }>
   /** Parts of runs that failed while the rest of the run went on: their figures are missing. */
@@ -55,7 +58,10 @@ export function markdownReport (record: BenchRecord): string {
   for (const [system, r] of Object.entries(record.systems)) {
     parts.push('', `**${system}** (${r.runs.length} of ${o.runs} runs done): ${r.notes.join('; ')}.`)
     for (const f of r.failures) parts.push('', `**${system} run ${f.run} failed**${f.retried ? ' and was run again' : ' (left out of the medians)'}: \`${f.error.split('\n')[0] ?? ''}\``)
-    for (const f of r.phaseFailures) parts.push('', `**${system} run ${f.run}: ${f.phase} FAILED** (those figures are missing from this run): \`${f.error.split('\n')[0] ?? ''}\``)
+    for (const f of r.phaseFailures) {
+      const what = f.lostFigures ? ' FAILED** (its figures are missing from this run)' : '**'
+      parts.push('', `**${system} run ${f.run}: ${f.phase}${what}: \`${f.error.split('\n')[0] ?? ''}\``)
+    }
     if (r.error != null) parts.push('', `**${system} failed**: \`${r.error.split('\n')[0] ?? ''}\` (the full error is in the JSON)`)
   }
   return `${parts.join('\n')}\n`

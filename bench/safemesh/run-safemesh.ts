@@ -34,6 +34,10 @@ export class SafeMeshBench implements SystemBench {
   private readonly testnet: Testnet
   private client?: Child
   readonly phaseFailures: PhaseFailure[] = []
+  /** The client process holds the crowd's accounts now. */
+  private crowdOpen = false
+  /** The client process has held the crowd at some point (its maxRSS includes it). */
+  private crowdHeld = false
 
   constructor (options: SafeMeshBenchOptions) {
     this.options = options
@@ -46,7 +50,8 @@ export class SafeMeshBench implements SystemBench {
       'time to first byte: a 10 KiB file put by the owner, read by a fresh connected client (the clock starts after it has joined)',
       `mutations: inserts into one MutableData per run; 1 client: ${options.mutations} in sequence; ${options.clients} clients: ${Math.max(1, Math.ceil(options.mutations / options.clients))} each, all at once`,
       'wire bytes per stored byte: bytes all nodes received over libp2p during the upload ÷ file size',
-      `node peak RSS: VmHWM of each node process at the end of each run (cumulative over the runs); client peak RSS: maxRSS of the client process after the file figures, and at the end of the run (holding ${options.clients + 1} clients; cumulative over the runs)`
+      `node peak RSS: VmHWM of each node process at the end of each run (cumulative over the runs); client peak RSS: maxRSS of the client process after the file figures (only in runs before the process has held the crowd), and at the end of the run (holding ${options.clients + 1} clients; cumulative over the runs)`,
+      'a figure a run could not measure is null in that run\'s JSON and left out of the median; the table says on how many runs a median stands when fewer than all'
     ]
   }
 
@@ -66,6 +71,8 @@ export class SafeMeshBench implements SystemBench {
     const nodes = this.testnet.records()
     if (this.client?.running !== true) {
       if (this.client != null) progress(`safemesh run ${run}: the client process is gone; starting a new one`)
+      this.crowdOpen = false
+      this.crowdHeld = false
       this.client = new Child('safemesh-client', CLIENT, [], { verbose: this.options.verbose })
     }
     const client = this.client
@@ -84,12 +91,17 @@ export class SafeMeshBench implements SystemBench {
       progress(`safemesh run ${run}: download ${mbPerSecond(download.bytes, download.seconds).toFixed(1)} MB/s; time to first byte of 10 KiB`)
       const firstByte = await client.call<FirstByteResult>('firstByte', { path: inputs.smallFile }, 120_000)
       const clientAfterFile = await client.call<PeakRssResult>('rss')
+      const crowdHeldBefore = this.crowdHeld
+      this.crowdHeld = true
 
       progress(`safemesh run ${run}: ${this.options.mutations} mutations, 1 client`)
       const one = await this.phase(run, '1-client mutations', async () => await client.call<MutationsResult>('mutate', { count: this.options.mutations }, 600_000))
-      const opening = run === 1 ? `opening ${this.options.clients} accounts one by one, then ` : ''
+      const opening = this.crowdOpen ? '' : `opening ${this.options.clients} accounts one by one, then `
       progress(`safemesh run ${run}: ${opening}${this.options.clients} clients' mutations at once`)
+      this.crowdOpen = true
       const crowd = await this.phase(run, `${this.options.clients}-client mutations`, async () => await client.call<CrowdResult>('crowd', { clients: this.options.clients, total: this.options.mutations }, 900_000))
+      // After a failure the client process closes the crowd, and opens it again next run.
+      if (crowd == null) this.crowdOpen = false
       await this.collectUnhandled(run, client)
       const clientEnd = await client.call<PeakRssResult>('rss')
       const nodeRss = await peakRssOfNodes(nodes)
@@ -108,7 +120,8 @@ export class SafeMeshBench implements SystemBench {
         wireBytesPerStoredByte: wire / inputs.size,
         nodePeakRssMaxMB: Math.max(...nodeRss) / MB,
         nodePeakRssMedianMB: median(nodeRss) / MB,
-        clientPeakRssAfterFileMB: clientAfterFile.bytes / MB,
+        // maxRSS only grows: once the process has held the crowd, this is no longer the file's figure.
+        clientPeakRssAfterFileMB: crowdHeldBefore ? Number.NaN : clientAfterFile.bytes / MB,
         clientPeakRssMB: clientEnd.bytes / MB,
         accountSeconds: account.seconds,
         crowdJoinSeconds: crowd?.joinSeconds ?? Number.NaN
@@ -122,7 +135,7 @@ export class SafeMeshBench implements SystemBench {
   /** Records the client process's unhandled rejections, which the client library should not leak. */
   private async collectUnhandled (run: number, client: Child): Promise<void> {
     for (const error of await client.unhandledRejections()) {
-      this.phaseFailures.push({ run, phase: 'client process (a rejection nobody handled, logged and ignored)', error })
+      this.phaseFailures.push({ run, phase: 'client process: a rejection nobody handled (logged, the process went on)', error, lostFigures: false })
       progress(`safemesh run ${run}: the client process had an unhandled rejection: ${error.split('\n')[0] ?? ''}`)
     }
   }
@@ -136,7 +149,7 @@ export class SafeMeshBench implements SystemBench {
       return await body()
     } catch (err) {
       const error = await withNodeLogs(err, this.testnet.records())
-      this.phaseFailures.push({ run, phase, error: error.stack ?? error.message })
+      this.phaseFailures.push({ run, phase, error: error.stack ?? error.message, lostFigures: true })
       progress(`safemesh run ${run}: ${phase} FAILED: ${error.message.split('\n')[0] ?? ''}`)
       return undefined
     }
