@@ -1,12 +1,12 @@
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { bootstrap } from '@libp2p/bootstrap'
-import { identify } from '@libp2p/identify'
+import { identify, identifyPush } from '@libp2p/identify'
 import { kadDHT, removePublicAddressesMapper, type KadDHT } from '@libp2p/kad-dht'
 import { ping, type Ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p, type Libp2p, type Libp2pOptions } from 'libp2p'
-import type { Identify } from '@libp2p/identify'
+import type { Identify, IdentifyPush } from '@libp2p/identify'
 import { installYamuxWindowBatching } from './messaging/yamux-window.js'
 import type { PrivateKey, ComponentLogger } from '@libp2p/interface'
 
@@ -19,6 +19,7 @@ export type HostServices = {
   dht: KadDHT
   ping: Ping
   identify: Identify
+  identifyPush: IdentifyPush
 }
 
 export type Host = Libp2p<HostServices>
@@ -39,6 +40,12 @@ export interface HostOptions {
   metrics?: Libp2pOptions['metrics']
   /** libp2p's own debug logger (the `DEBUG=libp2p:*` switch); pino logs are separate. */
   logger?: ComponentLogger
+  /**
+   * Default true. A node passes false, registers its SafeMesh messaging handler, then starts
+   * the host: the first identify any peer runs with it must already list the protocol, or
+   * that peer would not count it as a node until it asked again.
+   */
+  start?: boolean
 }
 
 /**
@@ -72,11 +79,18 @@ export async function createHost (options: HostOptions): Promise<Host> {
     },
     services: {
       identify: identify(),
+      // Tells connected peers when the protocols served here change (messaging handled or
+      // unhandled), so their views follow without waiting for a walk.
+      identifyPush: identifyPush(),
       ping: ping(),
       dht: kadDHT({
         protocol: KAD_PROTOCOL,
         clientMode: options.dhtClientMode,
         peerInfoMapper: removePublicAddressesMapper,
+        // kad-dht holds every query until its first self-query ends (up to 5 s when a peer is
+        // slow to answer). The routing view's walks need no such gate: they begin once the
+        // bootstrap nodes are connected and walk again while the view grows.
+        allowQueryWithZeroPeers: true,
         logPrefix: 'libp2p:safemesh-kad',
         metricsPrefix: 'libp2p_safemesh_kad'
       })
@@ -85,5 +99,5 @@ export async function createHost (options: HostOptions): Promise<Host> {
   if (options.privateKey != null) init.privateKey = options.privateKey
   if (options.metrics != null) init.metrics = options.metrics
   if (options.logger != null) init.logger = options.logger
-  return await createLibp2p(init)
+  return await createLibp2p({ ...init, start: options.start ?? true })
 }

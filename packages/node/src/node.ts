@@ -115,6 +115,7 @@ export class SafeMeshNode {
         listen: config.listen,
         bootstrap: config.bootstrap,
         dhtClientMode: false,
+        start: false,
         metrics: config.metricsPort != null ? prometheusMetrics({ registry, collectDefaultMetrics: true, preserveExistingMetrics: true }) : undefined
       })
     } catch (err) {
@@ -124,6 +125,7 @@ export class SafeMeshNode {
     const node = new SafeMeshNode(config, host, store, registry)
     try {
       await node.messenger.start()
+      await host.start()
       await node.personas.replicator.start()
       await node.routing.start()
       if (config.metricsPort != null) {

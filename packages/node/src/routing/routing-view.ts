@@ -2,7 +2,8 @@ import { TypedEventEmitter } from '@libp2p/interface'
 import { closestTo, kadPositionOfName, kadPositionOfPeer, randomXorName, type XorName } from '@safemesh/protocol'
 import { multiaddr } from '@multiformats/multiaddr'
 import { MESSAGING_PROTOCOL, type Host } from '../host.js'
-import type { PeerId } from '@libp2p/interface'
+import type { PeerId, PeerInfo } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Logger } from 'pino'
 
 export interface MembershipChange {
@@ -155,39 +156,65 @@ export class RoutingView extends TypedEventEmitter<RoutingViewEvents> {
     let complete = true
     const targets = [this.host.peerId.toMultihash().bytes, randomXorName()]
     for (const key of targets) {
-      const found = new Map<string, PeerId>()
+      const found = new Set<string>()
+      const reaching: Array<Promise<void>> = []
+      // Each node is reached as soon as a response names it, not when the walk ends: a walk
+      // can wait seconds on one slow node, and a newcomer should be known to everyone at once.
+      const reach = ({ id: peer, multiaddrs }: PeerInfo): void => {
+        const id = peer.toString()
+        if (found.has(id)) return
+        found.add(id)
+        if (peer.equals(this.host.peerId) || this.members.has(id)) return
+        reaching.push(this.reach(peer, multiaddrs).then(reached => { if (!reached) complete = false }))
+      }
+      const started = Date.now()
       const walk = AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(10_000), ...(signal != null ? [signal] : [])])
       try {
         for await (const event of this.host.services.dht.getClosestPeers(key, { signal: walk })) {
-          if (event.name === 'FINAL_PEER') found.set(event.peer.id.toString(), event.peer.id)
-          if (event.name === 'PEER_RESPONSE') for (const p of event.closer) found.set(p.id.toString(), p.id)
+          if (event.name === 'FINAL_PEER') reach(event.peer)
+          if (event.name === 'PEER_RESPONSE') for (const p of event.closer) reach(p)
         }
       } catch (err) {
         if (this.shutdown.signal.aborted) return false
         complete = false
         this.options.log.debug({ err: (err as Error).message }, 'discovery walk ended early')
       }
-      await Promise.all([...found.values()]
-        .filter(peer => !peer.equals(this.host.peerId) && !this.members.has(peer.toString()))
-        .map(async peer => {
-          const signal = AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(5_000)])
-          const connection = this.host.getConnections(peer)[0]
-          try {
-            // Connected but not in the view: the topology missed it (identify failed or came
-            // late on a busy node). Ask the node itself what it serves.
-            if (connection != null) this.recheck(peer, (await this.host.services.identify.identify(connection, { signal })).protocols)
-            else await this.host.dial(peer, { signal })
-          } catch (err) {
-            // A node that keeps failing is most likely gone (the DHT forgets it later): only
-            // the first few failures make the view walk again soon.
-            const failures = (this.failures.get(peer.toString()) ?? 0) + 1
-            this.failures.set(peer.toString(), failures)
-            if (failures <= MAX_QUICK_RETRIES) complete = false
-            this.options.log.debug({ peer: peer.toString(), failures, err: (err as Error).message }, 'could not reach a discovered node')
-          }
-        }))
+      await Promise.all(reaching)
+      // A walk that found nobody ran before the DHT knew anyone: it proves nothing.
+      if (found.size === 0) {
+        complete = false
+        this.foundNobody = true
+      }
+      this.options.log.debug({ found: found.size, ms: Date.now() - started, members: this.members.size }, 'discovery walk')
     }
     return complete
+  }
+
+  /**
+   * Connects to a node a walk found, or, connected but not in the view (identify failed or
+   * came late on a busy node), asks it again what it serves. False when the node could not
+   * be reached and the view should walk again soon.
+   */
+  private async reach (peer: PeerId, multiaddrs: Multiaddr[]): Promise<boolean> {
+    const signal = AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(5_000)])
+    const connection = this.host.getConnections(peer)[0]
+    try {
+      if (connection != null) {
+        this.recheck(peer, (await this.host.services.identify.identify(connection, { signal })).protocols)
+      } else {
+        // The walk may name the node before anything stored its addresses.
+        if (multiaddrs.length > 0) await this.host.peerStore.merge(peer, { multiaddrs })
+        await this.host.dial(peer, { signal })
+      }
+      return true
+    } catch (err) {
+      // A node that keeps failing is most likely gone (the DHT forgets it later): only
+      // the first few failures make the view walk again soon.
+      const failures = (this.failures.get(peer.toString()) ?? 0) + 1
+      this.failures.set(peer.toString(), failures)
+      this.options.log.debug({ peer: peer.toString(), failures, err: (err as Error).message }, 'could not reach a discovered node')
+      return failures > MAX_QUICK_RETRIES
+    }
   }
 
   /**
@@ -204,6 +231,7 @@ export class RoutingView extends TypedEventEmitter<RoutingViewEvents> {
   private scheduleWalk (delay: number): void {
     if (this.shutdown.signal.aborted) return
     clearTimeout(this.walker)
+    this.nextWalkAt = Date.now() + delay
     this.walker = setTimeout(() => { void this.walk() }, delay)
     this.walker.unref?.()
   }
@@ -216,6 +244,7 @@ export class RoutingView extends TypedEventEmitter<RoutingViewEvents> {
     this.walking = true
     const before = this.members.size
     let complete = false
+    this.foundNobody = false
     try {
       complete = await this.discover()
     } finally {
@@ -228,10 +257,16 @@ export class RoutingView extends TypedEventEmitter<RoutingViewEvents> {
     // `discoveryInterval`, so a settled network is left in peace. Alone: keep trying the
     // bootstrap nodes every second.
     this.settledDelay = grew || !complete ? FIRST_SETTLED_WALK : Math.min(this.settledDelay * 2, this.options.discoveryInterval)
-    this.scheduleWalk(this.members.size === 0 ? 1_000 : grew ? 200 : !complete ? 2_000 : this.settledDelay)
+    this.settled = complete && !grew && this.members.size > 0
+    // Found nobody: connected, but kad-dht has not yet added anyone to its table; soon it will.
+    this.scheduleWalk(this.members.size === 0 ? 1_000 : grew ? 200 : this.foundNobody ? 300 : !complete ? 2_000 : this.settledDelay)
   }
 
   private settledDelay = FIRST_SETTLED_WALK
+  /** Whether the last walk found nothing new: this node has joined, the network knows it. */
+  private settled = false
+  private foundNobody = false
+  private nextWalkAt = 0
 
   private walking = false
   private walkAgain = false
@@ -243,9 +278,18 @@ export class RoutingView extends TypedEventEmitter<RoutingViewEvents> {
     this.failures.delete(key)
     this.options.log.debug({ peer: key, size: this.members.size }, 'node joined the view')
     this.safeDispatchEvent('change', { detail: { peer, kind: 'added' } })
-    // A newcomer may know nodes we don't: look again soon.
-    if (!this.walking) this.scheduleWalk(100)
-    else this.walkAgain = true
+    if (this.settled) {
+      // A newcomer dials every node it finds, so a settled node need not look for it; a walk
+      // within 30 s covers the rare node it knows and we don't. Every node walking at once on
+      // each join would load the whole network while the newcomer needs it most.
+      this.settledDelay = FIRST_SETTLED_WALK
+      if (!this.walking && this.nextWalkAt > Date.now() + FIRST_SETTLED_WALK) this.scheduleWalk(FIRST_SETTLED_WALK)
+    } else if (!this.walking) {
+      // Still joining: a new member may know nodes we don't, look again soon.
+      this.scheduleWalk(100)
+    } else {
+      this.walkAgain = true
+    }
   }
 
   private recheck (peer: PeerId, protocols: string[]): void {
