@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto'
 import { SafeMeshClient, type ClientOptions } from '@safemesh/client'
 import { inContext } from '../lib/context.js'
 import { numberArg, peakRss, serve, stringArg, stringsArg } from '../lib/serve.js'
-import { createTarget, insertConcurrently, insertSequentially, type Target } from './mutations.js'
+import { createTarget, insertConcurrently, insertSequentially, type Member, type Target } from './mutations.js'
 import type { CrowdResult, DownloadResult, FirstByteResult, MutationsResult, PeakRssResult, TimedResult, UploadResult } from './protocol.js'
 
 /** Argon2id limits low enough to open dozens of accounts quickly (tests' and benches' setting). */
@@ -20,7 +20,7 @@ let options: ClientOptions | undefined
 let owner: SafeMeshClient | undefined
 let target: Target | undefined
 const clients: SafeMeshClient[] = []
-const crowd: SafeMeshClient[] = []
+const crowd: Member[] = []
 
 function ready (): { options: ClientOptions, owner: SafeMeshClient } {
   if (options == null || owner == null) throw new Error('run setup first')
@@ -41,7 +41,7 @@ async function retire (client: SafeMeshClient): Promise<void> {
 
 /** After a failure the crowd is closed: a later run opens fresh accounts rather than inheriting broken clients. */
 async function closeCrowd (): Promise<void> {
-  for (const client of crowd.splice(0)) await retire(client).catch(() => {})
+  for (const { client } of crowd.splice(0)) await retire(client).catch(() => {})
 }
 
 serve({
@@ -96,15 +96,15 @@ serve({
       return { latencies, seconds: (performance.now() - t) / 1000 }
     },
     crowd: async (args): Promise<CrowdResult> => {
-      const { options, owner } = ready()
-      target ??= await createTarget(owner)
-      // The accounts are opened once, for the first run that needs them, one by one:
-      // simultaneous joins on two cores time out before they converge.
+      const { options } = ready()
+      // The accounts, each with its MutableData, are opened once, for the first run that needs
+      // them, one by one: simultaneous joins on two cores time out before they converge.
       const t = performance.now()
       const wanted = numberArg(args, 'clients')
       while (crowd.length < wanted) {
         try {
-          crowd.push(await newAccount(`crowd ${crowd.length}`, options))
+          const client = await newAccount(`crowd ${crowd.length}`, options)
+          crowd.push({ client, target: await createTarget(client) })
         } catch (err) {
           await closeCrowd()
           throw inContext(err, `opening crowd account ${crowd.length + 1} of ${wanted}, ${((performance.now() - t) / 1000).toFixed(0)} s after the first`)
@@ -112,7 +112,7 @@ serve({
       }
       const joinSeconds = (performance.now() - t) / 1000
       try {
-        const result = await insertConcurrently(crowd.slice(0, wanted), target, `crowd-${randomBytes(4).toString('hex')}`, numberArg(args, 'total'))
+        const result = await insertConcurrently(crowd.slice(0, wanted), `crowd-${randomBytes(4).toString('hex')}`, numberArg(args, 'total'))
         return { ...result, joinSeconds }
       } catch (err) {
         await closeCrowd()

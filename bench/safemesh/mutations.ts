@@ -30,11 +30,20 @@ export async function insertSequentially (client: SafeMeshClient, target: Target
   }
 }
 
-/** Each client runs its share of `total` inserts at the same time as the others. */
-export async function insertConcurrently (clients: readonly SafeMeshClient[], target: Target, prefix: string, total: number): Promise<MutationsResult> {
-  const each = Math.max(1, Math.ceil(total / clients.length))
+/** A client of the crowd and the MutableData it inserts into. */
+export interface Member {
+  client: SafeMeshClient
+  target: Target
+}
+
+/**
+ * Each client runs its share of `total` inserts into its own MutableData, at the same time as
+ * the others: 32 users of a network, each at their own data, spread over the close groups.
+ */
+export async function insertConcurrently (crowd: readonly Member[], prefix: string, total: number): Promise<MutationsResult> {
+  const each = Math.max(1, Math.ceil(total / crowd.length))
   const latencies: number[] = []
   const started = performance.now()
-  await Promise.all(clients.map(async (client, i) => { await insertSequentially(client, target, `${prefix}-client-${i}`, each, latencies) }))
+  await Promise.all(crowd.map(async ({ client, target }, i) => { await insertSequentially(client, target, `${prefix}-client-${i}`, each, latencies) }))
   return { latencies, seconds: (performance.now() - started) / 1000 }
 }

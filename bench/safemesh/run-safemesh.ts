@@ -44,11 +44,11 @@ export class SafeMeshBench implements SystemBench {
     this.testnet = new Testnet({ dir: options.dir, logLevel: 'warn', groupSize: GROUP_SIZE, detached: false })
     this.notes = [
       `one testnet of ${options.nodes} node processes (G = ${GROUP_SIZE}, LevelDB stores), started 4 nodes at a time and kept up across the runs`,
-      `one client process for all the runs: a new owner account each run; the ${options.clients} crowd accounts are opened once, one by one, in the first run (not timed), and again after a run where they failed`,
+      `one client process for all the runs: a new owner account each run; the ${options.clients} crowd accounts (each a SafeMeshClient with its own libp2p host) are opened once, one by one, in the first run (not timed), and again after a run where they failed`,
       'a failed run is left out of the medians and the next run goes on; a failed mutation phase leaves out only its own figures',
       'upload and download: SafeMeshClient.putFile from the file on disk and getFile of its address, by the owner',
       'time to first byte: a 10 KiB file put by the owner, read by a fresh connected client (the clock starts after it has joined)',
-      `mutations: inserts into one MutableData per run; 1 client: ${options.mutations} in sequence; ${options.clients} clients: ${Math.max(1, Math.ceil(options.mutations / options.clients))} each, all at once`,
+      `mutations: inserts of new keys; 1 client: ${options.mutations} in sequence into one MutableData of the run's owner; ${options.clients} clients: ${Math.max(1, Math.ceil(options.mutations / options.clients))} each, all at once, each client into its own MutableData (made when its account is opened), as ${options.clients} users at their own data`,
       'wire bytes per stored byte: bytes all nodes received over libp2p during the upload ÷ file size',
       `node peak RSS: VmHWM of each node process at the end of each run (cumulative over the runs); client peak RSS: maxRSS of the client process after the file figures (only in runs before the process has held the crowd), and at the end of the run (holding ${options.clients + 1} clients; cumulative over the runs)`,
       'a figure a run could not measure is null in that run\'s JSON and left out of the median; the table says on how many runs a median stands when fewer than all'
