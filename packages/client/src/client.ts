@@ -38,7 +38,7 @@ import { deriveSessionSecrets, invalidCredentials, LOGIN_ENTRY_KEY, newSessionPa
 export interface ClientOptions {
   /** The network: a `Network` (e.g. `libp2pNetwork(…)`, or a fake in tests), or its config (bootstrap, G…). */
   network: Network | Libp2pNetworkOptions
-  /** How long to wait for one node's answer (ms). Default 20 s. */
+  /** How long to wait for one node's answer (ms). Default 30 s. */
   requestTimeout?: number
   /** Retries of requests whose group did not agree or answer (default: 3 tries). */
   retry?: Partial<RetryPolicy>

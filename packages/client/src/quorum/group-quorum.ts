@@ -51,6 +51,7 @@ export async function askGroup (transport: Transport, group: readonly NodeRef[],
   const tallies = new Map<string, Tally>()
   let pending = group.length
   let answered = 0
+  let invalid = 0
   const { promise, resolve, reject } = Promise.withResolvers<GroupOutcome>()
   let settled = false
   const settle = (outcome: GroupOutcome | Error): void => {
@@ -78,13 +79,14 @@ export async function askGroup (transport: Transport, group: readonly NodeRef[],
       }
     } else if (answer.kind === 'invalid') {
       answered++
+      invalid++
     }
     const best = Math.max(0, ...[...tallies.values()].map(t => t.count))
     if (best + pending < quorum) {
       settle({
         kind: 'failed',
         error: answered >= quorum
-          ? new SafeMeshError('NoQuorum', `${answered} of ${group.length} nodes answered but no ${quorum} agreed`)
+          ? new SafeMeshError('NoQuorum', `${answered} of ${group.length} nodes answered but no ${quorum} agreed (${describeAnswers(tallies, invalid)})`)
           : new SafeMeshError('Timeout', `only ${answered} of ${group.length} nodes answered; a quorum is ${quorum}`)
       })
     }
@@ -98,6 +100,17 @@ export async function askGroup (transport: Transport, group: readonly NodeRef[],
     }).then(answer => { if (!settled) record(answer) }, (err: unknown) => { settle(err instanceof Error ? err : new Error(String(err))) })
   }
   return await promise
+}
+
+/** What the group said, for the error: "3 × one reply, 2 × another reply, 2 × Timeout, 1 × unverifiable". */
+function describeAnswers (tallies: ReadonlyMap<string, Tally>, invalid: number): string {
+  const parts: string[] = []
+  let replies = 0
+  for (const [key, tally] of [...tallies].sort((a, b) => b[1].count - a[1].count)) {
+    parts.push(key.startsWith('reply:') ? `${tally.count} × ${replies++ === 0 ? 'one reply' : 'another reply'}` : `${tally.count} × ${key.slice('refusal:'.length)}`)
+  }
+  if (invalid > 0) parts.push(`${invalid} × unverifiable`)
+  return parts.join(', ')
 }
 
 function classOf (answer: Answer): { class: string, form: string } | undefined {

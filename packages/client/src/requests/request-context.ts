@@ -15,5 +15,9 @@ export interface RequestOptions {
   signal?: AbortSignal
 }
 
-/** Default wait for one node's answer: a mutation's round trip includes the Data-Managers' own. */
-export const DEFAULT_REQUEST_TIMEOUT = 20_000
+/**
+ * Default wait for one node's answer: a mutation's round trip includes the Data-Managers' own,
+ * which a Maid-Manager waits up to 20 s for; the client waits longer, so that it hears the
+ * group's verdict rather than giving up at the same moment.
+ */
+export const DEFAULT_REQUEST_TIMEOUT = 30_000
