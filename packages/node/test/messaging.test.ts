@@ -92,4 +92,29 @@ describe('Messenger between two libp2p hosts', () => {
     expect(served).toBe(before)
     expect(await ask('still here')).toBe('still here')
   })
+
+  it('gives up on requests stuck behind a peer that reads nothing, with Timeout and no stray rejection', async () => {
+    const STALLED = '/safemesh-test/stalled/1.0.0'
+    const held: Array<{ abort: (err: Error) => void }> = []
+    // The peer accepts the stream and never reads it: yamux's window fills, writes wait for drain.
+    await server.handle(STALLED, (stream) => { stream.pause(); held.push(stream) })
+    const stray: unknown[] = []
+    const onStray = (reason: unknown): void => { stray.push(reason) }
+    process.on('unhandledRejection', onStray)
+    const stuck = new Messenger(client, { protocol: STALLED, maxMessageSize: 2 ** 20, log })
+    await stuck.start()
+    try {
+      const big = new Uint8Array(900 * 1024)
+      const outcomes = await Promise.allSettled([1, 2, 3].map(async () => await stuck.request(server.peerId, big, { timeout: 500 })))
+      expect(outcomes.map(o => o.status === 'rejected' ? (o.reason as SafeMeshError).code : 'answered')).toEqual(['Timeout', 'Timeout', 'Timeout'])
+      // Unhandled rejections are reported after the microtask queue drains: give them a turn.
+      await new Promise(resolve => setTimeout(resolve, 50))
+      expect(stray).toEqual([])
+    } finally {
+      process.off('unhandledRejection', onStray)
+      await stuck.stop()
+      for (const stream of held) stream.abort(new Error('test over'))
+      await server.unhandle(STALLED)
+    }
+  })
 })

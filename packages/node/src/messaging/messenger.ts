@@ -281,6 +281,10 @@ class Channel {
     const id = this.nextId
     this.nextId = this.nextId >= 0xffff_ffff ? 1 : this.nextId + 1
     const { promise, resolve, reject } = Promise.withResolvers<Uint8Array>()
+    // When the wait for drain below throws (the signal fired), nobody awaits `promise` while
+    // onAbort still rejects it: that must not surface as an unhandled rejection (it did, with
+    // the request's TimeoutError, in a client holding 33 hosts under load).
+    promise.catch(() => {})
     const onAbort = (): void => {
       this.pending.delete(id)
       reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'))
