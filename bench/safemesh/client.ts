@@ -1,8 +1,10 @@
 /**
- * The SafeMesh client process of the bench, kept for all the runs: an owner
- * account per run (cheap KDF, as in packages/client/bench/network.ts) and the
- * crowd's accounts, opened once, drive the workload command by command.
- * Commands: `setup`, `upload`, `download`, `firstByte`, `mutate`, `crowd`, `rss`.
+ * A SafeMesh client process of the bench, kept for all the runs. The owner's
+ * process has an owner account per run (cheap KDF, as in
+ * packages/client/bench/network.ts) for the file figures and 1-client mutations;
+ * the crowd's process holds the N crowd accounts, opened once. Each is driven
+ * command by command: `setup`, `upload`, `download`, `firstByte`, `mutate`,
+ * `crowd`, `rss`.
  */
 import { createReadStream } from 'node:fs'
 import { randomBytes } from 'node:crypto'
@@ -44,13 +46,18 @@ async function closeCrowd (): Promise<void> {
   for (const { client } of crowd.splice(0)) await retire(client).catch(() => {})
 }
 
+function configure (args: Record<string, unknown>): ClientOptions {
+  options ??= {
+    network: { bootstrap: stringsArg(args, 'bootstrap'), groupSize: numberArg(args, 'groupSize'), nodes: numberArg(args, 'nodes') },
+    kdf: KDF
+  }
+  return options
+}
+
 serve({
   handlers: {
     setup: async (args): Promise<TimedResult> => {
-      options ??= {
-        network: { bootstrap: stringsArg(args, 'bootstrap'), groupSize: numberArg(args, 'groupSize'), nodes: numberArg(args, 'nodes') },
-        kdf: KDF
-      }
+      const options = configure(args)
       // A new owner each run: its allowance of mutations covers one run's upload and inserts.
       if (owner != null) await retire(owner)
       target = undefined
@@ -96,7 +103,7 @@ serve({
       return { latencies, seconds: (performance.now() - t) / 1000 }
     },
     crowd: async (args): Promise<CrowdResult> => {
-      const { options } = ready()
+      const options = configure(args)
       // The accounts, each with its MutableData, are opened once, for the first run that needs
       // them, one by one: simultaneous joins on two cores time out before they converge.
       const t = performance.now()
