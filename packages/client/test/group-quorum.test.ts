@@ -37,6 +37,17 @@ describe('askGroup', () => {
     expect(t.sent).toHaveLength(0)
   })
 
+  it('takes nodes that say they are not the group as a stale view: retryable NoQuorum, and the view is refreshed', async () => {
+    let refreshed = 0
+    const t = { ...transport(async () => { throw new SafeMeshError('InvalidRequest', 'this node is not one of the account\'s Maid-Managers') }), refresh: () => { refreshed++ } }
+    const outcome = await askGroup(t, nodes(8), new Uint8Array(), { quorum: 5, expects })
+    expect(outcome).toMatchObject({ kind: 'failed', stale: true, error: { code: 'NoQuorum' } })
+    expect(refreshed).toBe(1)
+    // A malformed request is still an agreed refusal, final.
+    const malformed = transport(async () => { throw new SafeMeshError('InvalidRequest', 'bad frame') })
+    expect(await askGroup(malformed, nodes(8), new Uint8Array(), { quorum: 5, expects })).toMatchObject({ kind: 'refused', error: { code: 'InvalidRequest' } })
+  })
+
   it('returns the most common form of an agreed error', async () => {
     const t = transport(async (i) => { throw new SafeMeshError('InvalidSuccessor', 'x', { current: i < 2 ? 1 : 2 }) })
     const outcome = await askGroup(t, nodes(8), new Uint8Array(), { quorum: 5, expects })

@@ -127,6 +127,12 @@ class Libp2pTransport implements Transport {
       .map(peer => new PeerNode(peer))
   }
 
+  private refreshing?: Promise<void>
+
+  refresh (): void {
+    this.refreshing ??= this.routing.discover().then(() => {}, () => {}).finally(() => { this.refreshing = undefined })
+  }
+
   async send (node: NodeRef, body: Uint8Array, options: SendOptions = {}): Promise<Uint8Array> {
     if (!(node instanceof PeerNode)) throw new SafeMeshError('InvalidRequest', `unknown node ${node.id}`)
     if (!this.log.isLevelEnabled('trace')) return await this.messenger.request(node.peer, body, options)

@@ -36,6 +36,11 @@ export interface Transport {
    * came in time or the node could not be reached.
    */
   send (node: NodeRef, body: Uint8Array, options?: SendOptions): Promise<Uint8Array>
+  /**
+   * The nodes asked said they are not the group of a name: this client's view is out of date
+   * (connections a loaded network dropped). Look for the missing nodes now; a retry follows.
+   */
+  refresh?: () => void
   /** Stops everything this transport started. Safe to call twice. */
   close (): Promise<void>
 }

@@ -13,7 +13,7 @@ export type GroupOutcome =
   /** Q members refused with this error code (the error is the most common form among them). */
   | { readonly kind: 'refused', readonly error: SafeMeshError }
   /** No quorum can be reached any more: `NoQuorum` when Q members answered but disagreed, else `Timeout`. */
-  | { readonly kind: 'failed', readonly error: SafeMeshError }
+  | { readonly kind: 'failed', readonly error: SafeMeshError, readonly stale?: boolean }
 
 export interface GroupQuorumOptions {
   quorum: number
@@ -44,7 +44,8 @@ export async function askGroup (transport: Transport, group: readonly NodeRef[],
   const { quorum } = options
   options.signal?.throwIfAborted()
   if (group.length < quorum) {
-    return { kind: 'failed', error: new SafeMeshError('Timeout', `only ${group.length} nodes known near the target, fewer than a quorum of ${quorum}`) }
+    transport.refresh?.()
+    return { kind: 'failed', stale: true, error: new SafeMeshError('Timeout', `only ${group.length} nodes known near the target, fewer than a quorum of ${quorum}`) }
   }
   const abandon = new AbortController()
   const signal = options.signal == null ? abandon.signal : AbortSignal.any([options.signal, abandon.signal])
@@ -74,7 +75,9 @@ export async function askGroup (transport: Transport, group: readonly NodeRef[],
       form.count++
       tally.forms.set(key.form, form)
       if (tally.count >= quorum) {
-        settle(outcomeOf(tally))
+        const outcome = outcomeOf(tally)
+        if (outcome.kind === 'failed' && outcome.stale === true) transport.refresh?.()
+        settle(outcome)
         return
       }
     } else if (answer.kind === 'invalid') {
@@ -113,6 +116,9 @@ function describeAnswers (tallies: ReadonlyMap<string, Tally>, invalid: number):
   return parts.join(', ')
 }
 
+/** What nodes say to a request for a group they are not in (packages/node personas). */
+const MISROUTED = /^this node is not one of the (account's Maid-Managers|data's Data-Managers)$/
+
 function classOf (answer: Answer): { class: string, form: string } | undefined {
   switch (answer.kind) {
     case 'reply': {
@@ -134,6 +140,11 @@ function outcomeOf (tally: Tally): GroupOutcome {
   if (answer?.kind === 'refusal') {
     // A group that agrees it could not finish (its own quorum or timeout failed) is worth retrying.
     if (answer.error.code === 'NoQuorum') return { kind: 'failed', error: answer.error }
+    // Nodes that say they are not the name's group: the client asked the wrong nodes, from a view
+    // that lacks nearer ones. Nothing about the request; retry once the view is refreshed.
+    if (answer.error.code === 'InvalidRequest' && MISROUTED.test(answer.error.message)) {
+      return { kind: 'failed', stale: true, error: new SafeMeshError('NoQuorum', `the nodes asked are not the group of this name (${answer.error.message}); this client's view of the network is out of date`) }
+    }
     return { kind: 'refused', error: answer.error }
   }
   throw new Error('unreachable: a tally holds replies or refusals')
