@@ -87,10 +87,6 @@ export async function createHost (options: HostOptions): Promise<Host> {
         protocol: KAD_PROTOCOL,
         clientMode: options.dhtClientMode,
         peerInfoMapper: removePublicAddressesMapper,
-        // kad-dht holds every query until its first self-query ends (up to 5 s when a peer is
-        // slow to answer). The routing view's walks need no such gate: they begin once the
-        // bootstrap nodes are connected and walk again while the view grows.
-        allowQueryWithZeroPeers: true,
         logPrefix: 'libp2p:safemesh-kad',
         metricsPrefix: 'libp2p_safemesh_kad'
       })
