@@ -9,7 +9,7 @@ import { SafeMeshClient, type ClientOptions } from '@safemesh/client'
 import { bytes, decodeWith, literal, object, uint, xorNameFromHex, xorNameToHex, type XorName } from '@safemesh/protocol'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Testnet } from '@safemesh/node'
-import { startTestnet, stopTestnet } from './support/testnet.js'
+import { eventually, startTestnet, stopTestnet } from './support/testnet.js'
 import { RawClient } from './support/raw-client.js'
 import { runNode, type ProcessRun } from './support/process.js'
 
@@ -59,12 +59,9 @@ describe(`the client and the safemesh CLI on a 12-node testnet (G = ${G})`, () =
    * Data-Managers have the chunk, and the rest of its group may store it moments later.
    */
   const storedItemsReaching = async (expected: number): Promise<number> => {
-    const deadline = Date.now() + 30_000
-    for (;;) {
-      const count = await storedItems()
-      if (count >= expected || Date.now() > deadline) return count
-      await new Promise(resolve => setTimeout(resolve, 200))
-    }
+    let count = 0
+    await eventually(async () => (count = await storedItems()) >= expected, 30_000).catch(() => {})
+    return count
   }
 
   /** How many nodes answer GetIData for `name` with its bytes. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { SafeMeshError, encodeReply, networkParams, type WireReply } from '@safemesh/protocol'
+import { SafeMeshError, encodeReply, misroutedError, networkParams, type WireReply } from '@safemesh/protocol'
 import { askGroup, withRetries, type NodeRef, type Transport } from '../src/index.js'
 
 /** A transport whose nodes answer through `answer(nodeIndex)`. */
@@ -39,7 +39,7 @@ describe('askGroup', () => {
 
   it('takes nodes that say they are not the group as a stale view: retryable NoQuorum, and the view is refreshed', async () => {
     let refreshed = 0
-    const t = { ...transport(async () => { throw new SafeMeshError('InvalidRequest', 'this node is not one of the account\'s Maid-Managers') }), refresh: () => { refreshed++ } }
+    const t = { ...transport(async () => { throw misroutedError('account\'s Maid-Managers') }), refresh: () => { refreshed++ } }
     const outcome = await askGroup(t, nodes(8), new Uint8Array(), { quorum: 5, expects })
     expect(outcome).toMatchObject({ kind: 'failed', stale: true, error: { code: 'NoQuorum' } })
     expect(refreshed).toBe(1)

@@ -96,3 +96,22 @@ function defaultMessage (code: ErrorCode, details: ErrorDetails | undefined): st
   if ('current' in details) return `${code} (current version ${details.current})`
   return `${code} (${details.errors.length} invalid ${details.errors.length === 1 ? 'key' : 'keys'})`
 }
+
+/** The groups a node may be asked to act for. */
+export type GroupRole = 'account\'s Maid-Managers' | 'data\'s Data-Managers'
+
+const MISROUTED_PREFIX = 'this node is not one of the '
+
+/**
+ * What a node answers a request meant for a group it is not in, as it sees the network. The
+ * request is not at fault: the sender's view of the network is, and it should refresh and retry.
+ * (The code stays `InvalidRequest`, SPEC §3's list has no other; `isMisrouted` tells it apart.)
+ */
+export function misroutedError (role: GroupRole): SafeMeshError {
+  return new SafeMeshError('InvalidRequest', `${MISROUTED_PREFIX}${role}`)
+}
+
+/** Whether `err` is a node's `misroutedError`. */
+export function isMisrouted (err: SafeMeshError): boolean {
+  return err.code === 'InvalidRequest' && err.message.startsWith(MISROUTED_PREFIX)
+}

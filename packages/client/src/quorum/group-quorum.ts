@@ -3,7 +3,7 @@
  * count as the same when their encodings are byte-identical (replies are canonical, so equal
  * answers always encode equally); refusals count as the same when they carry the same error code.
  */
-import { SafeMeshError, bytesToHex, encode, errorToWire, type WireReply } from '@safemesh/protocol'
+import { SafeMeshError, bytesToHex, encode, errorToWire, isMisrouted, type WireReply } from '@safemesh/protocol'
 import type { NodeRef, Transport } from '../network/transport.js'
 import { askNode, type Answer, type ReplyCheck } from './answer.js'
 
@@ -116,9 +116,6 @@ function describeAnswers (tallies: ReadonlyMap<string, Tally>, invalid: number):
   return parts.join(', ')
 }
 
-/** What nodes say to a request for a group they are not in (packages/node personas). */
-const MISROUTED = /^this node is not one of the (account's Maid-Managers|data's Data-Managers)$/
-
 function classOf (answer: Answer): { class: string, form: string } | undefined {
   switch (answer.kind) {
     case 'reply': {
@@ -142,7 +139,7 @@ function outcomeOf (tally: Tally): GroupOutcome {
     if (answer.error.code === 'NoQuorum') return { kind: 'failed', error: answer.error }
     // Nodes that say they are not the name's group: the client asked the wrong nodes, from a view
     // that lacks nearer ones. Nothing about the request; retry once the view is refreshed.
-    if (answer.error.code === 'InvalidRequest' && MISROUTED.test(answer.error.message)) {
+    if (isMisrouted(answer.error)) {
       return { kind: 'failed', stale: true, error: new SafeMeshError('NoQuorum', `the nodes asked are not the group of this name (${answer.error.message}); this client's view of the network is out of date`) }
     }
     return { kind: 'refused', error: answer.error }

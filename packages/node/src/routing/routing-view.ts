@@ -181,10 +181,7 @@ export class RoutingView extends TypedEventEmitter<RoutingViewEvents> {
       }
       await Promise.all(reaching)
       // A walk that found nobody ran before the DHT knew anyone: it proves nothing.
-      if (found.size === 0) {
-        complete = false
-        this.foundNobody = true
-      }
+      if (found.size === 0) complete = false
       this.options.log.debug({ found: found.size, ms: Date.now() - started, members: this.members.size }, 'discovery walk')
     }
     return complete
@@ -244,7 +241,6 @@ export class RoutingView extends TypedEventEmitter<RoutingViewEvents> {
     this.walking = true
     const before = this.members.size
     let complete = false
-    this.foundNobody = false
     try {
       complete = await this.discover()
     } finally {
@@ -258,14 +254,12 @@ export class RoutingView extends TypedEventEmitter<RoutingViewEvents> {
     // bootstrap nodes every second.
     this.settledDelay = grew || !complete ? FIRST_SETTLED_WALK : Math.min(this.settledDelay * 2, this.options.discoveryInterval)
     this.settled = complete && !grew && this.members.size > 0
-    // Found nobody: connected, but kad-dht has not yet added anyone to its table; soon it will.
-    this.scheduleWalk(this.members.size === 0 ? 1_000 : grew ? 200 : this.foundNobody ? 300 : !complete ? 2_000 : this.settledDelay)
+    this.scheduleWalk(this.members.size === 0 ? 1_000 : grew ? 200 : !complete ? 2_000 : this.settledDelay)
   }
 
   private settledDelay = FIRST_SETTLED_WALK
   /** Whether the last walk found nothing new: this node has joined, the network knows it. */
   private settled = false
-  private foundNobody = false
   private nextWalkAt = 0
 
   private walking = false

@@ -1,5 +1,5 @@
 import {
-  SafeMeshError, encodeMessage, getValue, listEntries, listKeys, listPermissions, listValues, mutableDataShell,
+  SafeMeshError, misroutedError, encodeMessage, getValue, listEntries, listKeys, listPermissions, listValues, mutableDataShell,
   quorumOf, sha3_256, userPermissions, xorNameEquals,
   type MutableData, type RequestOf, type WireMessage, type XorName
 } from '@safemesh/protocol'
@@ -108,7 +108,7 @@ export class DataManager {
 
   private assertDataManager (name: XorName): void {
     if (!this.context.routing.isInCloseGroup(name)) {
-      throw new SafeMeshError('InvalidRequest', 'this node is not one of the data\'s Data-Managers')
+      throw misroutedError('data\'s Data-Managers')
     }
   }
 

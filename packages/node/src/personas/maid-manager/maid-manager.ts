@@ -1,5 +1,5 @@
 import {
-  SafeMeshError, bytesEqual, bytesToHex, decodeResponse, encodeMessage, encodeResponse, errorResponse, isErrorResponse,
+  SafeMeshError, misroutedError, bytesEqual, bytesToHex, decodeResponse, encodeMessage, encodeResponse, errorResponse, isErrorResponse,
   isSafeMeshError, quorumOf, responseError, sha3_256, xorNameEquals, xorNameToHex,
   TYPE_TAG_SESSION_PACKET, type AccountRecord, type Mutation, type RequestOf, type Response, type XorName
 } from '@safemesh/protocol'
@@ -63,7 +63,7 @@ export class MaidManager {
 
   private assertManager (account: XorName): void {
     if (!this.context.routing.isInCloseGroup(account)) {
-      throw new SafeMeshError('InvalidRequest', 'this node is not one of the account\'s Maid-Managers')
+      throw misroutedError('account\'s Maid-Managers')
     }
   }
 
