@@ -82,8 +82,12 @@ describe(`the client and the safemesh CLI on a 12-node testnet (G = ${G})`, () =
     await runNode([CLI, '--network', testnet.networkFile, ...args], { cwd: dir, env })
 
   it('stores files of 0 B, 2 KiB, 5 MiB and 64 MiB through the library, each chunk on exactly G nodes, and gives them back byte-identical', async () => {
+    const initial = await storedItems()
     const client = await SafeMeshClient.createAccount(`secret ${randomBytes(8).toString('hex')}`, 'password', options)
     try {
+      // The new account's record (on its G Maid-Managers) and session packet (on G Data-Managers)
+      // may still be landing on the last replicas; count files only once they have.
+      expect(await storedItemsReaching(initial + 2 * G) - initial, 'items of a new account').toBe(2 * G)
       for (const size of [0, 2 * 1024, 5 * MiB, 64 * MiB]) {
         const data = new Uint8Array(randomBytes(size))
         const before = await storedItems()
