@@ -101,4 +101,22 @@ describe(`close groups on a ${NODES}-node testnet (G = ${G})`, () => {
     const back = await eventually(async () => await everyViewIsTrue(testnet, names, peerIds, testnet.records().map(r => r.index)), 60_000)
     console.info(`restarted node was back in its close groups after ${back.toFixed(0)} ms`)
   })
+  it('a node whose connection closed while it lives on (a ping missed under load) is back in a client\'s view', async () => {
+    const probe = await RawClient.connect(testnet)
+    try {
+      const peer = probe.routing.peers()[0]
+      if (peer == null) throw new Error('the client\'s view is empty')
+      const left = new Promise<void>(resolve => {
+        probe.routing.addEventListener('change', ({ detail }) => { if (detail.kind === 'removed' && detail.peer.equals(peer)) resolve() })
+      })
+      const started = performance.now()
+      await probe.host.hangUp(peer)
+      await left
+      const back = await eventually(async () => probe.routing.has(peer), 30_000, 20)
+      console.info(`a node whose connection was closed was back in the view after ${(performance.now() - started).toFixed(0)} ms (${back.toFixed(0)} ms after it left)`)
+      expect(probe.routing.size).toBe(NODES)
+    } finally {
+      await probe.close()
+    }
+  })
 })

@@ -18,6 +18,8 @@ export interface RoutingViewEvents {
 
 /** The first walk after the view stopped growing; later ones double up to `discoveryInterval`. */
 const FIRST_SETTLED_WALK = 30_000
+/** How long a node whose connection closed gets to take a new one. */
+const REDIAL_TIMEOUT = 10_000
 /** Failed dials of one node that still make the view walk again in 2 s. */
 const MAX_QUICK_RETRIES = 3
 
@@ -58,7 +60,8 @@ interface Member {
  * protocol, so a node enters the view once identify has shown it speaks
  * SafeMesh and leaves it as soon as its last connection closes (libp2p's
  * connection monitor pings every connection and closes dead ones, which covers
- * a node that hangs rather than exits). Clients never serve the messaging
+ * a node that hangs rather than exits), to come back at once if it answers a
+ * new dial (`redial`). Clients never serve the messaging
  * protocol, so they are never members.
  *
  * Positions are kad-dht's (SHA-256 of the peer id's multihash; SHA-256 of a
@@ -295,9 +298,27 @@ export class RoutingView extends TypedEventEmitter<RoutingViewEvents> {
     if (!this.members.delete(key)) return
     this.options.log.debug({ peer: key, size: this.members.size }, 'node left the view')
     this.safeDispatchEvent('change', { detail: { peer, kind: 'removed' } })
-    // Its connection may have been dropped while it lives on (a missed ping on a busy
-    // machine): look for it again soon.
-    if (!this.walking) this.scheduleWalk(2_000)
-    else this.walkAgain = true
+    void this.redial(peer)
+  }
+
+  /**
+   * A node whose connection closed may live on: libp2p aborts a connection whose ping missed
+   * its timeout, which on a loaded machine a busy but healthy node does. Dialled again at
+   * once, it is back in the view as soon as identify has run (topology `onConnect`), rather
+   * than at the next walk, which under that same load can take many seconds; a client whose
+   * view had shrunk below a quorum could not act meanwhile. A node that exited refuses the
+   * dial at once and stays out; then a walk soon looks for what else changed.
+   */
+  private async redial (peer: PeerId): Promise<void> {
+    if (this.shutdown.signal.aborted) return
+    try {
+      await this.host.dial(peer, { signal: AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(REDIAL_TIMEOUT)]) })
+      this.options.log.debug({ peer: peer.toString() }, 'dialled a node again after its connection closed')
+    } catch (err) {
+      if (this.shutdown.signal.aborted) return
+      this.options.log.debug({ peer: peer.toString(), err: (err as Error).message }, 'a node whose connection closed could not be dialled again')
+      if (!this.walking) this.scheduleWalk(2_000)
+      else this.walkAgain = true
+    }
   }
 }
