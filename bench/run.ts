@@ -3,6 +3,7 @@
  * each in its own child processes; prints a Markdown table with the ratios and
  * writes bench/results/. `npm run bench -- --help` for the options.
  */
+import { rmSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -50,9 +51,13 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     setTimeout(() => { process.exit(130) }, 30_000).unref()
   })
 }
-process.on('exit', () => { killAllChildren() })
-
 const root = await mkdtemp(join(tmpdir(), 'safemesh-npm-bench-'))
+// Also on a forced exit (a second signal, or the 30 s grace running out), which skips the
+// `finally` below: no process and no working directory are left behind.
+process.on('exit', () => {
+  killAllChildren()
+  rmSync(root, { recursive: true, force: true, maxRetries: 3 })
+})
 const date = new Date().toISOString()
 const systems: Partial<Record<System, SystemRecord>> = {}
 let failed = false
