@@ -1,0 +1,35 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createHost, type Host } from '../src/host.js'
+
+describe('the libp2p host of nodes and clients', () => {
+  let node: Host
+  let client: Host
+
+  beforeAll(async () => {
+    node = await createHost({ listen: ['/ip4/127.0.0.1/tcp/0'], dhtClientMode: false })
+    client = await createHost({ dhtClientMode: true })
+    // Pings once both sides have identified each other, as the connection monitor's (10 s on).
+    const identified = Promise.all([node, client].map(async host => {
+      await new Promise(resolve => { host.addEventListener('peer:identify', resolve, { once: true }) })
+    }))
+    await client.dial(node.getMultiaddrs()[0]!)
+    await identified
+  })
+  afterAll(async () => {
+    await client?.stop()
+    await node?.stop()
+  })
+
+  // The connection monitor pings on the ping service's protocol every 10 s and a ping may take
+  // up to 20 s under load: overlapping pings must not hit the service's stream limits, which
+  // the monitor takes for a dead peer and answers by aborting the connection.
+  it('runs overlapping pings on one connection, both ways, and keeps the connection', async () => {
+    const rtts = await Promise.all([
+      ...Array.from({ length: 3 }, async () => await client.services.ping.ping(node.peerId)),
+      ...Array.from({ length: 3 }, async () => await node.services.ping.ping(client.peerId))
+    ])
+    expect(rtts).toHaveLength(6)
+    for (const rtt of rtts) expect(rtt).toBeGreaterThanOrEqual(0)
+    expect(client.getConnections(node.peerId)).toHaveLength(1)
+  })
+})
