@@ -21,7 +21,7 @@ describe('the libp2p host of nodes and clients', () => {
   })
 
   // The connection monitor pings on the ping service's protocol every 10 s and a ping may take
-  // up to 20 s under load: overlapping pings must not hit the service's stream limits, which
+  // up to 60 s under load: overlapping pings must not hit the service's stream limits, which
   // the monitor takes for a dead peer and answers by aborting the connection.
   it('runs overlapping pings on one connection, both ways, and keeps the connection', async () => {
     const rtts = await Promise.all([

@@ -337,7 +337,6 @@ export class RoutingView extends TypedEventEmitter<RoutingViewEvents> {
       }
     }
   }
-
 }
 
 function isRefused (err: unknown): boolean {
