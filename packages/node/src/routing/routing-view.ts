@@ -330,9 +330,11 @@ export class RoutingView extends TypedEventEmitter<RoutingViewEvents> {
       } catch (err) {
         if (this.shutdown.signal.aborted) return
         this.options.log.debug({ peer: peer.toString(), delay, err: (err as Error).message }, 'a node whose connection closed could not be dialled again')
-        if (!this.walking) this.scheduleWalk(2_000)
-        else this.walkAgain = true
-        // Refused: the node has exited; the walk looks for what else changed.
+        // A walk within 2 s (never later than one already due: many failing redials must not
+        // keep pushing it back) looks for what else changed.
+        if (this.walking) this.walkAgain = true
+        else if (this.nextWalkAt > Date.now() + 2_000) this.scheduleWalk(2_000)
+        // Refused: the node has exited.
         if (isRefused(err)) return
       }
     }
