@@ -14,6 +14,12 @@ import type { PrivateKey, ComponentLogger } from '@libp2p/interface'
 export const KAD_PROTOCOL = '/safemesh/kad/1.0.0'
 export const MESSAGING_PROTOCOL = '/safemesh/msg/1.0.0'
 
+/**
+ * How long a ping (the connection monitor's, every 10 s) may take before the connection counts
+ * as dead, on both sides: the pinging side's wait and the answering side's.
+ */
+export const PING_TIMEOUT = 60_000
+
 // A type alias, not an interface: libp2p's ServiceMap needs an index signature.
 export type HostServices = {
   dht: KadDHT
@@ -63,12 +69,15 @@ export async function createHost (options: HostOptions): Promise<Host> {
     streamMuxers: [yamux()],
     peerDiscovery: (options.bootstrap ?? []).length > 0 ? [bootstrap({ list: options.bootstrap ?? [], timeout: 0 })] : [],
     // libp2p pings every connection and aborts it when a ping misses its
-    // adaptive timeout, which tracks the recent round trip: on a loaded machine
-    // a busy but healthy peer misses it, and the abort takes every stream on
-    // the connection with it. Measured on 2 cores during a 64 MiB upload to 16
-    // nodes: every node's event loop lagged up to 1–2.4 s at a time, so a new
-    // stream's few round trips can take 10 s. A peer that has not answered a
-    // ping in 20 s is gone; one that exits closes its connections at once.
+    // timeout: on a loaded machine a busy but healthy peer misses it, and the
+    // abort takes every stream on the connection with it. Measured on 2 cores
+    // during a 64 MiB upload to 16 nodes: every node's event loop lagged up to
+    // 1–2.4 s at a time, and with a 20 s floor the nodes still aborted 269
+    // connections of idle bench clients on pings that took longer (bench run with
+    // DEBUG=libp2p:connection-monitor*). A peer that has not answered a ping in
+    // 60 s is gone; one that exits closes its connections at once. The timeout is
+    // fixed: libp2p's adaptive one learns from every connection at once and
+    // shrinks to its floor as soon as the load passes.
     // Clients do not abort: on a saturated machine every connection of idle clients missed
     // its ping at once (bench, 32 clients during a 64 MiB upload), and a client without
     // connections cannot act until it has dialled again. A node that exits closes its
@@ -76,7 +85,7 @@ export async function createHost (options: HostOptions): Promise<Host> {
     // which the group's quorum covers; the nodes' own monitors still drop a dead client.
     connectionMonitor: {
       pingInterval: 10_000,
-      pingTimeout: { minTimeout: 20_000, maxTimeout: 60_000 },
+      pingTimeout: { minTimeout: PING_TIMEOUT, maxTimeout: PING_TIMEOUT },
       abortConnectionOnPingFailure: !options.dhtClientMode
     },
     connectionManager: {
@@ -95,7 +104,11 @@ export async function createHost (options: HostOptions): Promise<Host> {
       // a ping that may take up to 60 s overlaps earlier ones on a loaded machine, and the
       // second stream, refused by the limit, counted as a failed ping and aborted the
       // connection: every connection of idle bench clients dropped within seconds.
-      ping: ping({ maxOutboundStreams: 8, maxInboundStreams: 16 }),
+      // `timeout` bounds how long the *answering* side waits for a ping's bytes
+      // (default 10 s) before it resets the stream, which the pinging node took
+      // for a failed ping: 168 connections of idle bench clients were aborted that
+      // way in one run. It must not be shorter than the pinging side's own timeout.
+      ping: ping({ timeout: PING_TIMEOUT, maxOutboundStreams: 8, maxInboundStreams: 16 }),
       dht: kadDHT({
         protocol: KAD_PROTOCOL,
         clientMode: options.dhtClientMode,

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createHost, type Host } from '../src/host.js'
 
@@ -32,4 +33,21 @@ describe('the libp2p host of nodes and clients', () => {
     for (const rtt of rtts) expect(rtt).toBeGreaterThanOrEqual(0)
     expect(client.getConnections(node.peerId)).toHaveLength(1)
   })
+
+  // The answering side of a ping used to reset the stream when the ping's bytes took over 10 s
+  // (the ping service's default), which the pinging node's monitor counted as a dead peer. On a
+  // loaded machine the bytes can be that late; the answer must still come.
+  it('answers a ping whose bytes arrive more than 10 s after its stream opened', async () => {
+    const stream = await client.dialProtocol(node.peerId, '/ipfs/ping/1.0.0')
+    const echoed = new Promise<Uint8Array>((resolve, reject) => {
+      stream.addEventListener('message', (event) => { resolve(Uint8Array.from(event.data.subarray())) }, { once: true })
+      stream.addEventListener('close', () => { reject(new Error(`the ping stream closed: ${stream.status}`)) }, { once: true })
+    })
+    echoed.catch(() => {})
+    await sleep(11_000)
+    const bytes = crypto.getRandomValues(new Uint8Array(32))
+    stream.send(bytes)
+    expect(await echoed).toEqual(bytes)
+    await stream.close()
+  }, 30_000)
 })
