@@ -30,17 +30,35 @@ describe('askGroup', () => {
     expect(await askGroup(t, nodes(8), new Uint8Array(), { quorum: 5, expects })).toEqual({ kind: 'agreed', reply: version(3) })
   })
 
-  it('is Timeout at once when the group is smaller than a quorum', async () => {
-    const t = transport(async () => version(1))
+  it('is a stale Timeout, after a refresh of the view, when the group is smaller than a quorum', async () => {
+    let refreshed = 0
+    const t = { ...transport(async () => version(1)), refresh: async () => { refreshed++ } }
     const outcome = await askGroup(t, nodes(4), new Uint8Array(), { quorum: 5, expects })
-    expect(outcome).toMatchObject({ kind: 'failed', error: { code: 'Timeout' } })
+    expect(outcome).toMatchObject({ kind: 'failed', stale: true, error: { code: 'Timeout' } })
     expect(t.sent).toHaveLength(0)
+    expect(refreshed).toBe(1)
+  })
+
+  it('rejects with the caller\'s reason when aborted while the view is refreshed', async () => {
+    const stop = new AbortController()
+    const t = { ...transport(async () => version(1)), refresh: async () => await new Promise<void>(() => {}) }
+    const pending = askGroup(t, nodes(4), new Uint8Array(), { quorum: 5, expects, signal: stop.signal })
+    stop.abort(new Error('stop'))
+    await expect(pending).rejects.toThrow('stop')
   })
 
   it('takes nodes that say they are not the group as a stale view: retryable NoQuorum, and the view is refreshed', async () => {
     let refreshed = 0
-    const t = { ...transport(async () => { throw misroutedError('account\'s Maid-Managers') }), refresh: () => { refreshed++ } }
-    const outcome = await askGroup(t, nodes(8), new Uint8Array(), { quorum: 5, expects })
+    const walk = Promise.withResolvers<void>()
+    const t = { ...transport(async () => { throw misroutedError('account\'s Maid-Managers') }), refresh: async () => { refreshed++; await walk.promise } }
+    let outcome: unknown
+    const asked = askGroup(t, nodes(8), new Uint8Array(), { quorum: 5, expects }).then(o => { outcome = o })
+    // The outcome waits for the refreshed view, so that the retry asks the new group.
+    await new Promise(resolve => setImmediate(resolve))
+    expect(refreshed).toBe(1)
+    expect(outcome).toBeUndefined()
+    walk.resolve()
+    await asked
     expect(outcome).toMatchObject({ kind: 'failed', stale: true, error: { code: 'NoQuorum' } })
     expect(refreshed).toBe(1)
     // A malformed request is still an agreed refusal, final.

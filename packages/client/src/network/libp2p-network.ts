@@ -129,8 +129,10 @@ class Libp2pTransport implements Transport {
 
   private refreshing?: Promise<void>
 
-  refresh (): void {
+  /** One discovery walk at a time, shared by every request that finds the view stale. */
+  async refresh (): Promise<void> {
     this.refreshing ??= this.routing.discover().then(() => {}, () => {}).finally(() => { this.refreshing = undefined })
+    await this.refreshing
   }
 
   async send (node: NodeRef, body: Uint8Array, options: SendOptions = {}): Promise<Uint8Array> {

@@ -37,10 +37,12 @@ export interface Transport {
    */
   send (node: NodeRef, body: Uint8Array, options?: SendOptions): Promise<Uint8Array>
   /**
-   * The nodes asked said they are not the group of a name: this client's view is out of date
-   * (connections a loaded network dropped). Look for the missing nodes now; a retry follows.
+   * The nodes asked said they are not the group of a name, or too few are known near it: this
+   * client's view is out of date (connections a loaded network dropped). Looks for the missing
+   * nodes now and resolves when that search has ended (never rejects), so that the retry that
+   * follows asks the group of the refreshed view, not the same stale one again.
    */
-  refresh?: () => void
+  refresh?: () => Promise<void>
   /** Stops everything this transport started. Safe to call twice. */
   close (): Promise<void>
 }

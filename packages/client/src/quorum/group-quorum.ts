@@ -44,7 +44,7 @@ export async function askGroup (transport: Transport, group: readonly NodeRef[],
   const { quorum } = options
   options.signal?.throwIfAborted()
   if (group.length < quorum) {
-    transport.refresh?.()
+    await refreshView(transport, options.signal)
     return { kind: 'failed', stale: true, error: new SafeMeshError('Timeout', `only ${group.length} nodes known near the target, fewer than a quorum of ${quorum}`) }
   }
   const abandon = new AbortController()
@@ -76,7 +76,13 @@ export async function askGroup (transport: Transport, group: readonly NodeRef[],
       tally.forms.set(key.form, form)
       if (tally.count >= quorum) {
         const outcome = outcomeOf(tally)
-        if (outcome.kind === 'failed' && outcome.stale === true) transport.refresh?.()
+        if (outcome.kind === 'failed' && outcome.stale === true) {
+          // Certain now (no further answer can change it), reported once the view is refreshed.
+          settled = true
+          if (options.deliverToAll !== true) abandon.abort()
+          refreshView(transport, options.signal).then(() => { resolve(outcome) }, reject)
+          return
+        }
         settle(outcome)
         return
       }
@@ -103,6 +109,22 @@ export async function askGroup (transport: Transport, group: readonly NodeRef[],
     }).then(answer => { if (!settled) record(answer) }, (err: unknown) => { settle(err instanceof Error ? err : new Error(String(err))) })
   }
   return await promise
+}
+
+/**
+ * Waits for the transport to refresh its view of the network (see `Transport.refresh`); rejects
+ * only with the caller's abort reason.
+ */
+export async function refreshView (transport: Transport, signal: AbortSignal | undefined): Promise<void> {
+  if (transport.refresh == null) return
+  signal?.throwIfAborted()
+  const refreshed = transport.refresh()
+  if (signal == null) return await refreshed
+  await new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => { reject(signal.reason) }
+    signal.addEventListener('abort', onAbort, { once: true })
+    refreshed.finally(() => { signal.removeEventListener('abort', onAbort) }).then(resolve, resolve)
+  })
 }
 
 /** What the group said, for the error: "3 × one reply, 2 × another reply, 2 × Timeout, 1 × unverifiable". */

@@ -12,6 +12,7 @@ import {
 } from '@safemesh/protocol'
 import type { Actor } from '../identity.js'
 import { askNode, type Answer } from '../quorum/answer.js'
+import { refreshView } from '../quorum/group-quorum.js'
 import { withRetries } from '../quorum/retry.js'
 import { mutateOnce, newMessageId } from './account-requests.js'
 import type { RequestContext, RequestOptions } from './request-context.js'
@@ -53,7 +54,10 @@ export async function putImmutableData (ctx: RequestContext, actor: Actor, value
 async function offerToDataManagers (ctx: RequestContext, name: XorName, offer: Uint8Array, callerSignal: AbortSignal | undefined): Promise<boolean> {
   const { quorum } = ctx.transport.params
   const group = ctx.transport.closeGroup(name)
-  if (group.length < quorum) throw new SafeMeshError('Timeout', `only ${group.length} nodes known near the chunk, fewer than a quorum of ${quorum}`)
+  if (group.length < quorum) {
+    await refreshView(ctx.transport, callerSignal)
+    throw new SafeMeshError('Timeout', `only ${group.length} nodes known near the chunk, fewer than a quorum of ${quorum}`)
+  }
   const abandon = new AbortController()
   const signal = callerSignal == null ? abandon.signal : AbortSignal.any([callerSignal, abandon.signal])
   const started = performance.now()
