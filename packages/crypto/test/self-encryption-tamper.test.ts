@@ -63,6 +63,26 @@ describe('tampering', () => {
     }), { numRuns: 12 })
   })
 
+  it('with namesChecked (the store vouches for names), a flipped byte or another chunk still fails', async () => {
+    for (const { data, encrypted, chunks } of [small, large]) {
+      for (const chunk of chunks) {
+        const other = chunks[(chunk.index + 1) % chunks.length]!
+        for (const override of [
+          (index: number, content: Uint8Array) => index === chunk.index ? flipped(content, content.length >> 1) : content,
+          (index: number, content: Uint8Array) => index === chunk.index ? encrypted.chunks.get(hex(other.name))! : content
+        ]) {
+          const { bytes, error } = await collect(selfDecrypt(encrypted.dataMap, byIndex(chunks, encrypted.chunks, override), { concurrency: 2, namesChecked: true }))
+          expectCryptoError(error, 'DecryptionFailed', 'IntegrityFailed')
+          expect(bytes.length).toBeLessThan(data.length)
+          expectSameBytes(bytes, data.subarray(0, bytes.length))
+        }
+      }
+    }
+    // And an honest store still reads the whole file.
+    const { data, encrypted, chunks } = large
+    expectSameBytes((await collect(selfDecrypt(encrypted.dataMap, byIndex(chunks, encrypted.chunks), { namesChecked: true }))).bytes, data)
+  })
+
   it('an altered chunk whose name was updated to match fails the AEAD check (DecryptionFailed)', async () => {
     const { data, encrypted, chunks } = small
     for (const [i, chunk] of chunks.entries()) {

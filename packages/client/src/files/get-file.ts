@@ -45,6 +45,8 @@ export async function * getFile (address: XorName, store: ChunkStore, options: G
     options.onProgress?.({ ...progress })
     const pieces = selfDecrypt(dataMap, fetchChunk, {
       concurrency: options.concurrency ?? DEFAULT_DOWNLOAD_CONCURRENCY,
+      // ChunkStore.get checks every chunk against its name.
+      namesChecked: true,
       ...(options.range != null ? { range: options.range } : {}),
       ...(signal != null ? { signal } : {})
     })
