@@ -48,6 +48,11 @@ describe('testnet lifecycle', () => {
     const pids = await pidsIn(dir)
     expect(pids).toHaveLength(4)
     expect(pids.every(isAlive)).toBe(true)
+    // Every node runs with the memory settings that keep its RSS down (NODE_FLAGS, NODE_ENVIRONMENT).
+    for (const pid of pids) {
+      expect((await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0')).toContain('--max-semi-space-size=2')
+      expect((await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0')).toContain(`MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? '2'}`)
+    }
 
     const status = await run(['--dir', dir, 'status', '--json'])
     const nodes = (JSON.parse(status.stdout) as { nodes: Array<{ up: boolean, status?: { routingTableSize: number } }> }).nodes

@@ -48,6 +48,15 @@ export interface NodeRecord {
  */
 export const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2']
 
+/**
+ * Environment every node process starts with (a variable already set outside wins). glibc gives
+ * each thread that allocates its own malloc arena (LevelDB's compaction thread, libuv's pool,
+ * V8's helpers), and freed memory stays in them: capped at 2 arenas, a 16-node testnet's peak
+ * node RSS after a 64 MiB upload and two downloads went from 215 MB highest / 184 MB median to
+ * 180 / 169 MB (one run each, same throughput). Nodes started by hand get the same by setting it.
+ */
+export const NODE_ENVIRONMENT: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' }
+
 /** `<dir>/network.json`: what a client needs to find the network. */
 export interface NetworkFile {
   bootstrap: string[]
@@ -262,7 +271,7 @@ export class Testnet {
       const child = spawn(process.execPath, [...flags, ...args], {
         detached,
         stdio: [detached ? 'ignore' : 'pipe', log, log],
-        env: { ...process.env, ...(detached ? {} : { SAFEMESH_EXIT_WITH_PARENT: '1' }) }
+        env: { ...NODE_ENVIRONMENT, ...process.env, ...(detached ? {} : { SAFEMESH_EXIT_WITH_PARENT: '1' }) }
       })
       if (child.pid == null) throw new Error(`could not start node ${record.index}`)
       record.pid = child.pid
