@@ -107,7 +107,7 @@ export class Replicator {
     const store = this.context.store
     for await (const hex of store.keys('chunk')) {
       await this.consider(`c/${hex}`, xorNameFromHex(hex), push, async (peer) => {
-        const value = await store.get('chunk', hex)
+        const value = await store.getChunk(xorNameFromHex(hex))
         if (value != null) await this.context.send(peer, { type: 'PushChunk', value })
       })
     }

@@ -1,5 +1,6 @@
 import { Level } from 'level'
 import { SafeMeshError, xorNameToHex, type XorName } from '@safemesh/protocol'
+import { ChunkFiles } from './chunk-files.js'
 
 /** What a node holds, for status and metrics. */
 export interface StoreStats {
@@ -14,6 +15,8 @@ export interface StoreOptions {
 
 /** What the store holds: chunks, MutableData, account records, and spent message ids. */
 export type Section = 'chunk' | 'mdata' | 'account' | 'message'
+/** Sections whose values LevelDB holds; a chunk's bytes are in a file (`ChunkFiles`). */
+export type RecordSection = Exclude<Section, 'chunk'>
 
 /** Sections counted as stored items in stats and metrics (message ids are bookkeeping). */
 const COUNTED: ReadonlySet<Section> = new Set(['chunk', 'mdata', 'account'])
@@ -26,38 +29,66 @@ type Sublevel = ReturnType<typeof sublevelOf>
 const STATS_KEY = 'stats'
 
 /**
- * A node's LevelDB store: ImmutableData chunks, MutableData and account
- * records, each under its own sublevel, plus a stats record kept in the same
- * atomic batch as every write so the counts survive a crash exactly.
+ * A node's store: MutableData and account records, each under its own
+ * LevelDB sublevel, plus a stats record kept in the same atomic batch as
+ * every write so the counts survive a crash exactly. ImmutableData chunks
+ * keep their bytes in files (`ChunkFiles`, in `<location>-chunks`) and their
+ * index entry (name → size) in LevelDB: a chunk is held once its entry is
+ * written, which happens only after its file is in place.
  *
- * Durability: a write resolves once LevelDB has handed its log record to the
- * OS, so a node killed with SIGKILL right after acknowledging keeps it (the
- * OS flushes the page cache). Losing the machine itself is what the G
- * replicas of every name are for.
+ * Durability: a write resolves once LevelDB has handed its log record (and a
+ * chunk's file) to the OS, so a node killed with SIGKILL right after
+ * acknowledging keeps it (the OS flushes the page cache). Losing the machine
+ * itself is what the G replicas of every name are for.
  */
 export class Store {
   private readonly db: Level<string, Uint8Array>
   private readonly sections: Record<Section, Sublevel>
   private readonly meta: Sublevel
+  private readonly files: ChunkFiles
   private readonly capacity: number
   private stats: StoreStats = { items: 0, bytes: 0 }
   /** Serialises writes so the stats record in each batch is never stale. */
   private writes: Promise<unknown> = Promise.resolve()
 
-  private constructor (location: string, options: StoreOptions) {
-    this.db = new Level<string, Uint8Array>(location, { valueEncoding: 'view' })
+  private constructor (db: Level<string, Uint8Array>, files: ChunkFiles, options: StoreOptions) {
+    this.db = db
+    this.files = files
     const sub = (name: string): Sublevel => sublevelOf(this.db, name)
-    this.sections = { chunk: sub('chunk'), mdata: sub('mdata'), account: sub('account'), message: sub('message') }
+    this.sections = { chunk: sub('chunk-index'), mdata: sub('mdata'), account: sub('account'), message: sub('message') }
     this.meta = sub('meta')
     this.capacity = options.capacity ?? Number.POSITIVE_INFINITY
   }
 
   static async open (location: string, options: StoreOptions = {}): Promise<Store> {
-    const store = new Store(location, options)
-    await store.db.open()
-    const raw = await store.meta.get(STATS_KEY)
-    if (raw != null) store.stats = JSON.parse(new TextDecoder().decode(raw)) as StoreStats
+    const db = new Level<string, Uint8Array>(location, { valueEncoding: 'view' })
+    await db.open()
+    let store: Store
+    try {
+      store = new Store(db, await ChunkFiles.open(`${location}-chunks`), options)
+      const raw = await store.meta.get(STATS_KEY)
+      if (raw != null) store.stats = JSON.parse(new TextDecoder().decode(raw)) as StoreStats
+      await store.moveInlineChunks()
+    } catch (err) {
+      await db.close()
+      throw err
+    }
     return store
+  }
+
+  /**
+   * Stores written before chunks had files kept their bytes in the `chunk` sublevel: each moves
+   * to its file, then its index entry replaces the inline value in one batch (the counts stay).
+   */
+  private async moveInlineChunks (): Promise<void> {
+    const inline = sublevelOf(this.db, 'chunk')
+    for await (const [hex, value] of inline.iterator()) {
+      await this.files.write(hex, value)
+      await this.db.batch([
+        { type: 'put', sublevel: this.sections.chunk, key: hex, value: encodeSize(value.byteLength) },
+        { type: 'del', sublevel: inline, key: hex }
+      ])
+    }
   }
 
   async close (): Promise<void> {
@@ -70,26 +101,44 @@ export class Store {
   }
 
   async getChunk (name: XorName): Promise<Uint8Array | undefined> {
-    return await this.get('chunk', xorNameToHex(name))
+    const hex = xorNameToHex(name)
+    if (!await this.has('chunk', hex)) return undefined
+    return await this.files.read(hex)
   }
 
   async hasChunk (name: XorName): Promise<boolean> {
     return await this.has('chunk', xorNameToHex(name))
   }
 
-  /** Stores a chunk; storing one already held is a no-op (deduplication). */
+  /**
+   * Stores a chunk; storing one already held is a no-op (deduplication). Refuses with
+   * `NetworkFull` when it would take the store past its capacity.
+   */
   async putChunk (name: XorName, value: Uint8Array): Promise<void> {
-    if (await this.has('chunk', xorNameToHex(name))) return
-    await this.put('chunk', xorNameToHex(name), value)
+    const hex = xorNameToHex(name)
+    if (await this.has('chunk', hex)) return
+    await this.serialise(async () => {
+      if (await this.has('chunk', hex)) return
+      const next = { items: this.stats.items + 1, bytes: this.stats.bytes + value.byteLength }
+      if (value.byteLength > 0 && next.bytes > this.capacity) {
+        throw new SafeMeshError('NetworkFull', 'this node has reached its storage capacity')
+      }
+      await this.files.write(hex, value)
+      await this.db.batch([
+        { type: 'put', sublevel: this.sections.chunk, key: hex, value: encodeSize(value.byteLength) },
+        { type: 'put', sublevel: this.meta, key: STATS_KEY, value: encodeStats(next) }
+      ])
+      this.stats = next
+    })
   }
 
   async has (section: Section, key: string): Promise<boolean> {
-    // keys() with a bound reads no value: cheaper than get() for 1 MiB chunks.
+    // keys() with a bound reads no value.
     for await (const found of this.sections[section].keys({ gte: key, lte: key, limit: 1 })) return found === key
     return false
   }
 
-  async get (section: Section, key: string): Promise<Uint8Array | undefined> {
+  async get (section: RecordSection, key: string): Promise<Uint8Array | undefined> {
     const value = await this.sections[section].get(key)
     // LevelDB hands back Buffers; the rest of SafeMesh speaks plain Uint8Array.
     return value == null ? undefined : new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
@@ -99,12 +148,12 @@ export class Store {
    * Writes `value` under `key`, replacing what was there. Refuses with
    * `NetworkFull` when the write would take the store past its capacity.
    */
-  async put (section: Section, key: string, value: Uint8Array): Promise<void> {
+  async put (section: RecordSection, key: string, value: Uint8Array): Promise<void> {
     await this.putAll([{ section, key, value }])
   }
 
   /** Writes several entries in one atomic batch: all of them land, or none. */
-  async putAll (entries: ReadonlyArray<{ section: Section, key: string, value: Uint8Array }>): Promise<void> {
+  async putAll (entries: ReadonlyArray<{ section: RecordSection, key: string, value: Uint8Array }>): Promise<void> {
     await this.serialise(async () => {
       let { items, bytes } = this.stats
       for (const { section, key, value } of entries) {
@@ -129,13 +178,15 @@ export class Store {
     await this.serialise(async () => {
       const previous = await this.sections[section].get(key)
       if (previous == null) return
-      const counted = COUNTED.has(section)
-      const next = counted ? { items: this.stats.items - 1, bytes: this.stats.bytes - previous.byteLength } : this.stats
+      const size = section === 'chunk' ? decodeSize(previous) : previous.byteLength
+      const next = COUNTED.has(section) ? { items: this.stats.items - 1, bytes: this.stats.bytes - size } : this.stats
       await this.db.batch([
         { type: 'del', sublevel: this.sections[section], key },
         { type: 'put', sublevel: this.meta, key: STATS_KEY, value: encodeStats(next) }
       ])
       this.stats = next
+      // After the entry is gone: a crash in between leaves a stray file, never an entry without one.
+      if (section === 'chunk') await this.files.remove(key)
     })
   }
 
@@ -153,4 +204,13 @@ export class Store {
 
 function encodeStats (stats: StoreStats): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(stats))
+}
+
+/** A chunk's index entry: its size in bytes, as decimal text. */
+function encodeSize (size: number): Uint8Array {
+  return new TextEncoder().encode(String(size))
+}
+
+function decodeSize (entry: Uint8Array): number {
+  return Number(new TextDecoder().decode(entry))
 }

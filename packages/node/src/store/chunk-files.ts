@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto'
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+
+/**
+ * The bytes of ImmutableData chunks, one file each, named by the chunk's hex name under a folder
+ * of its first two hex digits (as safe_vault's chunk store kept them). The Store keeps which
+ * chunks it holds, and their count and bytes, in LevelDB; only the bytes live here.
+ *
+ * Why not LevelDB: a 1 MiB value is written to LevelDB's log, its memtable, a level-0 table and
+ * again at every compaction, and its block cache and mapped tables hold whole chunks in the
+ * node's memory. Measured on this machine (`level` 10, 64 values of 1 MiB, one process): 7.5 ms
+ * of CPU per MiB stored in LevelDB, compactions included, against 0.46 ms for a file written
+ * and renamed into place.
+ *
+ * A chunk is written to a temporary file and renamed into place, so a reader never sees part of
+ * one and a crash leaves at most a stray `.tmp` file, removed at the next open.
+ */
+export class ChunkFiles {
+  private readonly root: string
+
+  private constructor (root: string) {
+    this.root = root
+  }
+
+  static async open (root: string): Promise<ChunkFiles> {
+    await mkdir(root, { recursive: true })
+    for (const folder of await readdir(root)) {
+      const files = await readdir(join(root, folder)).catch(() => [])
+      for (const file of files) {
+        if (file.endsWith('.tmp')) await rm(join(root, folder, file), { force: true })
+      }
+    }
+    return new ChunkFiles(root)
+  }
+
+  /** Writes the chunk `hex`; once it resolves the bytes are in the OS, under their final name. */
+  async write (hex: string, value: Uint8Array): Promise<void> {
+    const folder = join(this.root, hex.slice(0, 2))
+    await mkdir(folder, { recursive: true })
+    const temporary = join(folder, `${hex}.${randomBytes(6).toString('hex')}.tmp`)
+    try {
+      await writeFile(temporary, value)
+      await rename(temporary, join(folder, hex))
+    } catch (err) {
+      await rm(temporary, { force: true })
+      throw err
+    }
+  }
+
+  /** The chunk's bytes, or undefined when no file holds them. */
+  async read (hex: string): Promise<Uint8Array | undefined> {
+    try {
+      const bytes = await readFile(this.path(hex))
+      return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+      throw err
+    }
+  }
+
+  async remove (hex: string): Promise<void> {
+    await rm(this.path(hex), { force: true })
+  }
+
+  private path (hex: string): string {
+    return join(this.root, hex.slice(0, 2), hex)
+  }
+}
