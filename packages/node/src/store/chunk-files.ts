@@ -15,7 +15,15 @@ import { join } from 'node:path'
  *
  * A chunk is written to a temporary file and renamed into place, so a reader never sees part of
  * one and a crash leaves at most a stray `.tmp` file, removed at the next open.
+ *
+ * Offered chunks wait for their authority in `staging/` (a Data-Manager's `ChunkStaging`), then
+ * are renamed into place: a chunk's bytes stay in the node's memory only while they arrive and
+ * are written, not for as long as the authority takes. Held in memory that long, they outlived
+ * V8's young generation and stayed until a full collection, which came only after tens of MiB
+ * of them had piled up.
  */
+const STAGING = 'staging'
+
 export class ChunkFiles {
   private readonly root: string
 
@@ -24,8 +32,11 @@ export class ChunkFiles {
   }
 
   static async open (root: string): Promise<ChunkFiles> {
-    await mkdir(root, { recursive: true })
+    // Staged chunks are offers whose authority never came before the node stopped.
+    await rm(join(root, STAGING), { recursive: true, force: true })
+    await mkdir(join(root, STAGING), { recursive: true })
     for (const folder of await readdir(root)) {
+      if (folder === STAGING) continue
       const files = await readdir(join(root, folder)).catch(() => [])
       for (const file of files) {
         if (file.endsWith('.tmp')) await rm(join(root, folder, file), { force: true })
@@ -48,6 +59,25 @@ export class ChunkFiles {
     }
   }
 
+  /** Writes an offered chunk under a name of its own in the staging folder, and returns its path. */
+  async stage (hex: string, value: Uint8Array): Promise<string> {
+    const path = join(this.root, STAGING, `${hex}.${randomBytes(6).toString('hex')}`)
+    try {
+      await writeFile(path, value)
+    } catch (err) {
+      await rm(path, { force: true })
+      throw err
+    }
+    return path
+  }
+
+  /** Moves a staged chunk into place as the chunk `hex`. */
+  async adopt (hex: string, staged: string): Promise<void> {
+    const folder = join(this.root, hex.slice(0, 2))
+    await mkdir(folder, { recursive: true })
+    await rename(staged, join(folder, hex))
+  }
+
   /** The chunk's bytes, or undefined when no file holds them. */
   async read (hex: string): Promise<Uint8Array | undefined> {
     try {
@@ -61,6 +91,11 @@ export class ChunkFiles {
 
   async remove (hex: string): Promise<void> {
     await rm(this.path(hex), { force: true })
+  }
+
+  /** Removes a staged chunk that will not be stored. */
+  async discard (staged: string): Promise<void> {
+    await rm(staged, { force: true })
   }
 
   private path (hex: string): string {

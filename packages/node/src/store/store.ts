@@ -18,6 +18,13 @@ export type Section = 'chunk' | 'mdata' | 'account' | 'message'
 /** Sections whose values LevelDB holds; a chunk's bytes are in a file (`ChunkFiles`). */
 export type RecordSection = Exclude<Section, 'chunk'>
 
+/** An offered chunk's bytes, written to disk while its authority is on its way. */
+export interface StagedChunk {
+  readonly name: XorName
+  readonly size: number
+  readonly path: string
+}
+
 /** Sections counted as stored items in stats and metrics (message ids are bookkeeping). */
 const COUNTED: ReadonlySet<Section> = new Set(['chunk', 'mdata', 'account'])
 
@@ -27,6 +34,13 @@ function sublevelOf (db: Level<string, Uint8Array>, name: string) {
 type Sublevel = ReturnType<typeof sublevelOf>
 
 const STATS_KEY = 'stats'
+
+/**
+ * LevelDB's memory, smaller than its defaults (8 MiB block cache, 4 MiB write buffer): with the
+ * chunks in files it holds only records (a MutableData is at most 1 MiB), and its hot ones are
+ * read back from the memtable or the OS's page cache.
+ */
+const LEVEL_MEMORY = { cacheSize: 2 * 2 ** 20, writeBufferSize: 2 ** 20 } as const
 
 /**
  * A node's store: MutableData and account records, each under its own
@@ -61,7 +75,7 @@ export class Store {
   }
 
   static async open (location: string, options: StoreOptions = {}): Promise<Store> {
-    const db = new Level<string, Uint8Array>(location, { valueEncoding: 'view' })
+    const db = new Level<string, Uint8Array>(location, { valueEncoding: 'view', ...LEVEL_MEMORY })
     await db.open()
     let store: Store
     try {
@@ -116,19 +130,44 @@ export class Store {
    */
   async putChunk (name: XorName, value: Uint8Array): Promise<void> {
     const hex = xorNameToHex(name)
-    if (await this.has('chunk', hex)) return
-    await this.serialise(async () => {
-      if (await this.has('chunk', hex)) return
-      const next = { items: this.stats.items + 1, bytes: this.stats.bytes + value.byteLength }
-      if (value.byteLength > 0 && next.bytes > this.capacity) {
+    await this.addChunk(hex, value.byteLength, async () => { await this.files.write(hex, value) })
+  }
+
+  /**
+   * Writes an offered chunk's bytes to disk, outside the store, until the authority to store it
+   * arrives (`putStagedChunk`) or it is given up (`discardStagedChunk`). Neither held nor counted.
+   */
+  async stageChunk (name: XorName, value: Uint8Array): Promise<StagedChunk> {
+    return { name, size: value.byteLength, path: await this.files.stage(xorNameToHex(name), value) }
+  }
+
+  /** Stores a staged chunk by moving its file into place; one already held only drops the staged copy. */
+  async putStagedChunk (staged: StagedChunk): Promise<void> {
+    const hex = xorNameToHex(staged.name)
+    const stored = await this.addChunk(hex, staged.size, async () => { await this.files.adopt(hex, staged.path) })
+    if (!stored) await this.files.discard(staged.path)
+  }
+
+  async discardStagedChunk (staged: StagedChunk): Promise<void> {
+    await this.files.discard(staged.path)
+  }
+
+  /** Puts a chunk's file in place and then its index entry; false when the chunk was held already. */
+  private async addChunk (hex: string, size: number, place: () => Promise<void>): Promise<boolean> {
+    if (await this.has('chunk', hex)) return false
+    return await this.serialise(async () => {
+      if (await this.has('chunk', hex)) return false
+      const next = { items: this.stats.items + 1, bytes: this.stats.bytes + size }
+      if (size > 0 && next.bytes > this.capacity) {
         throw new SafeMeshError('NetworkFull', 'this node has reached its storage capacity')
       }
-      await this.files.write(hex, value)
+      await place()
       await this.db.batch([
-        { type: 'put', sublevel: this.sections.chunk, key: hex, value: encodeSize(value.byteLength) },
+        { type: 'put', sublevel: this.sections.chunk, key: hex, value: encodeSize(size) },
         { type: 'put', sublevel: this.meta, key: STATS_KEY, value: encodeStats(next) }
       ])
       this.stats = next
+      return true
     })
   }
 

@@ -1,55 +1,78 @@
 import { SafeMeshError, bytesToHex, type XorName } from '@safemesh/protocol'
+import type { StagedChunk, Store } from '../../store/store.js'
 
 interface Staged {
-  value: Uint8Array
+  chunk: StagedChunk
   expires: number
+  /** Stores of it under way: an expiry must not remove the file from under them. */
+  taken: number
 }
 
 /**
- * Chunks a client has offered to this Data-Manager, held until the
- * Maid-Managers' authority to store them arrives (or they expire). Bounded in
- * bytes: anyone may offer, so offers past the bound are refused with
- * `NetworkFull` rather than allowed to exhaust memory.
+ * Chunks a client has offered to this Data-Manager, written to disk (`Store.stageChunk`) until
+ * the Maid-Managers' authority to store them arrives, or they expire. Bounded in bytes: anyone
+ * may offer, so offers past the bound are refused with `NetworkFull` rather than allowed to fill
+ * the disk.
  */
 export class ChunkStaging {
+  private readonly store: Store
   private readonly staged = new Map<string, Staged>()
-  private readonly waiters = new Map<string, Array<(value: Uint8Array) => void>>()
+  /** Offers being written, so that a second offer of the same chunk waits for the first. */
+  private readonly writing = new Map<string, Promise<void>>()
+  private readonly waiters = new Map<string, Array<(chunk: StagedChunk) => void>>()
+  /** Bytes staged or being written. */
   private bytes = 0
   private readonly maxBytes: number
   private readonly ttlMs: number
 
-  constructor (maxBytes: number, ttlMs: number) {
+  constructor (store: Store, maxBytes: number, ttlMs: number) {
+    this.store = store
     this.maxBytes = maxBytes
     this.ttlMs = ttlMs
   }
 
-  /** Holds `value` under `name`, which the caller derived from it (SHA3-256). */
-  offer (name: XorName, value: Uint8Array): void {
-    this.expire()
+  /** Stages `value` under `name`, which the caller derived from it (SHA3-256). */
+  async offer (name: XorName, value: Uint8Array): Promise<void> {
+    await this.expire()
     const key = bytesToHex(name)
     const existing = this.staged.get(key)
     if (existing != null) {
       existing.expires = Date.now() + this.ttlMs
       return
     }
+    const pending = this.writing.get(key)
+    if (pending != null) return await pending
     if (this.bytes + value.byteLength > this.maxBytes) {
       throw new SafeMeshError('NetworkFull', 'this node holds too many offered chunks; try again shortly')
     }
-    this.staged.set(key, { value, expires: Date.now() + this.ttlMs })
     this.bytes += value.byteLength
-    for (const wake of this.waiters.get(key) ?? []) wake(value)
-    this.waiters.delete(key)
+    const write = this.store.stageChunk(name, value).then((chunk) => {
+      this.staged.set(key, { chunk, expires: Date.now() + this.ttlMs, taken: 0 })
+      for (const wake of this.waiters.get(key) ?? []) wake(chunk)
+      this.waiters.delete(key)
+    }, (err: unknown) => {
+      this.bytes -= value.byteLength
+      throw err
+    }).finally(() => { this.writing.delete(key) })
+    this.writing.set(key, write)
+    await write
   }
 
-  /** The offered bytes of `name`, waiting up to `timeoutMs` for them to arrive. */
-  async take (name: XorName, timeoutMs: number): Promise<Uint8Array | undefined> {
+  /**
+   * The staged chunk `name`, waiting up to `timeoutMs` for its offer. Each chunk taken is handed
+   * back with `release` once stored, or `untake` when it was not.
+   */
+  async take (name: XorName, timeoutMs: number): Promise<StagedChunk | undefined> {
     const key = bytesToHex(name)
     const staged = this.staged.get(key)
-    if (staged != null) return staged.value
-    return await new Promise(resolve => {
-      const wake = (value: Uint8Array): void => {
+    if (staged != null) {
+      staged.taken++
+      return staged.chunk
+    }
+    const chunk = await new Promise<StagedChunk | undefined>(resolve => {
+      const wake = (offered: StagedChunk): void => {
         clearTimeout(timer)
-        resolve(value)
+        resolve(offered)
       }
       const timer = setTimeout(() => {
         const list = this.waiters.get(key) ?? []
@@ -60,24 +83,43 @@ export class ChunkStaging {
       }, timeoutMs)
       this.waiters.set(key, [...(this.waiters.get(key) ?? []), wake])
     })
+    const woken = this.staged.get(key)
+    if (chunk == null || woken == null) return undefined
+    woken.taken++
+    return woken.chunk
   }
 
-  /** Forgets a chunk once it is stored. */
+  /** Forgets a taken chunk once the store has it (its file moved into the store). */
   release (name: XorName): void {
     const key = bytesToHex(name)
     const staged = this.staged.get(key)
     if (staged == null) return
     this.staged.delete(key)
-    this.bytes -= staged.value.byteLength
+    this.bytes -= staged.chunk.size
   }
 
-  private expire (): void {
+  /** Hands back a taken chunk that was not stored; it stays staged until it expires. */
+  untake (name: XorName): void {
+    const staged = this.staged.get(bytesToHex(name))
+    if (staged != null && staged.taken > 0) staged.taken--
+  }
+
+  /** Forgets every staged chunk (the node is stopping); their files go at the store's next open. */
+  clear (): void {
+    this.staged.clear()
+    this.bytes = 0
+  }
+
+  /** Drops the offers whose authority never came (none that a store has taken) and their files. */
+  private async expire (): Promise<void> {
     const now = Date.now()
+    const expired: StagedChunk[] = []
     for (const [key, staged] of this.staged) {
-      if (staged.expires <= now) {
-        this.staged.delete(key)
-        this.bytes -= staged.value.byteLength
-      }
+      if (staged.expires > now || staged.taken > 0) continue
+      this.staged.delete(key)
+      this.bytes -= staged.chunk.size
+      expired.push(staged.chunk)
     }
+    await Promise.all(expired.map(async (chunk) => { await this.store.discardStagedChunk(chunk) }))
   }
 }

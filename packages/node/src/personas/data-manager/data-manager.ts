@@ -13,7 +13,7 @@ import type { Dispatcher } from '../../dispatcher.js'
 import type { RequestContext } from '../../messaging/messenger.js'
 import type { Response } from '@safemesh/protocol'
 
-/** Offered chunks a node holds at most while their authority is on its way. */
+/** Bytes of offered chunks a node keeps on disk at most while their authority is on its way. */
 const STAGING_BYTES = 64 * 2 ** 20
 const STAGING_TTL = 60_000
 /** How long an authorised PutIData waits for the client's offered bytes. */
@@ -30,13 +30,14 @@ type Forward = Extract<WireMessage, { type: 'Forward' }>
 export class DataManager {
   private readonly context: PersonaContext
   readonly replicas: ReplicaStore
-  private readonly staging = new ChunkStaging(STAGING_BYTES, STAGING_TTL)
+  private readonly staging: ChunkStaging
   private readonly authority: Authority<Response>
   private readonly sequencer: Sequencer
 
   constructor (context: PersonaContext) {
     this.context = context
     this.replicas = new ReplicaStore(context.store)
+    this.staging = new ChunkStaging(context.store, STAGING_BYTES, STAGING_TTL)
     this.authority = new Authority(quorumOf(context.params.groupSize))
     this.sequencer = new Sequencer({
       routing: context.routing,
@@ -61,6 +62,7 @@ export class DataManager {
 
   stop (): void {
     this.authority.clear()
+    this.staging.clear()
   }
 
   register (dispatcher: Dispatcher): void {
@@ -72,7 +74,7 @@ export class DataManager {
       const name = sha3_256(message.value)
       this.assertDataManager(name)
       if (await this.context.store.hasChunk(name)) return { type: 'OfferChunk', stored: true }
-      this.staging.offer(name, message.value)
+      await this.staging.offer(name, message.value)
       return { type: 'OfferChunk', stored: false }
     })
     dispatcher.on('Forward', async (message, ctx) => await this.forwarded(message, ctx))
@@ -147,15 +149,25 @@ export class DataManager {
   }
 
   private async storeChunk (request: RequestOf<'PutIData'>): Promise<Response> {
-    if (!await this.context.store.hasChunk(request.name)) {
-      // The client may have given up on offering to this node (it was slow): the bytes then
-      // come from another Data-Manager of the chunk, checked by their hash.
-      const value = await this.staging.take(request.name, OFFER_WAIT) ?? await this.fetchFromGroup(request.name)
-      if (value == null) throw new SafeMeshError('NoSuchData', 'the chunk\'s bytes were never offered here')
-      if (value.byteLength !== request.size) throw new SafeMeshError('InvalidRequest', 'the chunk\'s size is not the one authorised')
-      await this.context.store.putChunk(request.name, value)
+    if (await this.context.store.hasChunk(request.name)) return { type: 'PutIData' }
+    const staged = await this.staging.take(request.name, OFFER_WAIT)
+    if (staged != null) {
+      try {
+        if (staged.size !== request.size) throw new SafeMeshError('InvalidRequest', 'the chunk\'s size is not the one authorised')
+        await this.context.store.putStagedChunk(staged)
+      } catch (err) {
+        this.staging.untake(request.name)
+        throw err
+      }
       this.staging.release(request.name)
+      return { type: 'PutIData' }
     }
+    // The client may have given up on offering to this node (it was slow): the bytes then
+    // come from another Data-Manager of the chunk, checked by their hash.
+    const value = await this.fetchFromGroup(request.name)
+    if (value == null) throw new SafeMeshError('NoSuchData', 'the chunk\'s bytes were never offered here')
+    if (value.byteLength !== request.size) throw new SafeMeshError('InvalidRequest', 'the chunk\'s size is not the one authorised')
+    await this.context.store.putChunk(request.name, value)
     return { type: 'PutIData' }
   }
 }
