@@ -50,7 +50,7 @@ describe('testnet lifecycle', () => {
     expect(pids.every(isAlive)).toBe(true)
     // Every node runs with the memory settings that keep its RSS down (NODE_FLAGS, NODE_ENVIRONMENT).
     for (const pid of pids) {
-      expect((await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0')).toEqual(expect.arrayContaining(['--max-semi-space-size=2', '--heap-growing-percent=20']))
+      expect((await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0')).toEqual(expect.arrayContaining(['--max-semi-space-size=2', '--heap-growing-percent=50']))
       expect((await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0')).toContain(`MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? '2'}`)
     }
 

@@ -33,6 +33,15 @@ async function nodesCpu (testnet: Testnet): Promise<number> {
   }
   return ticks / 100
 }
+/** Each node's peak resident set so far, in MB (10^6 bytes), ascending. */
+async function nodesPeakRss (testnet: Testnet): Promise<number[]> {
+  const peaks: number[] = []
+  for (const record of testnet.records()) {
+    const kib = /VmHWM:\s+(\d+)/.exec(await readFile(`/proc/${record.pid}/status`, 'utf8'))?.[1]
+    peaks.push(Number(kib) * 1024 / 1e6)
+  }
+  return peaks.sort((a, b) => a - b)
+}
 const selfCpu = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6 }
 const dir = await mkdtemp(join(tmpdir(), 'safemesh-probe-'))
 const testnet = new Testnet({ dir, logLevel: 'warn', groupSize: 8, detached: false })
@@ -70,9 +79,13 @@ try {
     lat.push(performance.now() - t)
   }
   const count = lat.length
-  console.log(`CPU per mutation: nodes ${((await nodesCpu(testnet) - (cpu[0] ?? 0)) * 1000 / count).toFixed(1)} ms, client ${((selfCpu() - (cpu[1] ?? 0)) * 1000 / count).toFixed(1)} ms`)
-  lat.sort((a, b) => a - b)
-  console.log(`mutations: p50 ${lat[Math.floor(lat.length / 2)]?.toFixed(1)} ms, p99 ${lat[Math.floor(lat.length * 0.99)]?.toFixed(1)} ms, ${(lat.length * 1000 / (performance.now() - started)).toFixed(1)}/s`)
+  const peaks = await nodesPeakRss(testnet)
+  console.log(`node peak RSS (VmHWM): highest ${Math.max(...peaks).toFixed(0)} MB, median ${peaks[Math.floor(peaks.length / 2)]?.toFixed(0)} MB`)
+  if (count > 0) {
+    console.log(`CPU per mutation: nodes ${((await nodesCpu(testnet) - (cpu[0] ?? 0)) * 1000 / count).toFixed(1)} ms, client ${((selfCpu() - (cpu[1] ?? 0)) * 1000 / count).toFixed(1)} ms`)
+    lat.sort((a, b) => a - b)
+    console.log(`mutations: p50 ${lat[Math.floor(lat.length / 2)]?.toFixed(1)} ms, p99 ${lat[Math.floor(lat.length * 0.99)]?.toFixed(1)} ms, ${(lat.length * 1000 / (performance.now() - started)).toFixed(1)}/s`)
+  }
 } finally {
   await client?.close()
   await testnet.down()

@@ -19,7 +19,7 @@ export interface DownloadProgress {
 }
 
 export interface GetFileOptions {
-  /** Chunks fetched ahead of the reader (default 4). */
+  /** Chunks fetched ahead of the reader (default 8). */
   concurrency?: number
   /** Only this part of the file. */
   range?: ByteRange
@@ -28,7 +28,11 @@ export interface GetFileOptions {
   chunkRetry?: RetryPolicy
 }
 
-export const DEFAULT_DOWNLOAD_CONCURRENCY = 4
+/**
+ * Eight, not four: a 64 MiB download from a 16-node testnet went at 45–64 MB/s with 4 chunks in
+ * flight, 86–93 MB/s with 8 and 82 MB/s with 16 (two runs each, one client process).
+ */
+export const DEFAULT_DOWNLOAD_CONCURRENCY = 8
 
 export async function * getFile (address: XorName, store: ChunkStore, options: GetFileOptions = {}): AsyncGenerator<Uint8Array, void, undefined> {
   const { signal } = options
