@@ -71,7 +71,7 @@ describe('Store', () => {
     expect(largest).toBeLessThan(100)
   })
 
-  it('removes a temporary chunk file a crash left, and counts no chunk whose entry was never written', async () => {
+  it('removes what a crash left in staging, and counts no chunk whose entry was never written', async () => {
     const where = await location()
     const store = await Store.open(where)
     await store.close()
@@ -79,9 +79,9 @@ describe('Store', () => {
     const orphan = xorNameToHex(randomXorName())
     await mkdir(join(`${where}-chunks`, orphan.slice(0, 2)), { recursive: true })
     await writeFile(join(`${where}-chunks`, orphan.slice(0, 2), orphan), new Uint8Array(10))
-    await writeFile(join(`${where}-chunks`, orphan.slice(0, 2), `${orphan}.0123.tmp`), new Uint8Array(10))
+    await writeFile(join(`${where}-chunks`, 'staging', `${orphan}.0123`), new Uint8Array(10))
     const again = await Store.open(where)
-    expect(await readdir(join(`${where}-chunks`, orphan.slice(0, 2)))).toEqual([orphan])
+    expect(await readdir(join(`${where}-chunks`, 'staging'))).toEqual([])
     expect(await again.hasChunk(Buffer.from(orphan, 'hex'))).toBe(false)
     expect(await again.getChunk(Buffer.from(orphan, 'hex'))).toBeUndefined()
     expect(again.getStats()).toEqual({ items: 0, bytes: 0 })

@@ -19,7 +19,7 @@ export async function askForQuorum (
 ): Promise<WireReply> {
   if (peers.length < quorum) throw new SafeMeshError('NoQuorum', `only ${peers.length} of the ${quorum} nodes a quorum needs are known`)
   return await new Promise<WireReply>((resolve, reject) => {
-    const tally = new Map<string, { count: number, answer: Answer }>()
+    const tally: Tally = new Map()
     let pending = peers.length
     let settled = false
     let timedOut = 0
@@ -42,7 +42,7 @@ export async function askForQuorum (
         settled = true
         reject(timedOut > peers.length - quorum
           ? new SafeMeshError('Timeout', `${timedOut} of ${peers.length} nodes did not answer`)
-          : new SafeMeshError('NoQuorum', `no ${quorum} of ${peers.length} nodes agreed`))
+          : new SafeMeshError('NoQuorum', `no ${quorum} of ${peers.length} nodes agreed (${describeTally(tally)})`))
       }
     }
     for (const peer of peers) {
@@ -52,6 +52,16 @@ export async function askForQuorum (
       )
     }
   })
+}
+
+type Tally = Map<string, { count: number, answer: Answer }>
+
+/** What the group answered, for a person reading a NoQuorum: "4 × GetAccountInfo, 3 × NoSuchAccount". */
+function describeTally (tally: Tally): string {
+  return [...tally.values()]
+    .sort((a, b) => b.count - a.count)
+    .map(({ count, answer }) => `${count} × ${'reply' in answer ? answer.reply.type : answer.error.code}`)
+    .join(', ')
 }
 
 function keyOf (answer: Answer): string {
