@@ -1,6 +1,6 @@
 /** What the bench reads from a testnet's nodes: bytes received (libp2p metrics) and peak RSS (/proc). */
 import { readFile } from 'node:fs/promises'
-import type { NodeRecord } from '@safemesh/node'
+import { cpuSecondsOfNodes, type NodeRecord } from '@safemesh/node'
 
 const RECEIVED = 'libp2p_data_transfer_bytes_total{protocol="global received"}'
 
@@ -26,4 +26,29 @@ export async function peakRssOfNodes (nodes: readonly NodeRecord[]): Promise<num
     if (kib == null) throw new Error(`no VmHWM for node ${node.index}`)
     return Number(kib) * 1024
   }))
+}
+
+export interface QuietResult {
+  /** Seconds waited. */
+  seconds: number
+  /** The nodes' CPU, in cores, over the last window measured. */
+  cores: number
+}
+
+/**
+ * Waits until the nodes together use less than `maxCores` of the CPU over a `windowMs` window
+ * (a testnet that has just started walks the DHT at more than one core for its first ~10 s),
+ * for at most `timeoutMs`; resolves either way with what it saw.
+ */
+export async function waitUntilQuiet (nodes: readonly NodeRecord[], options: { maxCores: number, windowMs: number, timeoutMs: number, signal?: AbortSignal }): Promise<QuietResult> {
+  const started = performance.now()
+  for (;;) {
+    const before = await cpuSecondsOfNodes(nodes)
+    const from = performance.now()
+    await new Promise(resolve => setTimeout(resolve, options.windowMs))
+    options.signal?.throwIfAborted()
+    const cores = (await cpuSecondsOfNodes(nodes) - before) / ((performance.now() - from) / 1000)
+    const seconds = (performance.now() - started) / 1000
+    if (cores < options.maxCores || seconds * 1000 >= options.timeoutMs) return { seconds, cores }
+  }
 }

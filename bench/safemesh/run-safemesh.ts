@@ -9,12 +9,14 @@ import { progress } from '../lib/progress.js'
 import { mbPerSecond, median, quantile } from '../lib/stats.js'
 import type { PhaseFailure, RunInputs, SystemBench } from '../lib/system.js'
 import { withNodeLogs } from './node-logs.js'
-import { bytesReceived, peakRssOfNodes } from './probe.js'
+import { bytesReceived, peakRssOfNodes, waitUntilQuiet } from './probe.js'
 import { startTestnet } from './start-testnet.js'
 import type { CrowdResult, DownloadResult, FirstByteResult, MutationsResult, PeakRssResult, SetupArgs, TimedResult, UploadResult } from './protocol.js'
 
 const CLIENT = new URL('./client.js', import.meta.url)
 export const GROUP_SIZE = 8
+/** Each run starts once the nodes together use less than half a core (over 2 s), or after 60 s. */
+const QUIET = { maxCores: 0.5, windowMs: 2_000, timeoutMs: 60_000 } as const
 
 export interface SafeMeshBenchOptions {
   /** Where the testnet keeps its nodes' data. */
@@ -47,7 +49,7 @@ export class SafeMeshBench implements SystemBench {
     this.options = options
     this.testnet = new Testnet({ dir: options.dir, logLevel: 'warn', groupSize: GROUP_SIZE, detached: false })
     this.notes = [
-      `one testnet of ${options.nodes} node processes (G = ${GROUP_SIZE}, LevelDB stores), started 4 nodes at a time and kept up across the runs`,
+      `one testnet of ${options.nodes} node processes (G = ${GROUP_SIZE}; LevelDB for records, a file per chunk), started 4 nodes at a time and kept up across the runs; each run starts once the nodes together use less than ${QUIET.maxCores * 100} % of a core over ${QUIET.windowMs / 1000} s (at most ${QUIET.timeoutMs / 1000} s of waiting): a testnet that has just started walks the DHT at more than a whole core for its first seconds`,
       `two client processes kept for all the runs: the owner's, with a new owner account each run, and the crowd's, whose ${options.clients} accounts (each a SafeMeshClient with its own libp2p host) are opened once, one by one, in the first run (not timed), and again after a run where they failed`,
       'a failed run is left out of the medians and the next run goes on; a failed mutation phase leaves out only its own figures',
       'upload and download: SafeMeshClient.putFile from the file on disk and getFile of its address, by the owner',
@@ -86,6 +88,9 @@ export class SafeMeshBench implements SystemBench {
     const crowdClient = this.crowdClient
     try {
       const setup: SetupArgs = { bootstrap: this.testnet.bootstrapAddresses(), groupSize: GROUP_SIZE, nodes: nodes.length }
+      const quiet = await waitUntilQuiet(nodes, QUIET)
+      progress(`safemesh run ${run}: nodes at ${(quiet.cores * 100).toFixed(0)} % of a core together after ${quiet.seconds.toFixed(0)} s; creating the owner account`)
+      if (quiet.cores >= QUIET.maxCores) this.notes.push(`run ${run} started with the nodes still at ${(quiet.cores * 100).toFixed(0)} % of a core together after ${QUIET.timeoutMs / 1000} s`)
       progress(`safemesh run ${run}: creating the owner account`)
       const account = await client.call<TimedResult>('setup', { ...setup }, 120_000)
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ANYONE } from '@safemesh/protocol'
-import { Testnet } from '@safemesh/node'
+import { Testnet, cpuSecondsOfNodes } from '@safemesh/node'
 import { SafeMeshClient } from '../src/index.js'
 
 const { values } = parseArgs({
@@ -24,15 +24,7 @@ const { values } = parseArgs({
 })
 const text = (s: string): Uint8Array => new TextEncoder().encode(s)
 
-/** CPU seconds (user + system) the testnet's node processes have used so far. */
-async function nodesCpu (testnet: Testnet): Promise<number> {
-  let ticks = 0
-  for (const record of testnet.records()) {
-    const fields = (await readFile(`/proc/${record.pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? []
-    ticks += Number(fields[11]) + Number(fields[12])
-  }
-  return ticks / 100
-}
+const nodesCpu = async (testnet: Testnet): Promise<number> => await cpuSecondsOfNodes(testnet.records())
 /** Each node's peak resident set so far, in MB (10^6 bytes), ascending. */
 async function nodesPeakRss (testnet: Testnet): Promise<number[]> {
   const peaks: number[] = []

@@ -5,6 +5,7 @@ export { RoutingView, type MembershipChange, type RoutingViewOptions } from './r
 export { Store, type StoreStats, type StoreOptions } from './store/store.js'
 export { SafeMeshNode, NODE_INFO_FILE, type NodeConfig, type NodeStatus } from './node.js'
 export { Testnet, NODE_BIN, isAlive, type TestnetOptions, type NodeRecord, type NodeView, type NetworkFile } from './testnet/testnet.js'
+export { cpuSecondsOfNodes } from './testnet/process-stats.js'
 export { createLogger, LOG_LEVELS, type Logger } from './observability/logger.js'
 export { askForQuorum } from './personas/quorum.js'
 export { Dispatcher } from './dispatcher.js'
