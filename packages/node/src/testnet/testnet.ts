@@ -44,11 +44,12 @@ export interface NodeRecord {
  * `npm run bench -- --only safemesh --size 16 --runs 1 --clients 8 --mutations 100`, one run
  * each: 16 MiB semi-spaces 203 MB highest node / 184 MB median, p50 113 ms; 2 MiB 171 / 164 MB,
  * p50 105 ms; 1 MiB 199 / 166 MB, p50 143 ms. The old generation grows by 50 % past what
- * survived a full collection (V8 picks up to 100 % and more for a small heap). With the chunks
- * already off the heap, 64 MiB up and down a 16-node testnet, each node's VmHWM (three runs):
- * default 130–161 MB, 50 % 132–150 MB; node CPU per MiB uploaded 0.30–0.36 s, 0.31–0.32 s, while
- * 20 % (134 MB at most) cost 0.40–0.42 s. Measured with `node packages/client/dist/bench/probe.js
- * --size 64 --mutations 0` and SAFEMESH_NODE_FLAGS=--heap-growing-percent=N.
+ * survived a full collection (V8 picks up to 100 % and more for a small heap): 64 MiB up and
+ * down a 16-node testnet (`SAFEMESH_NODE_FLAGS=--heap-growing-percent=N node
+ * packages/client/dist/bench/probe.js --size 64 --mutations 0`, one run each) gave highest /
+ * median node VmHWM 172 / 157 MB without it and 162 / 145 MB with 50 %. Node CPU per MiB
+ * uploaded (a 32 MiB putFile, two runs each): default 0.30–0.36 s, 50 % 0.31–0.32 s, while 20 %
+ * (lower RSS still) cost 0.40–0.42 s.
  * Nodes started by hand get the same with NODE_OPTIONS.
  */
 export const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2', '--heap-growing-percent=50']
