@@ -13,7 +13,7 @@ import { NodeMetrics } from './observability/metrics.js'
 import { startAdminServer } from './observability/admin-server.js'
 import { registerPersonas, type Personas } from './personas/index.js'
 import type { SendOptions } from './personas/context.js'
-import type { PeerId } from '@libp2p/interface'
+import type { PeerId, PrivateKey } from '@libp2p/interface'
 import type { Logger } from 'pino'
 import type { Server } from 'node:http'
 
@@ -62,7 +62,7 @@ export class SafeMeshNode {
   private admin?: { server: Server, port: number }
   private stopping?: Promise<void>
 
-  private constructor (config: NodeConfig, host: Host, store: Store, registry: Registry) {
+  private constructor (config: NodeConfig, host: Host, store: Store, registry: Registry, privateKey: PrivateKey) {
     this.config = config
     this.host = host
     this.store = store
@@ -86,7 +86,8 @@ export class SafeMeshNode {
       store,
       params: config.params,
       log: config.log.child({ component: 'personas' }),
-      send: async (peer, message, options) => await this.send(peer, message, options)
+      send: async (peer, message, options) => await this.send(peer, message, options),
+      sign: async (bytes) => await privateKey.sign(bytes)
     }, dispatcher)
   }
 
@@ -122,7 +123,7 @@ export class SafeMeshNode {
       await store.close()
       throw err
     }
-    const node = new SafeMeshNode(config, host, store, registry)
+    const node = new SafeMeshNode(config, host, store, registry, privateKey)
     try {
       await node.messenger.start()
       await host.start()

@@ -18,6 +18,8 @@ export interface PersonaContext {
   readonly log: Logger
   /** Sends a message to a node (this one included: delivered locally) and resolves with its reply. */
   send: (peer: PeerId, message: WireMessage, options?: SendOptions) => Promise<WireReply>
+  /** Signs with this node's peer key: what it says that others must be able to prove (a sequencer's proposals). */
+  sign: (bytes: Uint8Array) => Promise<Uint8Array>
 }
 
 /**

@@ -14,8 +14,13 @@ export interface Personas {
 /** Creates the node's personas on one shared context and wires them to the dispatcher. */
 export function registerPersonas (context: PersonaContext, dispatcher: Dispatcher): Personas {
   const maidManager = new MaidManager(context)
-  const dataManager = new DataManager(context)
-  const replicator = new Replicator(context, dataManager.replicas, maidManager.accounts)
+  const dataManager = new DataManager(context, { bindAppKey: async (change) => await maidManager.bindAppKey(change) })
+  const replicator = new Replicator(context, {
+    replicas: dataManager.replicas,
+    accounts: maidManager.accounts,
+    replicaHandOver: dataManager.handOver,
+    accountHandOver: maidManager.handOver
+  })
   maidManager.register(dispatcher)
   dataManager.register(dispatcher)
   replicator.register(dispatcher)

@@ -1,5 +1,7 @@
-import { SafeMeshError, bytesEqual, sha3_256, xorNameFromHex, type AccountRecord, type XorName } from '@safemesh/protocol'
+import { SafeMeshError, bytesToHex, sha3_256, xorNameFromHex, type XorName } from '@safemesh/protocol'
 import { parseReplicaKey, replicaKey, type ReplicaStore } from './data-manager/replica-store.js'
+import type { ReplicaHandOver, HandOverResult } from './data-manager/replica-hand-over.js'
+import type { AccountHandOver } from './maid-manager/account-hand-over.js'
 import type { Accounts } from './maid-manager/accounts.js'
 import type { PersonaContext } from './context.js'
 import type { Dispatcher } from '../dispatcher.js'
@@ -7,33 +9,43 @@ import type { PeerId } from '@libp2p/interface'
 
 /** Membership changes are gathered this long before data moves, so a burst of joins moves it once. */
 const SETTLE_MS = 500
+/** A hand-over that found no quorum (a group mid-mutation, members still joining) is tried again after these waits. */
+const RECHECK_DELAYS = [1_000, 2_000, 4_000, 8_000, 16_000]
+/** Hand-overs waiting for another try, at most. */
+const MAX_RECHECKS = 10_000
+
+export interface ReplicatorOptions {
+  replicas: ReplicaStore
+  accounts: Accounts
+  replicaHandOver: ReplicaHandOver
+  accountHandOver: AccountHandOver
+}
 
 /**
  * Churn (SPEC §5): when a close group changes, every member that holds a name
  * hands it to the members that are new to the group, until every name is back
- * at G replicas. Receivers check what they get: a chunk by its hash, and
- * anything only from a current member of its close group, about a name they
- * are themselves responsible for.
+ * at G replicas. Receivers check what they get: a chunk by its hash, anything
+ * only from a current member of its close group about a name they are
+ * themselves responsible for, and a MutableData replica or an account record
+ * only once Q other members vouch for the very same state (the hand-overs):
+ * a push is a candidate and a reminder, never an order.
  *
  * What moves is judged against the groups as they stood at the previous
- * round, so a stable network moves nothing. Known limit: a receiver trusts
- * one member's MutableData replica or account record when it has none or an
- * older one, rather than waiting for a quorum of members to agree.
+ * round, so a stable network moves nothing.
  */
 export class Replicator {
   private readonly context: PersonaContext
-  private readonly replicas: ReplicaStore
-  private readonly accounts: Accounts
+  private readonly options: ReplicatorOptions
   private readonly lastGroups = new Map<string, Set<string>>()
+  private readonly rechecks = new Map<string, { attempt: number, timer: ReturnType<typeof setTimeout> }>()
   private timer?: ReturnType<typeof setTimeout>
   private running = false
   private again = false
   private stopped = false
 
-  constructor (context: PersonaContext, replicas: ReplicaStore, accounts: Accounts) {
+  constructor (context: PersonaContext, options: ReplicatorOptions) {
     this.context = context
-    this.replicas = replicas
-    this.accounts = accounts
+    this.options = options
   }
 
   register (dispatcher: Dispatcher): void {
@@ -44,17 +56,15 @@ export class Replicator {
       return { type: 'Ack' }
     })
     dispatcher.on('PushMData', async (message, ctx) => {
-      this.assertResponsible(message.data.name, ctx.from)
-      const key = replicaKey(message.data.name, message.data.tag)
-      const ours = await this.replicas.get(key)
-      if (message.seq > ours.seq || ours.data == null) await this.replicas.put(key, { data: message.data, seq: message.seq })
+      const { name, tag } = message.data
+      this.assertResponsible(name, ctx.from)
+      const candidate = { data: message.data, seq: message.seq }
+      this.verify(`m/${replicaKey(name, tag)}`, async () => await this.options.replicaHandOver.verify(name, tag, candidate))
       return { type: 'Ack' }
     })
     dispatcher.on('PushAccount', async (message, ctx) => {
       this.assertResponsible(message.account, ctx.from)
-      if (!bytesEqual(sha3_256(message.record.owner), message.account)) throw new SafeMeshError('InvalidRequest', 'the record is not that account\'s')
-      const ours = await this.accounts.get(message.account)
-      await this.accounts.put(message.account, merge(ours, message.record))
+      this.verify(`a/${bytesToHex(message.account)}`, async () => await this.options.accountHandOver.verify(message.account))
       return { type: 'Ack' }
     })
     this.context.routing.addEventListener('change', () => { this.schedule() })
@@ -68,12 +78,30 @@ export class Replicator {
   stop (): void {
     this.stopped = true
     clearTimeout(this.timer)
+    for (const { timer } of this.rechecks.values()) clearTimeout(timer)
+    this.rechecks.clear()
   }
 
   private assertResponsible (name: XorName, from: PeerId): void {
     if (!this.context.routing.isInCloseGroup(name) || !this.context.routing.isCloseGroupMember(name, from)) {
       throw new SafeMeshError('AccessDenied', 'replicas are accepted only from and for members of the name\'s close group')
     }
+  }
+
+  /** Runs a hand-over in the background and tries it again while it finds no quorum (a bounded number of times). */
+  private verify (id: string, handOver: () => Promise<HandOverResult>, attempt = 0): void {
+    if (this.stopped || (attempt === 0 && this.rechecks.has(id))) return
+    handOver().then(result => {
+      this.rechecks.delete(id)
+      const delay = RECHECK_DELAYS[attempt]
+      if (result !== 'no-quorum' || delay == null || this.stopped || this.rechecks.size >= MAX_RECHECKS) return
+      const timer = setTimeout(() => { this.verify(id, handOver, attempt + 1) }, delay)
+      timer.unref?.()
+      this.rechecks.set(id, { attempt, timer })
+    }, err => {
+      this.rechecks.delete(id)
+      this.context.log.warn({ id, err: (err as Error).message }, 'a hand-over failed')
+    })
   }
 
   private schedule (): void {
@@ -105,23 +133,24 @@ export class Replicator {
   /** One pass over everything this node holds. */
   private async round (push: boolean): Promise<void> {
     const store = this.context.store
+    const { replicas, accounts } = this.options
     for await (const hex of store.keys('chunk')) {
       await this.consider(`c/${hex}`, xorNameFromHex(hex), push, async (peer) => {
         const value = await store.getChunk(xorNameFromHex(hex))
         if (value != null) await this.context.send(peer, { type: 'PushChunk', value })
       })
     }
-    for await (const key of this.replicas.keys()) {
+    for await (const key of replicas.keys()) {
       const { nameHex } = parseReplicaKey(key)
       await this.consider(`m/${key}`, xorNameFromHex(nameHex), push, async (peer) => {
-        const replica = await this.replicas.get(key)
+        const replica = await replicas.get(key)
         if (replica.data != null) await this.context.send(peer, { type: 'PushMData', data: replica.data, seq: replica.seq })
       })
     }
-    for await (const hex of this.accounts.names()) {
+    for await (const hex of accounts.names()) {
       const account = xorNameFromHex(hex)
       await this.consider(`a/${hex}`, account, push, async (peer) => {
-        const record = await this.accounts.get(account)
+        const record = await accounts.get(account)
         if (record != null) await this.context.send(peer, { type: 'PushAccount', account, record })
       })
     }
@@ -140,11 +169,4 @@ export class Replicator {
       })
     }))
   }
-}
-
-/** Two copies of one account record: the later auth-key version, the larger count. */
-function merge (ours: AccountRecord | undefined, theirs: AccountRecord): AccountRecord {
-  if (ours == null) return theirs
-  const keys = theirs.authKeysVersion > ours.authKeysVersion ? theirs : ours
-  return { owner: ours.owner, mutationsDone: Math.max(ours.mutationsDone, theirs.mutationsDone), authKeys: keys.authKeys, authKeysVersion: keys.authKeysVersion }
 }

@@ -233,6 +233,11 @@ export class Store {
     for await (const key of this.sections[section].keys()) yield key
   }
 
+  /** The records of `section` whose keys start with `prefix`, in key order. */
+  async * entries (section: RecordSection, prefix: string): AsyncGenerator<[string, Uint8Array]> {
+    for await (const [key, value] of this.sections[section].iterator({ gte: prefix, lt: `${prefix}\uffff` })) yield [key, value]
+  }
+
   private async serialise<T> (work: () => Promise<T>): Promise<T> {
     const run = this.writes.then(work, work)
     this.writes = run.catch(() => {})

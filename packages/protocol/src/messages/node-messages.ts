@@ -8,27 +8,45 @@
  * - `Forward`: a Maid-Manager passes a client's mutation to the Data-Managers of its target, with
  *   the account and its owner. Authority is counted per sender: the Noise-authenticated peer of
  *   the connection, which must be in the account's close group.
- * - `Commit`: the Data-Manager that sequences a MutableData (the nearest of its group) tells the
- *   others in which order to apply the mutations that reached quorum, so every replica applies the
- *   same mutations in the same order.
- * - `GetReplica`, `PushChunk`, `PushMData`, `PushAccount`: replicas for churn and repair.
+ * - `Commit`: a vote on the order of a MutableData's mutations. The sequencer (the nearest member
+ *   of the data's group that its members have not deposed) signs a proposal "mutation `requestId`
+ *   is step `seq`" ({@link proposalBytes}); every other member echoes the first proposal it gets
+ *   for a step, signature included, to the whole group, and a step is applied once Q members voted
+ *   for the same mutation (docs/protocol.md). Two signed proposals for one step prove the
+ *   sequencer lied.
+ * - `Suspect`: a member tells its group that their sequencer left a mutation unordered; Q
+ *   suspicions of one sequencer depose it for that data.
+ * - `Applied`: a Data-Manager tells the account's Maid-Managers that a mutation was applied, so
+ *   every one of them charges it, whichever of them the client reached; a Maid-Manager charges on
+ *   Q Data-Managers' word.
+ * - `GetReplicaDigest`, `GetAccount`: what a member holds, so a node adopts a replica or an
+ *   account record only when Q members vouch for the very same state.
+ * - `GetReplica`, `PushChunk`, `PushMData`, `PushAccount`: replicas for churn and repair. A pushed
+ *   MutableData or account record is a candidate, adopted only on a quorum's word.
  */
-import type { DecodeLimits } from '../codec.js'
+import { encode, type DecodeLimits } from '../codec.js'
 import { mutableDataSchema, publicKeySchema, typeTagSchema, versionSchema, xorNameSchema } from '../data/mutable-codec.js'
 import { array, boolean, bytes, decodeWith, encodeWith, object, optional, uint, union, type Infer } from '../schema.js'
-import { requestVariants, MUTATION_REQUEST_TYPES, type Mutation } from './request.js'
+import { requestVariants, MESSAGE_ID_LENGTH, MUTATION_REQUEST_TYPES, type Mutation } from './request.js'
 import { responseVariants } from './response.js'
 
 /** Authorised app keys an account may hold. */
 export const MAX_AUTH_KEYS = 1024
 export const REQUEST_ID_LENGTH = 32
+/** Charged message ids one account hand-over lists at most (an allowance above this is not handed over whole). */
+export const MAX_CHARGED_IDS = 1 << 15
 
 /** What a Maid-Manager keeps of an account (SPEC §4). */
 export const accountRecordSchema = object({
   owner: publicKeySchema,
   mutationsDone: uint(),
   authKeys: array(publicKeySchema, MAX_AUTH_KEYS),
-  authKeysVersion: versionSchema
+  authKeysVersion: versionSchema,
+  /**
+   * Set on the record kept under an app key's own account name: the key was authorised as an app
+   * of this account, so it never opens or acts through an account of its own.
+   */
+  appOf: optional(xorNameSchema)
 })
 export type AccountRecord = Infer<typeof accountRecordSchema>
 
@@ -40,22 +58,33 @@ const _sameMutations: (typeof MUTATION_REQUEST_TYPES)[number] extends Infer<type
 void _sameMutations
 
 const requestId = bytes({ length: REQUEST_ID_LENGTH })
+export const DIGEST_LENGTH = 32
+export const SIGNATURE_LENGTH = 64
 
 export const nodeMessageVariants = {
   OfferChunk: object({ value: bytes() }),
   Forward: object({ account: xorNameSchema, owner: publicKeySchema, mutation: mutationSchema }),
-  Commit: object({ name: xorNameSchema, tag: typeTagSchema, requestId, seq: uint() }),
+  /** A vote that `requestId` is step `seq`, carrying the sequencer's signed proposal of it. */
+  Commit: object({ name: xorNameSchema, tag: typeTagSchema, requestId, seq: uint(), sequencer: publicKeySchema, signature: bytes({ length: SIGNATURE_LENGTH }) }),
   GetReplica: object({ name: xorNameSchema, tag: typeTagSchema }),
   PushChunk: object({ value: bytes() }),
   PushMData: object({ data: mutableDataSchema, seq: uint() }),
-  PushAccount: object({ account: xorNameSchema, record: accountRecordSchema })
+  PushAccount: object({ account: xorNameSchema, record: accountRecordSchema }),
+  GetReplicaDigest: object({ name: xorNameSchema, tag: typeTagSchema }),
+  GetAccount: object({ account: xorNameSchema }),
+  Suspect: object({ name: xorNameSchema, tag: typeTagSchema, sequencer: publicKeySchema }),
+  Applied: object({ mutation: mutationSchema })
 } as const
 
 export const nodeReplyVariants = {
   /** `stored`: the node already held the chunk, so nothing was staged. */
   OfferChunk: object({ stored: boolean() }),
   Ack: object({}),
-  Replica: object({ data: optional(mutableDataSchema), seq: uint() })
+  Replica: object({ data: optional(mutableDataSchema), seq: uint() }),
+  /** The replica's step and the SHA3-256 of its stored form; no digest when the node holds none. */
+  ReplicaDigest: object({ seq: uint(), digest: optional(bytes({ length: DIGEST_LENGTH })) }),
+  /** The record and the message ids of every mutation the node charged to it (the hand-over's word). */
+  Account: object({ record: optional(accountRecordSchema), charged: array(bytes({ length: MESSAGE_ID_LENGTH }), MAX_CHARGED_IDS) })
 } as const
 
 /** Everything a node may be sent: a client request or a node message. */
@@ -84,3 +113,8 @@ export function decodeReply (bytes: Uint8Array, limits?: DecodeLimits): WireRepl
 }
 
 export type { Mutation }
+
+/** What a sequencer signs when it proposes mutation `requestId` as step `seq` of (name, tag). */
+export function proposalBytes (name: Uint8Array, tag: number, seq: number, requestId: Uint8Array): Uint8Array {
+  return encode(['safemesh/proposal/1', name, tag, seq, requestId])
+}

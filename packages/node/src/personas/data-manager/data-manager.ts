@@ -1,13 +1,13 @@
 import {
-  SafeMeshError, misroutedError, encodeMessage, getValue, listEntries, listKeys, listPermissions, listValues, mutableDataShell,
-  quorumOf, sha3_256, userPermissions, xorNameEquals,
-  type MutableData, type RequestOf, type WireMessage, type XorName
+  SafeMeshError, misroutedError, accountNameOf, encodeMessage, executorNameOf, getValue, listEntries, listKeys, listPermissions, listValues,
+  mutableDataShell, quorumOf, sha3_256, userPermissions, xorNameEquals,
+  type Mutation, type MutableData, type RequestOf, type WireMessage, type XorName
 } from '@safemesh/protocol'
 import { Authority } from './authority.js'
 import { ChunkStaging } from './chunk-staging.js'
 import { ReplicaStore, replicaKey } from './replica-store.js'
 import { Sequencer } from './sequencer.js'
-import type { MutableDataMutation } from './apply-mutation.js'
+import { ReplicaHandOver } from './replica-hand-over.js'
 import type { PersonaContext } from '../context.js'
 import type { Dispatcher } from '../../dispatcher.js'
 import type { RequestContext } from '../../messaging/messenger.js'
@@ -20,6 +20,13 @@ const STAGING_TTL = 60_000
 const OFFER_WAIT = 5_000
 
 type Forward = Extract<WireMessage, { type: 'Forward' }>
+export type AuthKeyChange = RequestOf<'InsAuthKey'> | RequestOf<'DelAuthKey'>
+
+/** What the Data-Manager persona needs of the node's other personas. */
+export interface DataManagerLinks {
+  /** Executes an auth-key change at the key's own group: binds the key to the account that authorised it. */
+  bindAppKey: (change: AuthKeyChange) => Promise<Response>
+}
 
 /**
  * The Data-Manager persona (SPEC §5): every member of a data name's close
@@ -33,34 +40,46 @@ export class DataManager {
   private readonly staging: ChunkStaging
   private readonly authority: Authority<Response>
   private readonly sequencer: Sequencer
+  readonly handOver: ReplicaHandOver
+  private readonly links: DataManagerLinks
 
-  constructor (context: PersonaContext) {
+  constructor (context: PersonaContext, links: DataManagerLinks) {
     this.context = context
+    this.links = links
     this.replicas = new ReplicaStore(context.store)
     this.staging = new ChunkStaging(context.store, STAGING_BYTES, STAGING_TTL)
     this.authority = new Authority(quorumOf(context.params.groupSize))
+    this.handOver = new ReplicaHandOver({
+      context,
+      replicas: this.replicas,
+      adopt: async (key, replica) => { await this.sequencer.adopt(key, replica) }
+    })
+    const toGroup = (name: XorName, message: WireMessage): void => {
+      for (const peer of context.routing.closeGroup(name)) {
+        if (peer.equals(context.self)) continue
+        context.send(peer, message).catch(err => {
+          context.log.debug({ peer: peer.toString(), type: message.type, err: (err as Error).message }, 'a message to the data\'s group was not delivered')
+        })
+      }
+    }
     this.sequencer = new Sequencer({
       routing: context.routing,
       replicas: this.replicas,
       params: context.params,
       log: context.log,
-      broadcastCommit: (name, tag, requestId, seq) => {
-        for (const peer of context.routing.closeGroup(name)) {
-          if (peer.equals(context.self)) continue
-          context.send(peer, { type: 'Commit', name, tag, requestId, seq }).catch(err => {
-            context.log.debug({ peer: peer.toString(), err: (err as Error).message }, 'a commit was not delivered')
-          })
-        }
+      sign: context.sign,
+      broadcastCommit: (name, tag, proposal) => {
+        toGroup(name, { type: 'Commit', name, tag, requestId: Buffer.from(proposal.id, 'hex'), seq: proposal.seq, sequencer: proposal.sequencer, signature: proposal.signature })
       },
-      fetchReplica: async (from, name, tag) => {
-        const reply = await context.send(from, { type: 'GetReplica', name, tag })
-        if (reply.type !== 'Replica') throw new SafeMeshError('InvalidRequest', `expected a Replica, got ${reply.type}`)
-        return { data: reply.data, seq: reply.seq }
-      }
+      broadcastSuspicion: (name, tag, sequencer) => {
+        if (sequencer.publicKey != null) toGroup(name, { type: 'Suspect', name, tag, sequencer: sequencer.publicKey.raw })
+      },
+      catchUp: async (name, tag) => await this.handOver.verify(name, tag)
     })
   }
 
   stop (): void {
+    this.sequencer.stop()
     this.authority.clear()
     this.staging.clear()
   }
@@ -79,12 +98,20 @@ export class DataManager {
     })
     dispatcher.on('Forward', async (message, ctx) => await this.forwarded(message, ctx))
     dispatcher.on('Commit', async (message, ctx) => {
-      this.sequencer.commit(ctx.from, message.name, message.tag, message.requestId, message.seq)
+      await this.sequencer.commit(ctx.from, message.name, message.tag, message.requestId, message.seq, message.sequencer, message.signature)
+      return { type: 'Ack' }
+    })
+    dispatcher.on('Suspect', async (message, ctx) => {
+      this.sequencer.suspect(ctx.from, message.name, message.tag, message.sequencer)
       return { type: 'Ack' }
     })
     dispatcher.on('GetReplica', async (message) => {
       const replica = await this.replicas.get(replicaKey(message.name, message.tag))
       return { type: 'Replica', data: replica.data, seq: replica.seq }
+    })
+    dispatcher.on('GetReplicaDigest', async (message) => {
+      const replica = await this.replicas.get(replicaKey(message.name, message.tag))
+      return { type: 'ReplicaDigest', seq: replica.seq, ...(replica.data != null && replica.digest != null ? { digest: replica.digest } : {}) }
     })
     dispatcher.on('GetIData', async (request) => {
       const value = await this.context.store.getChunk(request.name)
@@ -117,21 +144,42 @@ export class DataManager {
   /** A Maid-Manager's forward: one vote towards the mutation's group authority. */
   private async forwarded (message: Forward, ctx: RequestContext): Promise<Response> {
     const mutation = message.mutation
-    if (mutation.type === 'InsAuthKey' || mutation.type === 'DelAuthKey') {
-      throw new SafeMeshError('InvalidRequest', 'account operations are not forwarded')
-    }
     if (!this.context.routing.isCloseGroupMember(message.account, ctx.from)) {
       throw new SafeMeshError('AccessDenied', 'the sender is not one of the account\'s Maid-Managers')
     }
-    if (!xorNameEquals(sha3_256(message.owner), message.account)) {
-      throw new SafeMeshError('InvalidRequest', 'the owner does not match the account')
+    if (!xorNameEquals(accountNameOf(message.owner), message.account) || !xorNameEquals(mutation.account, message.account)) {
+      throw new SafeMeshError('InvalidRequest', 'the owner or the mutation does not match the account')
     }
-    this.assertDataManager(mutation.type === 'PutMData' ? mutation.data.name : mutation.name)
+    this.assertDataManager(executorNameOf(mutation))
     const requestId = sha3_256(encodeMessage(message))
-    return await this.authority.vote(requestId, ctx.from, async () => {
-      if (mutation.type === 'PutIData') return await this.storeChunk(mutation)
-      return await this.sequencer.submit(requestId, message.account, mutation as MutableDataMutation)
+    return await this.authority.vote(requestId, ctx.from, async (voters) => {
+      const outcome = await this.execute(requestId, message.account, mutation)
+      this.announce(mutation, voters)
+      return outcome
     })
+  }
+
+  private async execute (requestId: Uint8Array, account: XorName, mutation: Mutation): Promise<Response> {
+    switch (mutation.type) {
+      case 'PutIData': return await this.storeChunk(mutation)
+      case 'InsAuthKey':
+      case 'DelAuthKey': return await this.links.bindAppKey(mutation)
+      default: return await this.sequencer.submit(requestId, account, mutation)
+    }
+  }
+
+  /**
+   * Tells the account's Maid-Managers that had not forwarded a mutation when
+   * it was applied that it succeeded, so each charges it (they count Q such
+   * words): a client that reaches only some of them gains nothing.
+   */
+  private announce (mutation: Mutation, voters: ReadonlySet<string>): void {
+    for (const peer of this.context.routing.closeGroup(mutation.account)) {
+      if (voters.has(peer.toString())) continue
+      this.context.send(peer, { type: 'Applied', mutation }).catch(err => {
+        this.context.log.debug({ peer: peer.toString(), err: (err as Error).message }, 'a Maid-Manager was not told of an applied mutation')
+      })
+    }
   }
 
   /** A chunk's bytes from the first other member of its group that holds them, verified by name. */

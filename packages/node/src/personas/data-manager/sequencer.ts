@@ -1,7 +1,10 @@
-import { SafeMeshError, bytesToHex, xorNameFromHex, type NetworkParams, type XorName, type Response } from '@safemesh/protocol'
+import {
+  QuorumTally, SafeMeshError, bytesEqual, bytesToHex, proposalBytes, quorumOf,
+  type NetworkParams, type Response, type XorName
+} from '@safemesh/protocol'
 import { applyMutation, type MutableDataMutation } from './apply-mutation.js'
 import { KeyedQueue } from '../keyed-queue.js'
-import { replicaKey, type ReplicaStore } from './replica-store.js'
+import { replicaKey, type Replica, type ReplicaStore } from './replica-store.js'
 import type { RoutingView } from '../../routing/routing-view.js'
 import type { PeerId } from '@libp2p/interface'
 import type { Logger } from 'pino'
@@ -9,59 +12,100 @@ import type { Logger } from 'pino'
 /**
  * How long a follower waits for the order of a mutation that reached quorum here. It must not
  * run out before the wait around it (a Maid-Manager's forward, 20 s): a follower answering
- * Timeout while the others apply turns load into disagreement. At 8 s, 32 clients mutating at
- * once on this 2-core machine (mutation p99 ~14 s) made groups answer NoQuorum.
+ * Timeout while the others apply turns load into disagreement.
  */
 const ORDER_TIMEOUT = 15_000
-/** How long a follower may be stuck behind waiting commits before it fetches the sequencer's replica. */
+/** How long a mutation that reached quorum here may stay unordered before this node suspects the sequencer. */
+const SUSPECT_AFTER = 4_000
+/** How long a follower may be stuck behind waiting votes before it catches up on a quorum's word. */
 const GAP_TIMEOUT = 2_000
+/** Steps ahead of this replica whose votes are kept; farther ones only make this node catch up. */
+const VOTE_WINDOW = 64
+/** How long a deposed sequencer stays deposed for that data. */
+const DEPOSED_TTL = 10 * 60_000
+/** Suspicions being counted at once. */
+const SUSPICION_CAPACITY = 10_000
+
+/** A sequencer's signed word that mutation `id` is step `seq`. */
+export interface Proposal {
+  seq: number
+  id: string
+  /** The sequencer's Ed25519 public key. */
+  sequencer: Uint8Array
+  signature: Uint8Array
+}
 
 interface Ready {
+  key: string
+  name: XorName
+  tag: number
   account: XorName
   mutation: MutableDataMutation
+  since: number
   resolve: (outcome: Response) => void
   reject: (err: Error) => void
   timer: ReturnType<typeof setTimeout>
 }
+
+/** Votes on the steps ahead of one replica: step → request id → voters. */
+type Steps = Map<number, Map<string, Set<string>>>
 
 export interface SequencerOptions {
   routing: RoutingView
   replicas: ReplicaStore
   params: NetworkParams
   log: Logger
-  /** Tells the other Data-Managers of `name` the order of a mutation. */
-  broadcastCommit: (name: XorName, tag: number, requestId: Uint8Array, seq: number) => void
-  /** Asks the sequencer for its replica (after a gap in the commits). */
-  fetchReplica: (from: PeerId, name: XorName, tag: number) => Promise<{ data: import('@safemesh/protocol').MutableData | undefined, seq: number }>
+  /** Sends this node's vote (`Commit`, with the proposal it follows) to the other members of the data's group. */
+  broadcastCommit: (name: XorName, tag: number, proposal: Proposal) => void
+  /** Signs with this node's peer key (its proposals as sequencer). */
+  sign: (bytes: Uint8Array) => Promise<Uint8Array>
+  /** Tells the other members of the data's group that this node suspects their sequencer. */
+  broadcastSuspicion: (name: XorName, tag: number, sequencer: PeerId) => void
+  /** Brings this replica to the state a quorum of the group vouches for, if that is ahead (a hand-over). */
+  catchUp: (name: XorName, tag: number) => Promise<unknown>
 }
 
 /**
  * Orders the mutations of each MutableData across its Data-Managers, so that
  * concurrent conflicting mutations are settled the same way on every replica
- * (SPEC §5).
+ * (SPEC §5), and no single member can reorder, rewrite or stall them
+ * (docs/protocol.md, "Order").
  *
- * The nearest member of the data's close group sequences: when a mutation has
- * reached quorum there, it applies it as the replica's next step and tells the
- * others its sequence number (`Commit`). Every other member applies mutations
- * strictly in sequence order, and only those that reached quorum at itself
- * too, so a sequencer can reorder but never invent a mutation. Every mutation
- * that reaches quorum takes a sequence number, failures included: a failure
- * changes nothing, but it must fail on every replica at the same point.
- *
- * When the sequencer leaves, the next nearest node takes over from its own
- * replica. Known limit: a sequencer that dies after telling only some members
- * a commit leaves those ahead of the rest until they resynchronise from the
- * new sequencer's replica on the next gap.
+ * - The sequencer is the nearest member of the data's group that this node
+ *   has not seen deposed. It applies a mutation that reached quorum at it as
+ *   the replica's next step and proposes that step to the others (`Commit`).
+ * - Every other member echoes the first proposal it gets from the sequencer
+ *   for a step to the whole group, and also echoes a step that ⌈Q/2⌉ members
+ *   already voted for (so what one honest member applies, all do). It applies
+ *   step s once Q members voted the same mutation for s, and only a mutation
+ *   that reached quorum at itself too: a sequencer can reorder but never
+ *   invent, and one member's commit is one vote, never an order.
+ * - A member whose quorum-authorised mutation stays unordered suspects the
+ *   sequencer and says so to the group; Q suspicions depose it for that data,
+ *   and the next nearest member orders from a replica it first brought to the
+ *   quorum's state.
+ * - A follower that falls behind catches up on a quorum's word (a hand-over),
+ *   never on one member's.
  */
 export class Sequencer {
   private readonly options: SequencerOptions
+  private readonly quorum: number
   private readonly ready = new Map<string, Ready>()
-  private readonly commits = new Map<string, Map<number, string>>()
+  private readonly steps = new Map<string, Steps>()
+  /** The proposal this node voted for at each step it voted on, per data: one vote a step. */
+  private readonly voted = new Map<string, Map<number, Proposal>>()
+  /** The first valid proposal seen for each step ahead, per data: a second one proves the sequencer lied. */
+  private readonly proposals = new Map<string, Map<number, Proposal>>()
+  private readonly deposed = new Map<string, Map<string, number>>()
+  private readonly suspicions: QuorumTally
   private readonly queue = new KeyedQueue()
   private readonly gapTimers = new Map<string, { seq: number, timer: ReturnType<typeof setTimeout> }>()
+  private stopped = false
 
   constructor (options: SequencerOptions) {
     this.options = options
+    this.quorum = quorumOf(options.params.groupSize)
+    this.suspicions = new QuorumTally(this.quorum, SUSPICION_CAPACITY)
   }
 
   /** A mutation reached quorum here: resolves with its outcome once it is applied in order. */
@@ -69,141 +113,281 @@ export class Sequencer {
     const name = mutation.type === 'PutMData' ? mutation.data.name : mutation.name
     const tag = mutation.type === 'PutMData' ? mutation.data.tag : mutation.tag
     const key = replicaKey(name, tag)
-    if (this.isSequencer(name)) {
-      return await this.serial(key, async () => await this.sequence(key, name, tag, requestId, account, mutation))
-    }
     const id = bytesToHex(requestId)
+    if (this.isSequencer(key, name) && !this.votedElsewhere(key, id)) {
+      return await this.serial(key, async () => await this.sequence(key, name, tag, id, account, mutation))
+    }
     return await new Promise<Response>((resolve, reject) => {
-      const timer = setTimeout(() => { this.orderTimedOut(key, name, tag, id) }, ORDER_TIMEOUT)
-      this.ready.set(id, { account, mutation, resolve, reject, timer })
-      void this.serial(key, async () => { await this.advance(key) })
+      const timer = setTimeout(() => { this.unordered(id) }, SUSPECT_AFTER)
+      this.ready.set(id, { key, name, tag, account, mutation, since: Date.now(), resolve, reject, timer })
+      void this.serial(key, async () => { await this.advance(key, name, tag) })
     })
   }
 
-  /** The sequencer says mutation `requestId` is step `seq` of this replica. */
-  commit (from: PeerId, name: XorName, tag: number, requestId: Uint8Array, seq: number): void {
+  /**
+   * A member's vote that mutation `requestId` is step `seq` of this replica,
+   * with the sequencer's signed proposal it follows. Votes for what this
+   * node's sequencer did not propose are refused.
+   */
+  async commit (from: PeerId, name: XorName, tag: number, requestId: Uint8Array, seq: number, sequencer: Uint8Array, signature: Uint8Array): Promise<void> {
     if (!this.options.routing.isCloseGroupMember(name, from)) {
-      throw new SafeMeshError('AccessDenied', 'only a Data-Manager of the data may order its mutations')
+      throw new SafeMeshError('AccessDenied', 'only a Data-Manager of the data may vote on its order')
     }
     const key = replicaKey(name, tag)
-    const commits = this.commits.get(key) ?? new Map<number, string>()
-    commits.set(seq, bytesToHex(requestId))
-    this.commits.set(key, commits)
-    void this.serial(key, async () => { await this.advance(key) })
+    const leader = this.sequencerOf(key, name)
+    if (leader?.publicKey == null || !bytesEqual(leader.publicKey.raw, sequencer)) {
+      throw new SafeMeshError('AccessDenied', 'only the data\'s sequencer proposes its order')
+    }
+    const proposal: Proposal = { seq, id: bytesToHex(requestId), sequencer, signature }
+    const known = this.proposals.get(key)?.get(seq)
+    if (known == null || known.id !== proposal.id || !bytesEqual(known.signature, signature)) {
+      if (!await leader.publicKey.verify(proposalBytes(name, tag, seq, requestId), signature)) {
+        throw new SafeMeshError('AccessDenied', 'the proposal\'s signature is not the sequencer\'s')
+      }
+    }
+    await this.serial(key, async () => {
+      const replica = await this.options.replicas.get(key)
+      if (seq <= replica.seq) return
+      if (seq > replica.seq + VOTE_WINDOW) {
+        // The sequencer's own word that the data is far ahead: worth a catch-up, which a quorum must back.
+        this.watchProgress(key, name, tag, replica.seq, true)
+        return
+      }
+      const proposals = this.proposals.get(key) ?? new Map<number, Proposal>()
+      this.proposals.set(key, proposals)
+      const first = proposals.get(seq)
+      if (first == null) proposals.set(seq, proposal)
+      else if (first.id !== proposal.id) return this.equivocated(key, name, tag, leader)
+      this.record(key, seq, proposal.id, leader.toString())
+      this.record(key, seq, proposal.id, from.toString())
+      this.vote(key, name, tag, proposal)
+      await this.advance(key, name, tag)
+    })
   }
 
-  private isSequencer (name: XorName): boolean {
-    return this.options.routing.closeGroup(name, 1)[0]?.equals(this.options.routing.self) === true
+  /** A member suspects the sequencer (by its public key) of (name, tag); Q suspicions depose it here. */
+  suspect (from: PeerId, name: XorName, tag: number, sequencerKey: Uint8Array): void {
+    const group = this.options.routing.closeGroup(name)
+    if (!group.some(p => p.equals(from))) {
+      throw new SafeMeshError('AccessDenied', 'only a Data-Manager of the data may suspect its sequencer')
+    }
+    const sequencer = group.find(p => p.publicKey != null && bytesEqual(p.publicKey.raw, sequencerKey))
+    if (sequencer == null) return
+    this.countSuspicion(replicaKey(name, tag), name, tag, sequencer.toString(), from.toString())
   }
 
-  private async sequence (key: string, name: XorName, tag: number, requestId: Uint8Array, account: XorName, mutation: MutableDataMutation): Promise<Response> {
+  stop (): void {
+    this.stopped = true
+    for (const ready of this.ready.values()) clearTimeout(ready.timer)
+    for (const gap of this.gapTimers.values()) clearTimeout(gap.timer)
+    this.gapTimers.clear()
+  }
+
+  /** Writes a replica that a quorum vouched for, in order with this node's other writes of that data. */
+  async adopt (key: string, replica: Replica): Promise<void> {
+    await this.serial(key, async () => {
+      const ours = await this.options.replicas.get(key)
+      if (ours.data != null && ours.seq > replica.seq) return
+      await this.options.replicas.put(key, replica)
+      this.forgetUpTo(key, replica.seq)
+    })
+  }
+
+  private sequencerOf (key: string, name: XorName): PeerId | undefined {
+    const deposed = this.deposed.get(key)
+    const now = Date.now()
+    return this.options.routing.closeGroup(name).find(peer => {
+      const until = deposed?.get(peer.toString())
+      return until == null || until < now
+    })
+  }
+
+  private isSequencer (key: string, name: XorName): boolean {
+    return this.sequencerOf(key, name)?.equals(this.options.routing.self) === true
+  }
+
+  /** Whether this node already voted a mutation to a step it has not applied (so it must wait for that step). */
+  private votedElsewhere (key: string, id: string): boolean {
+    for (const proposal of this.voted.get(key)?.values() ?? []) if (proposal.id === id) return true
+    return false
+  }
+
+  /** The sequencer applies a mutation as the next step and proposes that step to the others. */
+  private async sequence (key: string, name: XorName, tag: number, id: string, account: XorName, mutation: MutableDataMutation): Promise<Response> {
     const replica = await this.options.replicas.get(key)
     const seq = replica.seq + 1
     const applied = applyMutation(replica.data, account, mutation, this.options.params)
     await this.options.replicas.put(key, { data: applied.data, seq })
-    this.options.broadcastCommit(name, tag, requestId, seq)
+    this.forgetUpTo(key, seq)
+    const signature = await this.options.sign(proposalBytes(name, tag, seq, Buffer.from(id, 'hex')))
+    this.options.broadcastCommit(name, tag, { seq, id, sequencer: this.options.routing.self.publicKey?.raw ?? new Uint8Array(32), signature })
     if (applied.outcome instanceof SafeMeshError) throw applied.outcome
     return applied.outcome
   }
 
-  /** Applies every committed mutation that is next in order and has reached quorum here. */
-  private async advance (key: string): Promise<void> {
-    const commits = this.commits.get(key)
-    if (commits == null) return
-    const replica = await this.options.replicas.get(key)
-    let { data, seq } = replica
-    this.dropCommitsUpTo(key, seq)
-    while (true) {
-      const id = commits.get(seq + 1)
-      const ready = id == null ? undefined : this.ready.get(id)
-      if (id == null || ready == null) break
+  private record (key: string, seq: number, id: string, voter: string): void {
+    const steps = this.steps.get(key) ?? new Map<number, Map<string, Set<string>>>()
+    this.steps.set(key, steps)
+    const step = steps.get(seq) ?? new Map<string, Set<string>>()
+    steps.set(seq, step)
+    const voters = step.get(id) ?? new Set<string>()
+    step.set(id, voters)
+    voters.add(voter)
+  }
+
+  /** This node's one vote on a step: recorded and sent to the group with the proposal it follows, never changed. */
+  private vote (key: string, name: XorName, tag: number, proposal: Proposal): void {
+    const voted = this.voted.get(key) ?? new Map<number, Proposal>()
+    this.voted.set(key, voted)
+    if (voted.has(proposal.seq)) return
+    voted.set(proposal.seq, proposal)
+    this.record(key, proposal.seq, proposal.id, this.options.routing.self.toString())
+    this.options.broadcastCommit(name, tag, proposal)
+  }
+
+  /** Two signed proposals for one step: the sequencer lied, which anyone holding both can check. Deposed at once. */
+  private equivocated (key: string, name: XorName, tag: number, sequencer: PeerId): void {
+    this.options.log.warn({ key, sequencer: sequencer.toString() }, 'the sequencer proposed two mutations for one step')
+    this.depose(key, name, tag, sequencer.toString())
+  }
+
+  /** Applies every next step that Q members voted for and that reached quorum here. */
+  private async advance (key: string, name: XorName, tag: number): Promise<void> {
+    let { data, seq } = await this.options.replicas.get(key)
+    const steps = this.steps.get(key)
+    while (steps != null) {
+      const step = steps.get(seq + 1)
+      if (step == null) break
+      const decided = [...step].find(([, voters]) => voters.size >= this.quorum)?.[0]
+      const ready = decided == null ? undefined : this.ready.get(decided)
+      if (decided == null || ready == null) break
       const applied = applyMutation(data, ready.account, ready.mutation, this.options.params)
       data = applied.data
       seq++
-      await this.options.replicas.put(key, { data, seq })
-      commits.delete(seq)
-      this.ready.delete(id)
+      this.ready.delete(decided)
       clearTimeout(ready.timer)
+      await this.options.replicas.put(key, { data, seq })
+      this.forgetUpTo(key, seq)
       if (applied.outcome instanceof SafeMeshError) ready.reject(applied.outcome)
       else ready.resolve(applied.outcome)
     }
-    if (commits.size === 0) this.commits.delete(key)
-    this.watchProgress(key, seq, commits.size > 0)
+    this.watchProgress(key, name, tag, seq, (this.steps.get(key)?.size ?? 0) > 0)
   }
 
   /**
-   * Commits are waiting but the next step cannot be applied: either we missed
-   * its commit, or its quorum never formed here (some Maid-Manager's forward
-   * was lost). Either way, if the replica has not moved on within
-   * GAP_TIMEOUT, take the sequencer's replica.
+   * Votes are waiting but the next step cannot be applied: we missed its
+   * votes, or its quorum never formed here. If the replica has not moved on
+   * within GAP_TIMEOUT, catch up on a quorum's word.
    */
-  private watchProgress (key: string, seq: number, waiting: boolean): void {
+  private watchProgress (key: string, name: XorName, tag: number, seq: number, waiting: boolean): void {
     const current = this.gapTimers.get(key)
     if (current != null && (!waiting || current.seq !== seq)) {
       clearTimeout(current.timer)
       this.gapTimers.delete(key)
     }
-    if (!waiting || this.gapTimers.has(key)) return
+    if (!waiting || this.gapTimers.has(key) || this.stopped) return
     const timer = setTimeout(() => {
       this.gapTimers.delete(key)
-      void this.serial(key, async () => { await this.resynchronise(key) })
+      void this.catchUp(key, name, tag)
     }, GAP_TIMEOUT)
     this.gapTimers.set(key, { seq, timer })
   }
 
-  /** Forgets commits at or below `seq`; a mutation ready here but ordered there has an unknown outcome. */
-  private dropCommitsUpTo (key: string, seq: number): void {
-    const commits = this.commits.get(key)
-    if (commits == null) return
-    for (const [step, id] of commits) {
+  private async catchUp (key: string, name: XorName, tag: number): Promise<void> {
+    try {
+      await this.options.catchUp(name, tag)
+    } catch (err) {
+      this.options.log.warn({ key, err: (err as Error).message }, 'could not catch up a replica')
+    }
+    await this.serial(key, async () => { await this.advance(key, name, tag) })
+  }
+
+  /** Forgets votes at or below `seq`; a mutation ready here but applied there has an unknown outcome. */
+  private forgetUpTo (key: string, seq: number): void {
+    const steps = this.steps.get(key)
+    for (const step of [...(steps?.keys() ?? [])]) {
       if (step > seq) continue
-      commits.delete(step)
-      const ready = this.ready.get(id)
-      if (ready != null) {
+      for (const id of steps?.get(step)?.keys() ?? []) {
+        const ready = this.ready.get(id)
+        if (ready == null || ready.key !== key) continue
         this.ready.delete(id)
         clearTimeout(ready.timer)
-        ready.reject(new SafeMeshError('Timeout', 'this replica caught up past the mutation; its outcome is the sequencer\'s'))
+        ready.reject(new SafeMeshError('Timeout', 'this replica caught up past the mutation; its outcome is the group\'s'))
       }
+      steps?.delete(step)
+    }
+    if (steps?.size === 0) this.steps.delete(key)
+    for (const table of [this.voted, this.proposals]) {
+      const steps = table.get(key)
+      for (const step of [...(steps?.keys() ?? [])]) if (step <= seq) steps?.delete(step)
+      if (steps?.size === 0) table.delete(key)
     }
   }
 
-  /** Takes the sequencer's replica when it is ahead of ours. */
-  private async resynchronise (key: string): Promise<void> {
-    const [nameHex, tagText] = key.split('/')
-    const name = xorNameFromHex(nameHex as string)
-    const tag = Number(tagText)
-    const sequencer = this.options.routing.closeGroup(name, 1)[0]
-    if (sequencer == null || sequencer.equals(this.options.routing.self)) return
-    try {
-      const theirs = await this.options.fetchReplica(sequencer, name, tag)
-      const ours = await this.options.replicas.get(key)
-      if (theirs.seq > ours.seq) {
-        this.options.log.info({ key, from: ours.seq, to: theirs.seq }, 'replica resynchronised from the sequencer')
-        await this.options.replicas.put(key, theirs)
-        this.dropCommitsUpTo(key, theirs.seq)
-      }
-    } catch (err) {
-      this.options.log.warn({ key, err: (err as Error).message }, 'could not resynchronise a replica')
-    }
-    await this.advance(key)
-  }
-
-  /** No order came for a mutation that reached quorum here. */
-  private orderTimedOut (key: string, name: XorName, tag: number, id: string): void {
+  /**
+   * A mutation that reached quorum here is still unordered: order it if this
+   * node is the sequencer now (the last one left or was deposed), else
+   * suspect the sequencer, until ORDER_TIMEOUT.
+   */
+  private unordered (id: string): void {
     const ready = this.ready.get(id)
-    if (ready == null) return
-    if (this.isSequencer(name)) {
-      // The sequencer left and this node is the nearest now: order it ourselves.
+    if (ready == null || this.stopped) return
+    const { key, name, tag } = ready
+    if (this.isSequencer(key, name)) {
       this.ready.delete(id)
-      this.serial(key, async () => await this.sequence(key, name, tag, Buffer.from(id, 'hex'), ready.account, ready.mutation))
-        .then(ready.resolve, ready.reject)
+      void this.orderAsSequencer(ready, id)
       return
     }
-    this.ready.delete(id)
-    ready.reject(new SafeMeshError('Timeout', 'the mutation reached quorum but was never ordered'))
+    if (Date.now() - ready.since >= ORDER_TIMEOUT) {
+      this.ready.delete(id)
+      ready.reject(new SafeMeshError('Timeout', 'the mutation reached quorum but was never ordered'))
+      return
+    }
+    const sequencer = this.sequencerOf(key, name)
+    if (sequencer != null) {
+      this.options.log.info({ key, sequencer: sequencer.toString() }, 'a mutation stays unordered: suspecting the sequencer')
+      this.options.broadcastSuspicion(name, tag, sequencer)
+      this.countSuspicion(key, name, tag, sequencer.toString(), this.options.routing.self.toString())
+    }
+    ready.timer = setTimeout(() => { this.unordered(id) }, SUSPECT_AFTER)
+  }
+
+  /** Orders a mutation this node holds, now that it is the sequencer, from a replica brought to the quorum's state. */
+  private async orderAsSequencer (ready: Ready, id: string): Promise<void> {
+    await this.catchUp(ready.key, ready.name, ready.tag)
+    await this.serial(ready.key, async () => await this.sequence(ready.key, ready.name, ready.tag, id, ready.account, ready.mutation))
+      .then(ready.resolve, ready.reject)
+  }
+
+  private countSuspicion (key: string, name: XorName, tag: number, sequencer: string, voter: string): void {
+    if (this.suspicions.vote(`${key}/${sequencer}`, voter)) this.depose(key, name, tag, sequencer)
+  }
+
+  /** Stops following `sequencer` for this data; the next nearest member orders from now on. */
+  private depose (key: string, name: XorName, tag: number, sequencer: string): void {
+    const deposed = this.deposed.get(key) ?? new Map<string, number>()
+    deposed.set(sequencer, Date.now() + DEPOSED_TTL)
+    this.deposed.set(key, deposed)
+    setTimeout(() => { this.suspicions.forget(`${key}/${sequencer}`) }, DEPOSED_TTL).unref()
+    this.options.log.warn({ key, sequencer }, 'sequencer deposed')
+    // Votes not yet applied followed the deposed sequencer: the next one proposes those steps again.
+    void this.serial(key, async () => {
+      this.voted.delete(key)
+      this.proposals.delete(key)
+      this.steps.delete(key)
+      await this.advance(key, name, tag)
+    })
+    if (!this.isSequencer(key, name)) return
+    for (const [id, ready] of [...this.ready]) {
+      if (ready.key !== key) continue
+      this.ready.delete(id)
+      clearTimeout(ready.timer)
+      void this.orderAsSequencer(ready, id)
+    }
   }
 
   private async serial<T> (key: string, work: () => Promise<T>): Promise<T> {
     return await this.queue.run(key, work)
   }
 }
+

@@ -1,5 +1,5 @@
 import {
-  accountRecordSchema, bytes, bytesToHex, decodeWith, encodeWith, object, optional, xorNameToHex,
+  accountRecordSchema, boolean, bytes, bytesToHex, decodeWith, encodeWith, object, optional, xorNameToHex,
   type AccountRecord, type Infer, type XorName
 } from '@safemesh/protocol'
 import type { Store } from '../../store/store.js'
@@ -9,10 +9,14 @@ import type { Store } from '../../store/store.js'
  * the request that spent it and, once the mutation has settled for good, its
  * outcome (an encoded Response, the Error variant included). A retry of the
  * very same request gets that outcome again instead of a second execution.
+ * `charged`: the mutation succeeded and its op is counted in the record, so
+ * no second word of its success (a retry, a Data-Manager's verdict, a
+ * hand-over) counts it again.
  */
 export const messageRecordSchema = object({
   digest: bytes({ length: 32 }),
-  outcome: optional(bytes())
+  outcome: optional(bytes()),
+  charged: optional(boolean())
 })
 export type MessageRecord = Infer<typeof messageRecordSchema>
 
@@ -49,18 +53,29 @@ export class Accounts {
     return bytes.byteLength === 0 ? { digest: new Uint8Array(32) } : decodeWith(messageRecordSchema, bytes)
   }
 
+  /** The message ids of every mutation this node charged to `account`, in id order. */
+  async chargedIds (account: XorName): Promise<Uint8Array[]> {
+    const prefix = `${xorNameToHex(account)}/`
+    const ids: Uint8Array[] = []
+    for await (const [key, value] of this.store.entries('message', prefix)) {
+      if (value.byteLength === 0 || decodeWith(messageRecordSchema, value).charged !== true) continue
+      ids.push(new Uint8Array(Buffer.from(key.slice(prefix.length), 'hex')))
+    }
+    return ids
+  }
+
   /** Marks `messageId` spent by the request with `digest`. */
   async spend (account: XorName, messageId: Uint8Array, digest: Uint8Array): Promise<void> {
     await this.store.put('message', messageKey(account, messageId), encodeWith(messageRecordSchema, { digest }))
   }
 
   /**
-   * Settles a mutation in one atomic write: its outcome kept under its
-   * message id and, when it is charged, the account record with it.
+   * Settles mutations in one atomic write: each outcome kept under its
+   * message id and, when they are charged, the account record with them.
    */
-  async settle (account: XorName, messageId: Uint8Array, message: MessageRecord, record?: AccountRecord): Promise<void> {
+  async settle (account: XorName, messages: ReadonlyArray<{ messageId: Uint8Array, record: MessageRecord }>, record?: AccountRecord): Promise<void> {
     await this.store.putAll([
-      { section: 'message', key: messageKey(account, messageId), value: encodeWith(messageRecordSchema, message) },
+      ...messages.map(m => ({ section: 'message' as const, key: messageKey(account, m.messageId), value: encodeWith(messageRecordSchema, m.record) })),
       ...(record == null ? [] : [{ section: 'account' as const, key: xorNameToHex(account), value: encodeWith(accountRecordSchema, record) }])
     ])
   }

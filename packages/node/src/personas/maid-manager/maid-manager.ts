@@ -1,23 +1,34 @@
 import {
-  SafeMeshError, misroutedError, bytesEqual, bytesToHex, decodeResponse, encodeMessage, encodeResponse, errorResponse, isErrorResponse,
-  isSafeMeshError, quorumOf, responseError, sha3_256, xorNameEquals, xorNameToHex,
-  TYPE_TAG_SESSION_PACKET, type AccountRecord, type Mutation, type RequestOf, type Response, type XorName
+  QuorumTally, SafeMeshError, misroutedError, accountNameOf, appKeyBinding, bytesEqual, bytesToHex, changeAuthKeys, chargedRecord, decodeResponse,
+  encodeMessage, encodeResponse, errorResponse, executorNameOf, isAccountOpening, isErrorResponse, isSafeMeshError, quorumOf,
+  responseError, sha3_256, xorNameEquals, xorNameToHex,
+  type AccountRecord, type Mutation, type RequestOf, type Response, type WireMessage, type WireReply, type XorName
 } from '@safemesh/protocol'
 import { askForQuorum } from '../quorum.js'
 import { senderKey, type PersonaContext } from '../context.js'
-import { Accounts } from './accounts.js'
+import { Accounts, type MessageRecord } from './accounts.js'
+import { AccountHandOver } from './account-hand-over.js'
 import { KeyedQueue } from '../keyed-queue.js'
 import type { Dispatcher } from '../../dispatcher.js'
 import type { RequestContext } from '../../messaging/messenger.js'
 
 /** How long a Maid-Manager waits for the Data-Managers' verdict on a forwarded mutation. */
 const FORWARD_TIMEOUT = 20_000
+/** Data-Managers' verdicts being counted at once; the oldest are forgotten past this. */
+const VERDICT_CAPACITY = 10_000
+
+type Applied = Extract<WireMessage, { type: 'Applied' }>
 
 /**
  * The Maid-Manager persona (SPEC §4): the close group of an account keeps its
  * record (mutations done, authorised app keys), checks every mutation in the
  * order SPEC §4 gives, forwards it to the Data-Managers of its target with
  * the group's authority, and charges one op only when they report success.
+ *
+ * Every member charges every success exactly once, whichever members the
+ * client reached: on its own forward's quorum answer, or on `Applied` from Q
+ * of the executing Data-Managers (they tell the members that had not
+ * forwarded it). Charges are kept per message id, so no word counts twice.
  */
 export class MaidManager {
   private readonly context: PersonaContext
@@ -28,10 +39,14 @@ export class MaidManager {
   private readonly accountQueue = new KeyedQueue()
   /** Mutations being forwarded, by account and message id: a retry that arrives meanwhile joins its first try. */
   private readonly running = new Map<string, Promise<Response>>()
+  private readonly verdicts: QuorumTally
+  readonly handOver: AccountHandOver
 
   constructor (context: PersonaContext) {
     this.context = context
     this.accounts = new Accounts(context.store)
+    this.handOver = new AccountHandOver({ context, accounts: this.accounts, withAccount: async (account, work) => await this.withAccount(account, work) })
+    this.verdicts = new QuorumTally(quorumOf(context.params.groupSize), VERDICT_CAPACITY)
   }
 
   register (dispatcher: Dispatcher): void {
@@ -46,6 +61,19 @@ export class MaidManager {
       const record = await this.authorised(request.account, request.requester, ctx)
       return { type: 'ListAuthKeysAndVersion', keys: record.authKeys, version: record.authKeysVersion }
     })
+    dispatcher.on('GetAccount', async (message, ctx) => {
+      if (!this.context.routing.isCloseGroupMember(message.account, ctx.from)) {
+        throw new SafeMeshError('AccessDenied', 'account records are handed only to members of the account\'s group')
+      }
+      return await this.withAccount(message.account, async (): Promise<WireReply> => {
+        const record = await this.accounts.get(message.account)
+        return { type: 'Account', ...(record != null ? { record } : {}), charged: await this.accounts.chargedIds(message.account) }
+      })
+    })
+    dispatcher.on('Applied', async (message, ctx) => {
+      await this.applied(message, ctx)
+      return { type: 'Ack' }
+    })
   }
 
   /** The account, if the sender is its owner or an authorised app and is the requester. */
@@ -53,6 +81,9 @@ export class MaidManager {
     this.assertManager(account)
     const record = await this.accounts.get(account)
     if (record == null) throw new SafeMeshError('NoSuchAccount', `no account ${xorNameToHex(account)}`)
+    if (record.appOf != null) {
+      throw new SafeMeshError('AccessDenied', `this key is an app key of account ${xorNameToHex(record.appOf)}; it acts only through that account`)
+    }
     const sender = senderKey(ctx.from)
     if (!bytesEqual(sender, record.owner) && !record.authKeys.some(k => bytesEqual(k, sender))) {
       throw new SafeMeshError('AccessDenied', 'the sender is neither the account\'s owner nor one of its apps')
@@ -69,10 +100,7 @@ export class MaidManager {
 
   private async mutate (request: Mutation, ctx: RequestContext): Promise<Response> {
     const digest = sha3_256(encodeMessage(request))
-    if (request.type === 'PutMData' && request.data.tag === TYPE_TAG_SESSION_PACKET) {
-      const existing = await this.accounts.get(request.account)
-      if (existing == null) return await this.createAccount(request, ctx, digest)
-    }
+    if (isAccountOpening(request) && await this.accounts.get(request.account) == null) return await this.createAccount(request, ctx, digest)
     const key = xorNameToHex(request.account)
     const step = await this.withAccount(request.account, async (): Promise<Step> => {
       const record = await this.authorised(request.account, request.requester, ctx)
@@ -88,12 +116,6 @@ export class MaidManager {
       }
       if (seen != null && !retry) throw new SafeMeshError('InvalidOperation', 'this message id was already used')
       this.check(request, record)
-      if (request.type === 'InsAuthKey' || request.type === 'DelAuthKey') {
-        const next = changeAuthKeys(record, request)
-        const reply: Response = { type: request.type }
-        await this.accounts.settle(request.account, request.messageId, { digest, outcome: encodeResponse(reply) }, { ...next, mutationsDone: next.mutationsDone + 1 })
-        return { settled: reply }
-      }
       if (!retry) await this.accounts.spend(request.account, request.messageId, digest)
       // Reserved under the lock, so concurrent mutations never overdraw the allowance.
       this.inFlight.set(key, inFlight + 1)
@@ -104,8 +126,7 @@ export class MaidManager {
     // Forwarded outside the account lock: many mutations of one account may be in flight at once,
     // each holding one op of allowance until it settles.
     try {
-      return await this.settle(request, digest, step.running, async () => await this.forward(request, step.forward), (current) =>
-        current == null ? undefined : { ...current, mutationsDone: current.mutationsDone + 1 })
+      return await this.settle(request, digest, step.running, async () => await this.forward(request, step.forward))
     } finally {
       const left = (this.inFlight.get(key) ?? 1) - 1
       if (left === 0) this.inFlight.delete(key)
@@ -127,31 +148,23 @@ export class MaidManager {
   }
 
   /**
-   * Settles a running mutation: a success is charged and its reply kept, a
-   * refusal the Data-Managers agreed on is kept, and a `Timeout` or
+   * Settles a running mutation: a success is charged (once) and its reply
+   * kept, a refusal the Data-Managers agreed on is kept, and a `Timeout` or
    * `NoQuorum` is left unsettled, so a retry asks the Data-Managers again
    * (they answer a request they already executed with its outcome).
    */
-  private async settle (
-    request: Mutation, digest: Uint8Array, running: Running, work: () => Promise<Response>,
-    charge: (current: AccountRecord | undefined) => AccountRecord | undefined
-  ): Promise<Response> {
+  private async settle (request: Mutation, digest: Uint8Array, running: Running, work: () => Promise<Response>): Promise<Response> {
     try {
       let reply: Response
       try {
         reply = await work()
       } catch (err) {
         if (isSafeMeshError(err) && !UNSETTLED.has(err.code)) {
-          await this.withAccount(request.account, async () => {
-            await this.accounts.settle(request.account, request.messageId, { digest, outcome: encodeResponse(errorResponse(err)) })
-          })
+          await this.withAccount(request.account, async () => { await this.keepRefusal(request, digest, err) })
         }
         throw err
       }
-      await this.withAccount(request.account, async () => {
-        const next = charge(await this.accounts.get(request.account))
-        await this.accounts.settle(request.account, request.messageId, { digest, outcome: encodeResponse(reply) }, next)
-      })
+      await this.withAccount(request.account, async () => { await this.chargeOnce(request, digest, reply) })
       running.outcome.resolve(reply)
       return reply
     } catch (err) {
@@ -160,6 +173,77 @@ export class MaidManager {
     } finally {
       this.running.delete(running.id)
     }
+  }
+
+  /** Keeps an agreed refusal for retries, unless the mutation was meanwhile charged on the Data-Managers' word. */
+  private async keepRefusal (request: Mutation, digest: Uint8Array, err: SafeMeshError): Promise<void> {
+    const seen = await this.accounts.message(request.account, request.messageId)
+    if (seen?.charged === true) return
+    await this.accounts.settle(request.account, [{ messageId: request.messageId, record: { digest, outcome: encodeResponse(errorResponse(err)) } }])
+  }
+
+  /**
+   * Charges a successful mutation unless it is already charged here: the one
+   * place where an account record changes after a mutation. Called under the
+   * account's lock.
+   */
+  private async chargeOnce (mutation: Mutation, digest: Uint8Array, reply: Response): Promise<void> {
+    const seen = await this.accounts.message(mutation.account, mutation.messageId)
+    if (seen?.charged === true) return
+    const message: MessageRecord = { digest, outcome: encodeResponse(reply), charged: true }
+    const record = await this.accounts.get(mutation.account)
+    let next: AccountRecord
+    try {
+      if (record != null && isAccountOpening(mutation)) throw new SafeMeshError('AccountExists', 'the account exists')
+      next = chargedRecord(record, mutation)
+    } catch (err) {
+      // The group's record moved on meanwhile (a concurrent auth-key change): kept, not charged.
+      this.context.log.warn({ account: xorNameToHex(mutation.account), err: (err as Error).message }, 'a mutation the Data-Managers applied could not be charged')
+      await this.accounts.settle(mutation.account, [{ messageId: mutation.messageId, record: { digest, outcome: encodeResponse(reply) } }])
+      return
+    }
+    await this.accounts.settle(mutation.account, [{ messageId: mutation.messageId, record: message }], next)
+  }
+
+  /**
+   * A Data-Manager's word that a mutation of an account this node manages was
+   * applied: charged once Q members of the executing group said so.
+   */
+  private async applied (message: Applied, ctx: RequestContext): Promise<void> {
+    const mutation = message.mutation
+    this.assertManager(mutation.account)
+    if (!this.context.routing.isCloseGroupMember(executorNameOf(mutation), ctx.from)) {
+      throw new SafeMeshError('AccessDenied', 'only the Data-Managers that executed a mutation report it')
+    }
+    if (isAccountOpening(mutation) && !xorNameEquals(accountNameOf(mutation.data.owners[0] as Uint8Array), mutation.account)) {
+      throw new SafeMeshError('InvalidRequest', 'an account is opened by its own owner')
+    }
+    const digest = sha3_256(encodeMessage(mutation))
+    const item = `${xorNameToHex(mutation.account)}/${bytesToHex(mutation.messageId)}/${bytesToHex(digest)}`
+    if (!this.verdicts.vote(item, ctx.from.toString())) return
+    await this.withAccount(mutation.account, async () => { await this.chargeOnce(mutation, digest, { type: mutation.type } as Response) })
+  }
+
+  /**
+   * Executes an auth-key change as a member of the key's own group (its
+   * account name's Maid-Managers), on the authorising account's group
+   * authority: an authorised key is bound to that account for good, so it
+   * never opens or acts through an account of its own, even once revoked. A
+   * key that already owns an account, or is another account's app, is
+   * refused. Revocation leaves the binding in place.
+   */
+  async bindAppKey (change: RequestOf<'InsAuthKey'> | RequestOf<'DelAuthKey'>): Promise<Response> {
+    const name = accountNameOf(change.key)
+    return await this.withAccount(name, async (): Promise<Response> => {
+      if (change.type === 'DelAuthKey') return { type: 'DelAuthKey' }
+      const existing = await this.accounts.get(name)
+      if (existing == null) {
+        await this.accounts.put(name, appKeyBinding(change.key, change.account))
+        return { type: 'InsAuthKey' }
+      }
+      if (existing.appOf != null && xorNameEquals(existing.appOf, change.account)) return { type: 'InsAuthKey' }
+      throw new SafeMeshError('InvalidOperation', existing.appOf != null ? 'that key is an app key of another account' : 'that key owns an account of its own')
+    })
   }
 
   /** SPEC §4's request checks, after allowance and message id. */
@@ -172,12 +256,16 @@ export class MaidManager {
         if (request.data.owners.length !== 1 || !bytesEqual(request.data.owners[0] as Uint8Array, record.owner)) {
           throw new SafeMeshError('InvalidOwners', 'new MutableData must be owned by the account\'s owner, alone')
         }
-        if (request.data.tag === TYPE_TAG_SESSION_PACKET) throw new SafeMeshError('AccountExists', 'this account already has its session packet')
+        if (isAccountOpening(request)) throw new SafeMeshError('AccountExists', 'this account already has its session packet')
         break
       case 'ChangeMDataOwner':
+        if (!bytesEqual(request.requester, record.owner)) throw new SafeMeshError('AccessDenied', 'only the owner, acting itself, may do this')
+        break
       case 'InsAuthKey':
       case 'DelAuthKey':
         if (!bytesEqual(request.requester, record.owner)) throw new SafeMeshError('AccessDenied', 'only the owner, acting itself, may do this')
+        // Refused here as the change itself would be, before the key's group is asked.
+        changeAuthKeys(record, request)
         break
     }
   }
@@ -185,46 +273,46 @@ export class MaidManager {
   /**
    * Account creation (SPEC §4): the PutMData of the session packet, sent by
    * the new owner to its own Maid-Managers, opens the account once the
-   * Data-Managers have stored the packet.
+   * Data-Managers have stored the packet. It holds the account's lock until
+   * it settles, so concurrent openings with other packets are refused
+   * `AccountExists` instead of each storing a packet (only one is charged).
    */
   private async createAccount (request: RequestOf<'PutMData'>, ctx: RequestContext, digest: Uint8Array): Promise<Response> {
     this.assertManager(request.account)
     const owner = senderKey(ctx.from)
     if (!bytesEqual(request.requester, owner)) throw new SafeMeshError('AccessDenied', 'the requester is not the sender')
-    if (!xorNameEquals(sha3_256(owner), request.account)) throw new SafeMeshError('AccessDenied', 'an account is opened by its own owner')
+    if (!xorNameEquals(accountNameOf(owner), request.account)) throw new SafeMeshError('AccessDenied', 'an account is opened by its own owner')
     if (request.data.owners.length !== 1 || !bytesEqual(request.data.owners[0] as Uint8Array, owner)) {
       throw new SafeMeshError('InvalidOwners', 'the session packet must be owned by the new account\'s owner, alone')
     }
     const record: AccountRecord = { owner, mutationsDone: 0, authKeys: [], authKeysVersion: 0 }
-    const step = await this.withAccount(request.account, async (): Promise<Step> => {
+    return await this.withAccount(request.account, async () => {
       const seen = await this.accounts.message(request.account, request.messageId)
       const retry = seen != null && bytesEqual(seen.digest, digest)
-      if (retry && seen.outcome != null) return { settled: decodeResponse(seen.outcome) }
-      const running = this.running.get(runningKey(xorNameToHex(request.account), request.messageId))
-      if (retry && running != null) return { joined: running }
+      if (retry && seen.outcome != null) return replay(decodeResponse(seen.outcome))
       if (seen != null && !retry) throw new SafeMeshError('InvalidOperation', 'this message id was already used')
-      if (!retry) await this.accounts.spend(request.account, request.messageId, digest)
-      return { forward: record, running: this.start(xorNameToHex(request.account), request.messageId) }
-    })
-    if ('settled' in step) return replay(step.settled)
-    if ('joined' in step) return await step.joined
-    return await this.settle(request, digest, step.running, async () => {
-      try {
-        return await this.forward(request, record)
-      } catch (err) {
-        if (err instanceof SafeMeshError && err.code === 'DataExists') throw new SafeMeshError('AccountExists', 'that session packet is taken')
-        throw err
+      const existing = await this.accounts.get(request.account)
+      if (existing != null) {
+        if (existing.appOf != null) throw new SafeMeshError('AccessDenied', `this key is an app key of account ${xorNameToHex(existing.appOf)}; it never opens an account`)
+        throw new SafeMeshError('AccountExists', 'the account exists')
       }
-    }, (existing) => {
-      if (existing != null) throw new SafeMeshError('AccountExists', 'the account exists')
-      return { ...record, mutationsDone: 1 }
+      if (!retry) await this.accounts.spend(request.account, request.messageId, digest)
+      let reply: Response
+      try {
+        reply = await this.forward(request, record)
+      } catch (err) {
+        const refusal = err instanceof SafeMeshError && err.code === 'DataExists' ? new SafeMeshError('AccountExists', 'that session packet is taken') : err
+        if (isSafeMeshError(refusal) && !UNSETTLED.has(refusal.code)) await this.keepRefusal(request, digest, refusal)
+        throw refusal
+      }
+      await this.chargeOnce(request, digest, reply)
+      return reply
     })
   }
 
-  /** Passes the mutation to its Data-Managers and returns the verdict a quorum of them gave. */
+  /** Passes the mutation to the group that executes it and returns the verdict a quorum of them gave. */
   private async forward (request: Mutation, record: AccountRecord): Promise<Response> {
-    const target = dataNameOf(request)
-    const group = this.context.routing.closeGroup(target)
+    const group = this.context.routing.closeGroup(executorNameOf(request))
     const message = { type: 'Forward' as const, account: request.account, owner: record.owner, mutation: request }
     const reply = await askForQuorum(group, async (peer) => await this.context.send(peer, message, { timeout: FORWARD_TIMEOUT }), quorumOf(this.context.params.groupSize))
     if (reply.type !== request.type) throw new SafeMeshError('InvalidOperation', `the Data-Managers answered ${reply.type} to ${request.type}`)
@@ -234,7 +322,6 @@ export class MaidManager {
   private async withAccount<T> (account: XorName, work: () => Promise<T>): Promise<T> {
     return await this.accountQueue.run(xorNameToHex(account), work)
   }
-
 }
 
 /** What a mutation does next, decided under its account's lock. */
@@ -257,24 +344,4 @@ function runningKey (account: string, messageId: Uint8Array): string {
 function replay (outcome: Response): Response {
   if (isErrorResponse(outcome)) throw responseError(outcome)
   return outcome
-}
-
-function dataNameOf (request: Mutation): XorName {
-  if (request.type === 'PutMData') return request.data.name
-  if (request.type === 'InsAuthKey' || request.type === 'DelAuthKey') throw new SafeMeshError('InvalidRequest', 'account operations have no data')
-  return request.name
-}
-
-/** InsAuthKey / DelAuthKey on a record (SPEC §4): versioned, NoSuchKey for an absent key. */
-function changeAuthKeys (record: AccountRecord, request: RequestOf<'InsAuthKey'> | RequestOf<'DelAuthKey'>): AccountRecord {
-  if (request.version !== record.authKeysVersion + 1) {
-    throw new SafeMeshError('InvalidSuccessor', `the auth-key version is ${record.authKeysVersion}`, { current: record.authKeysVersion })
-  }
-  const present = record.authKeys.some(k => bytesEqual(k, request.key))
-  if (request.type === 'InsAuthKey') {
-    if (present) throw new SafeMeshError('InvalidOperation', 'that key is already authorised')
-    return { ...record, authKeys: [...record.authKeys, request.key], authKeysVersion: request.version }
-  }
-  if (!present) throw new SafeMeshError('NoSuchKey', 'that key is not authorised')
-  return { ...record, authKeys: record.authKeys.filter(k => !bytesEqual(k, request.key)), authKeysVersion: request.version }
 }

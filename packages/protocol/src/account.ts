@@ -1,0 +1,76 @@
+/**
+ * Accounts (SPEC §1, §4): the account's name, the record its Maid-Managers keep, and how a
+ * successful mutation changes that record. Pure, so every Maid-Manager applies the same change and
+ * the replicas of one account stay byte-identical.
+ */
+import { SafeMeshError } from './errors.js'
+import { sha3_256 } from './hash.js'
+import { bytesEqual, type XorName } from './xorname.js'
+import type { AccountRecord, Mutation } from './messages/node-messages.js'
+import type { RequestOf } from './messages/request.js'
+import { TYPE_TAG_SESSION_PACKET } from './data/type-tags.js'
+
+/** Account name = SHA3-256(owner's Ed25519 public key) (SPEC §1). */
+export function accountNameOf (ownerKey: Uint8Array): XorName {
+  return sha3_256(ownerKey)
+}
+
+/** A new account's record, as its opening (the session packet's PutMData) leaves it: one op done. */
+export function openedAccount (owner: Uint8Array): AccountRecord {
+  return { owner, mutationsDone: 1, authKeys: [], authKeysVersion: 0 }
+}
+
+/** Whether `mutation` opens an account: the PutMData of a session packet (tag 0). */
+export function isAccountOpening (mutation: Mutation): mutation is RequestOf<'PutMData'> {
+  return mutation.type === 'PutMData' && mutation.data.tag === TYPE_TAG_SESSION_PACKET
+}
+
+/**
+ * The name whose close group executes a mutation: the data's name, or for an app key's
+ * InsAuthKey / DelAuthKey the key's own account name, whose Maid-Managers bind the key to the
+ * account that authorised it (docs/protocol.md).
+ */
+export function executorNameOf (mutation: Mutation): XorName {
+  switch (mutation.type) {
+    case 'PutMData': return mutation.data.name
+    case 'InsAuthKey':
+    case 'DelAuthKey': return accountNameOf(mutation.key)
+    default: return mutation.name
+  }
+}
+
+/** InsAuthKey / DelAuthKey on a record (SPEC §4): versioned, NoSuchKey for an absent key. */
+export function changeAuthKeys (record: AccountRecord, request: RequestOf<'InsAuthKey'> | RequestOf<'DelAuthKey'>): AccountRecord {
+  if (request.version !== record.authKeysVersion + 1) {
+    throw new SafeMeshError('InvalidSuccessor', `the auth-key version is ${record.authKeysVersion}`, { current: record.authKeysVersion })
+  }
+  const present = record.authKeys.some(k => bytesEqual(k, request.key))
+  if (request.type === 'InsAuthKey') {
+    if (present) throw new SafeMeshError('InvalidOperation', 'that key is already authorised')
+    if (bytesEqual(request.key, record.owner)) throw new SafeMeshError('InvalidOperation', 'the owner\'s key cannot be its own app')
+    return { ...record, authKeys: [...record.authKeys, request.key], authKeysVersion: request.version }
+  }
+  if (!present) throw new SafeMeshError('NoSuchKey', 'that key is not authorised')
+  return { ...record, authKeys: record.authKeys.filter(k => !bytesEqual(k, request.key)), authKeysVersion: request.version }
+}
+
+/**
+ * The record after `mutation` succeeded: one op charged and, for an auth-key change, the keys
+ * changed. An account opening gives the new account's record.
+ */
+export function chargedRecord (record: AccountRecord | undefined, mutation: Mutation): AccountRecord {
+  if (record == null) {
+    if (!isAccountOpening(mutation)) throw new SafeMeshError('NoSuchAccount', 'no such account')
+    return openedAccount(mutation.data.owners[0] as Uint8Array)
+  }
+  const changed = mutation.type === 'InsAuthKey' || mutation.type === 'DelAuthKey' ? changeAuthKeys(record, mutation) : record
+  return { ...changed, mutationsDone: changed.mutationsDone + 1 }
+}
+
+/**
+ * The record kept under an app key's own account name once the key is authorised for `account`:
+ * the key never opens an account of its own, and is bound to that one account for good.
+ */
+export function appKeyBinding (key: Uint8Array, account: XorName): AccountRecord {
+  return { owner: key, mutationsDone: 0, authKeys: [], authKeysVersion: 0, appOf: account }
+}
