@@ -72,18 +72,19 @@ export interface SequencerOptions {
  * (docs/protocol.md, "Order").
  *
  * - The sequencer is the nearest member of the data's group that this node
- *   has not seen deposed. It applies a mutation that reached quorum at it as
- *   the replica's next step and proposes that step to the others (`Commit`).
- * - Every other member echoes the first proposal it gets from the sequencer
- *   for a step to the whole group, and also echoes a step that ⌈Q/2⌉ members
- *   already voted for (so what one honest member applies, all do). It applies
- *   step s once Q members voted the same mutation for s, and only a mutation
- *   that reached quorum at itself too: a sequencer can reorder but never
- *   invent, and one member's commit is one vote, never an order.
- * - A member whose quorum-authorised mutation stays unordered suspects the
- *   sequencer and says so to the group; Q suspicions depose it for that data,
- *   and the next nearest member orders from a replica it first brought to the
- *   quorum's state.
+ *   has not seen deposed. When a mutation reached quorum at it, it signs a
+ *   proposal "this mutation is step s" and sends it to the group.
+ * - Every member votes for the first proposal of the sequencer it gets for a
+ *   step (directly, or inside another member's vote) and sends its vote,
+ *   proposal included, to the group. It applies step s once Q members voted
+ *   the same mutation for s, and only a mutation that reached quorum at
+ *   itself too: a sequencer can reorder but never invent, and a member's vote
+ *   is one vote, never an order. The sequencer applies its steps the same way.
+ * - Two signed proposals for one step prove that the sequencer lied: whoever
+ *   holds both deposes it. A member whose quorum-authorised mutation stays
+ *   unordered sends its votes again and suspects the sequencer; Q suspicions
+ *   depose it for that data, and the next nearest member proposes from a
+ *   replica it first brought to the quorum's state.
  * - A follower that falls behind catches up on a quorum's word (a hand-over),
  *   never on one member's.
  */
@@ -96,6 +97,8 @@ export class Sequencer {
   private readonly voted = new Map<string, Map<number, Proposal>>()
   /** The first valid proposal seen for each step ahead, per data: a second one proves the sequencer lied. */
   private readonly proposals = new Map<string, Map<number, Proposal>>()
+  /** The last step this node proposed, per data, while it sequences. */
+  private readonly proposed = new Map<string, number>()
   private readonly deposed = new Map<string, Map<string, number>>()
   private readonly suspicions: QuorumTally
   private readonly queue = new KeyedQueue()
@@ -114,13 +117,13 @@ export class Sequencer {
     const tag = mutation.type === 'PutMData' ? mutation.data.tag : mutation.tag
     const key = replicaKey(name, tag)
     const id = bytesToHex(requestId)
-    if (this.isSequencer(key, name) && !this.votedElsewhere(key, id)) {
-      return await this.serial(key, async () => await this.sequence(key, name, tag, id, account, mutation))
-    }
     return await new Promise<Response>((resolve, reject) => {
       const timer = setTimeout(() => { this.unordered(id) }, SUSPECT_AFTER)
       this.ready.set(id, { key, name, tag, account, mutation, since: Date.now(), resolve, reject, timer })
-      void this.serial(key, async () => { await this.advance(key, name, tag) })
+      void this.serial(key, async () => {
+        if (this.isSequencer(key, name)) await this.propose(key, name, tag, id)
+        await this.advance(key, name, tag)
+      })
     })
   }
 
@@ -212,17 +215,21 @@ export class Sequencer {
     return false
   }
 
-  /** The sequencer applies a mutation as the next step and proposes that step to the others. */
-  private async sequence (key: string, name: XorName, tag: number, id: string, account: XorName, mutation: MutableDataMutation): Promise<Response> {
+  /**
+   * The sequencer proposes a mutation as the next free step: signed, voted
+   * for and sent to the group. It applies it like every member, once Q voted.
+   */
+  private async propose (key: string, name: XorName, tag: number, id: string): Promise<void> {
+    if (this.votedElsewhere(key, id)) return
     const replica = await this.options.replicas.get(key)
-    const seq = replica.seq + 1
-    const applied = applyMutation(replica.data, account, mutation, this.options.params)
-    await this.options.replicas.put(key, { data: applied.data, seq })
-    this.forgetUpTo(key, seq)
+    const seq = Math.max(replica.seq, this.proposed.get(key) ?? 0) + 1
+    this.proposed.set(key, seq)
     const signature = await this.options.sign(proposalBytes(name, tag, seq, Buffer.from(id, 'hex')))
-    this.options.broadcastCommit(name, tag, { seq, id, sequencer: this.options.routing.self.publicKey?.raw ?? new Uint8Array(32), signature })
-    if (applied.outcome instanceof SafeMeshError) throw applied.outcome
-    return applied.outcome
+    const proposal: Proposal = { seq, id, sequencer: this.options.routing.self.publicKey?.raw ?? new Uint8Array(32), signature }
+    const proposals = this.proposals.get(key) ?? new Map<number, Proposal>()
+    this.proposals.set(key, proposals)
+    proposals.set(seq, proposal)
+    this.vote(key, name, tag, proposal)
   }
 
   private record (key: string, seq: number, id: string, voter: string): void {
@@ -325,22 +332,23 @@ export class Sequencer {
   }
 
   /**
-   * A mutation that reached quorum here is still unordered: order it if this
-   * node is the sequencer now (the last one left or was deposed), else
+   * A mutation that reached quorum here is still unordered: propose it if
+   * this node is the sequencer now (the last one left or was deposed), else
    * suspect the sequencer, until ORDER_TIMEOUT.
    */
   private unordered (id: string): void {
     const ready = this.ready.get(id)
     if (ready == null || this.stopped) return
     const { key, name, tag } = ready
-    if (this.isSequencer(key, name)) {
-      this.ready.delete(id)
-      void this.orderAsSequencer(ready, id)
-      return
-    }
     if (Date.now() - ready.since >= ORDER_TIMEOUT) {
       this.ready.delete(id)
       ready.reject(new SafeMeshError('Timeout', 'the mutation reached quorum but was never ordered'))
+      return
+    }
+    ready.timer = setTimeout(() => { this.unordered(id) }, SUSPECT_AFTER)
+    void this.serial(key, async () => { await this.revote(key, name, tag) })
+    if (this.isSequencer(key, name)) {
+      void this.proposeAfterCatchUp(key, name, tag, [id])
       return
     }
     const sequencer = this.sequencerOf(key, name)
@@ -349,14 +357,27 @@ export class Sequencer {
       this.options.broadcastSuspicion(name, tag, sequencer)
       this.countSuspicion(key, name, tag, sequencer.toString(), this.options.routing.self.toString())
     }
-    ready.timer = setTimeout(() => { this.unordered(id) }, SUSPECT_AFTER)
   }
 
-  /** Orders a mutation this node holds, now that it is the sequencer, from a replica brought to the quorum's state. */
-  private async orderAsSequencer (ready: Ready, id: string): Promise<void> {
-    await this.catchUp(ready.key, ready.name, ready.tag)
-    await this.serial(ready.key, async () => await this.sequence(ready.key, ready.name, ready.tag, id, ready.account, ready.mutation))
-      .then(ready.resolve, ready.reject)
+  /** Sends this node's votes on the steps not yet applied again (a vote, or a proposal, may have been lost). */
+  private async revote (key: string, name: XorName, tag: number): Promise<void> {
+    const { seq } = await this.options.replicas.get(key)
+    for (const proposal of this.voted.get(key)?.values() ?? []) {
+      if (proposal.seq > seq) this.options.broadcastCommit(name, tag, proposal)
+    }
+  }
+
+  /** A new sequencer first brings its replica to the quorum's state, then proposes what it holds unordered. */
+  private async proposeAfterCatchUp (key: string, name: XorName, tag: number, ids: string[]): Promise<void> {
+    try {
+      await this.options.catchUp(name, tag)
+    } catch (err) {
+      this.options.log.warn({ key, err: (err as Error).message }, 'could not catch up a replica')
+    }
+    await this.serial(key, async () => {
+      for (const id of ids) if (this.ready.has(id) && this.isSequencer(key, name)) await this.propose(key, name, tag, id)
+      await this.advance(key, name, tag)
+    })
   }
 
   private countSuspicion (key: string, name: XorName, tag: number, sequencer: string, voter: string): void {
@@ -374,16 +395,12 @@ export class Sequencer {
     void this.serial(key, async () => {
       this.voted.delete(key)
       this.proposals.delete(key)
+      this.proposed.delete(key)
       this.steps.delete(key)
       await this.advance(key, name, tag)
     })
     if (!this.isSequencer(key, name)) return
-    for (const [id, ready] of [...this.ready]) {
-      if (ready.key !== key) continue
-      this.ready.delete(id)
-      clearTimeout(ready.timer)
-      void this.orderAsSequencer(ready, id)
-    }
+    void this.proposeAfterCatchUp(key, name, tag, [...this.ready].filter(([, ready]) => ready.key === key).map(([id]) => id))
   }
 
   private async serial<T> (key: string, work: () => Promise<T>): Promise<T> {
