@@ -14,6 +14,8 @@
  *   for a step, signature included, to the whole group, and a step is applied once Q members voted
  *   for the same mutation (docs/protocol.md). Two signed proposals for one step prove the
  *   sequencer lied.
+ * - `Equivocation`: two proposals the sequencer signed for one step, sent to the group by the
+ *   member that saw both.
  * - `Suspect`: a member tells its group that their sequencer left a mutation unordered; Q
  *   suspicions of one sequencer depose it for that data.
  * - `Applied`: a Data-Manager tells the account's Maid-Managers that a mutation was applied, so
@@ -61,6 +63,8 @@ const requestId = bytes({ length: REQUEST_ID_LENGTH })
 export const DIGEST_LENGTH = 32
 export const SIGNATURE_LENGTH = 64
 
+const signedProposalSchema = object({ requestId, signature: bytes({ length: SIGNATURE_LENGTH }) })
+
 export const nodeMessageVariants = {
   OfferChunk: object({ value: bytes() }),
   Forward: object({ account: xorNameSchema, owner: publicKeySchema, mutation: mutationSchema }),
@@ -73,7 +77,9 @@ export const nodeMessageVariants = {
   GetReplicaDigest: object({ name: xorNameSchema, tag: typeTagSchema }),
   GetAccount: object({ account: xorNameSchema }),
   Suspect: object({ name: xorNameSchema, tag: typeTagSchema, sequencer: publicKeySchema }),
-  Applied: object({ mutation: mutationSchema })
+  Applied: object({ mutation: mutationSchema }),
+  /** Two proposals the sequencer signed for one step: proof that it lied, which deposes it wherever it arrives. */
+  Equivocation: object({ name: xorNameSchema, tag: typeTagSchema, seq: uint(), sequencer: publicKeySchema, first: signedProposalSchema, second: signedProposalSchema })
 } as const
 
 export const nodeReplyVariants = {

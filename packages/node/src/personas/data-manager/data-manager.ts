@@ -1,12 +1,12 @@
 import {
-  SafeMeshError, misroutedError, accountNameOf, encodeMessage, executorNameOf, getValue, listEntries, listKeys, listPermissions, listValues,
+  SafeMeshError, misroutedError, accountNameOf, bytesToHex, encodeMessage, executorNameOf, getValue, listEntries, listKeys, listPermissions, listValues,
   mutableDataShell, quorumOf, sha3_256, userPermissions, xorNameEquals,
   type Mutation, type MutableData, type RequestOf, type WireMessage, type XorName
 } from '@safemesh/protocol'
 import { Authority } from './authority.js'
 import { ChunkStaging } from './chunk-staging.js'
 import { ReplicaStore, replicaKey } from './replica-store.js'
-import { Sequencer } from './sequencer.js'
+import { Sequencer, type Proposal } from './sequencer.js'
 import { ReplicaHandOver } from './replica-hand-over.js'
 import type { PersonaContext } from '../context.js'
 import type { Dispatcher } from '../../dispatcher.js'
@@ -71,6 +71,13 @@ export class DataManager {
       broadcastCommit: (name, tag, proposal) => {
         toGroup(name, { type: 'Commit', name, tag, requestId: Buffer.from(proposal.id, 'hex'), seq: proposal.seq, sequencer: proposal.sequencer, signature: proposal.signature })
       },
+      broadcastProof: (name, tag, first, second) => {
+        toGroup(name, {
+          type: 'Equivocation', name, tag, seq: first.seq, sequencer: first.sequencer,
+          first: { requestId: Buffer.from(first.id, 'hex'), signature: first.signature },
+          second: { requestId: Buffer.from(second.id, 'hex'), signature: second.signature }
+        })
+      },
       broadcastSuspicion: (name, tag, sequencer) => {
         if (sequencer.publicKey != null) toGroup(name, { type: 'Suspect', name, tag, sequencer: sequencer.publicKey.raw })
       },
@@ -99,6 +106,11 @@ export class DataManager {
     dispatcher.on('Forward', async (message, ctx) => await this.forwarded(message, ctx))
     dispatcher.on('Commit', async (message, ctx) => {
       await this.sequencer.commit(ctx.from, message.name, message.tag, message.requestId, message.seq, message.sequencer, message.signature)
+      return { type: 'Ack' }
+    })
+    dispatcher.on('Equivocation', async (message, ctx) => {
+      const proposal = (p: { requestId: Uint8Array, signature: Uint8Array }): Proposal => ({ seq: message.seq, id: bytesToHex(p.requestId), sequencer: message.sequencer, signature: p.signature })
+      await this.sequencer.proof(ctx.from, message.name, message.tag, proposal(message.first), proposal(message.second))
       return { type: 'Ack' }
     })
     dispatcher.on('Suspect', async (message, ctx) => {

@@ -9,16 +9,21 @@ import type { RoutingView } from '../../routing/routing-view.js'
 import type { PeerId } from '@libp2p/interface'
 import type { Logger } from 'pino'
 
-/**
- * How long a follower waits for the order of a mutation that reached quorum here. It must not
- * run out before the wait around it (a Maid-Manager's forward, 20 s): a follower answering
- * Timeout while the others apply turns load into disagreement.
- */
-const ORDER_TIMEOUT = 15_000
-/** How long a mutation that reached quorum here may stay unordered before this node suspects the sequencer. */
-const SUSPECT_AFTER = 4_000
-/** How long a follower may be stuck behind waiting votes before it catches up on a quorum's word. */
-const GAP_TIMEOUT = 2_000
+/** The sequencer's waits (ms). */
+export interface SequencerTiming {
+  /**
+   * How long a member waits for the order of a mutation that reached quorum here. It must not
+   * run out before the wait around it (a Maid-Manager's forward, 20 s): a member answering
+   * Timeout while the others apply turns load into disagreement.
+   */
+  orderTimeout: number
+  /** How long a mutation that reached quorum here may stay unordered before this node suspects the sequencer. */
+  suspectAfter: number
+  /** How long a member may be stuck behind waiting votes before it catches up on a quorum's word. */
+  gapTimeout: number
+}
+
+export const DEFAULT_SEQUENCER_TIMING: SequencerTiming = Object.freeze({ orderTimeout: 15_000, suspectAfter: 4_000, gapTimeout: 2_000 })
 /** Steps ahead of this replica whose votes are kept; farther ones only make this node catch up. */
 const VOTE_WINDOW = 64
 /** How long a deposed sequencer stays deposed for that data. */
@@ -59,10 +64,13 @@ export interface SequencerOptions {
   broadcastCommit: (name: XorName, tag: number, proposal: Proposal) => void
   /** Signs with this node's peer key (its proposals as sequencer). */
   sign: (bytes: Uint8Array) => Promise<Uint8Array>
+  /** Sends the group two proposals the sequencer signed for one step. */
+  broadcastProof: (name: XorName, tag: number, first: Proposal, second: Proposal) => void
   /** Tells the other members of the data's group that this node suspects their sequencer. */
   broadcastSuspicion: (name: XorName, tag: number, sequencer: PeerId) => void
   /** Brings this replica to the state a quorum of the group vouches for, if that is ahead (a hand-over). */
   catchUp: (name: XorName, tag: number) => Promise<unknown>
+  timing?: SequencerTiming
 }
 
 /**
@@ -91,6 +99,7 @@ export interface SequencerOptions {
 export class Sequencer {
   private readonly options: SequencerOptions
   private readonly quorum: number
+  private readonly timing: SequencerTiming
   private readonly ready = new Map<string, Ready>()
   private readonly steps = new Map<string, Steps>()
   /** The proposal this node voted for at each step it voted on, per data: one vote a step. */
@@ -108,6 +117,7 @@ export class Sequencer {
   constructor (options: SequencerOptions) {
     this.options = options
     this.quorum = quorumOf(options.params.groupSize)
+    this.timing = options.timing ?? DEFAULT_SEQUENCER_TIMING
     this.suspicions = new QuorumTally(this.quorum, SUSPICION_CAPACITY)
   }
 
@@ -118,7 +128,7 @@ export class Sequencer {
     const key = replicaKey(name, tag)
     const id = bytesToHex(requestId)
     return await new Promise<Response>((resolve, reject) => {
-      const timer = setTimeout(() => { this.unordered(id) }, SUSPECT_AFTER)
+      const timer = setTimeout(() => { this.unordered(id) }, this.timing.suspectAfter)
       this.ready.set(id, { key, name, tag, account, mutation, since: Date.now(), resolve, reject, timer })
       void this.serial(key, async () => {
         if (this.isSequencer(key, name)) await this.propose(key, name, tag, id)
@@ -129,16 +139,19 @@ export class Sequencer {
 
   /**
    * A member's vote that mutation `requestId` is step `seq` of this replica,
-   * with the sequencer's signed proposal it follows. Votes for what this
-   * node's sequencer did not propose are refused.
+   * with the signed proposal it follows. Only proposals of this node's
+   * sequencer are voted for; those of a sequencer it deposed still count as
+   * votes (a step Q members voted for is decided, whoever proposed it).
    */
   async commit (from: PeerId, name: XorName, tag: number, requestId: Uint8Array, seq: number, sequencer: Uint8Array, signature: Uint8Array): Promise<void> {
-    if (!this.options.routing.isCloseGroupMember(name, from)) {
+    const group = this.options.routing.closeGroup(name)
+    if (!group.some(p => p.equals(from))) {
       throw new SafeMeshError('AccessDenied', 'only a Data-Manager of the data may vote on its order')
     }
     const key = replicaKey(name, tag)
-    const leader = this.sequencerOf(key, name)
-    if (leader?.publicKey == null || !bytesEqual(leader.publicKey.raw, sequencer)) {
+    const leader = group.find(p => p.publicKey != null && bytesEqual(p.publicKey.raw, sequencer))
+    const current = leader != null && this.sequencerOf(key, name)?.equals(leader) === true
+    if (leader?.publicKey == null || (!current && !this.isDeposed(key, leader))) {
       throw new SafeMeshError('AccessDenied', 'only the data\'s sequencer proposes its order')
     }
     const proposal: Proposal = { seq, id: bytesToHex(requestId), sequencer, signature }
@@ -153,17 +166,19 @@ export class Sequencer {
       if (seq <= replica.seq) return
       if (seq > replica.seq + VOTE_WINDOW) {
         // The sequencer's own word that the data is far ahead: worth a catch-up, which a quorum must back.
-        this.watchProgress(key, name, tag, replica.seq, true)
+        if (current) this.watchProgress(key, name, tag, replica.seq, true)
         return
       }
-      const proposals = this.proposals.get(key) ?? new Map<number, Proposal>()
-      this.proposals.set(key, proposals)
-      const first = proposals.get(seq)
-      if (first == null) proposals.set(seq, proposal)
-      else if (first.id !== proposal.id) return this.equivocated(key, name, tag, leader)
       this.record(key, seq, proposal.id, leader.toString())
       this.record(key, seq, proposal.id, from.toString())
-      this.vote(key, name, tag, proposal)
+      if (current) {
+        const proposals = this.proposals.get(key) ?? new Map<number, Proposal>()
+        this.proposals.set(key, proposals)
+        const first = proposals.get(seq)
+        if (first == null) proposals.set(seq, proposal)
+        if (first != null && first.id !== proposal.id) this.equivocated(key, name, tag, leader, first, proposal)
+        else this.vote(key, name, tag, proposal)
+      }
       await this.advance(key, name, tag)
     })
   }
@@ -192,7 +207,7 @@ export class Sequencer {
       const ours = await this.options.replicas.get(key)
       if (ours.data != null && ours.seq > replica.seq) return
       await this.options.replicas.put(key, replica)
-      this.forgetUpTo(key, replica.seq)
+      this.forgetUpTo(key, replica.seq, true)
     })
   }
 
@@ -205,8 +220,26 @@ export class Sequencer {
     })
   }
 
+  private isDeposed (key: string, peer: PeerId): boolean {
+    return (this.deposed.get(key)?.get(peer.toString()) ?? 0) >= Date.now()
+  }
+
   private isSequencer (key: string, name: XorName): boolean {
     return this.sequencerOf(key, name)?.equals(this.options.routing.self) === true
+  }
+
+  /** The mutation most votes went to at a step, if it is ready here. */
+  private leading (key: string, seq: number): string | undefined {
+    const step = this.steps.get(key)?.get(seq)
+    if (step == null) return undefined
+    const [id] = [...step].filter(([id]) => this.ready.has(id)).sort((a, b) => b[1].size - a[1].size)[0] ?? []
+    return id
+  }
+
+  /** Whether any member voted mutation `id` for a step other than `seq` that is not applied here yet. */
+  private votesElsewhere (key: string, id: string, seq: number): boolean {
+    for (const [step, ids] of this.steps.get(key) ?? []) if (step !== seq && ids.has(id)) return true
+    return false
   }
 
   /** Whether this node already voted a mutation to a step it has not applied (so it must wait for that step). */
@@ -219,17 +252,25 @@ export class Sequencer {
    * The sequencer proposes a mutation as the next free step: signed, voted
    * for and sent to the group. It applies it like every member, once Q voted.
    */
-  private async propose (key: string, name: XorName, tag: number, id: string): Promise<void> {
-    if (this.votedElsewhere(key, id)) return
-    const replica = await this.options.replicas.get(key)
-    const seq = Math.max(replica.seq, this.proposed.get(key) ?? 0) + 1
-    this.proposed.set(key, seq)
-    const signature = await this.options.sign(proposalBytes(name, tag, seq, Buffer.from(id, 'hex')))
-    const proposal: Proposal = { seq, id, sequencer: this.options.routing.self.publicKey?.raw ?? new Uint8Array(32), signature }
-    const proposals = this.proposals.get(key) ?? new Map<number, Proposal>()
-    this.proposals.set(key, proposals)
-    proposals.set(seq, proposal)
-    this.vote(key, name, tag, proposal)
+  private async propose (key: string, name: XorName, tag: number, wanted: string): Promise<void> {
+    for (let tries = 0; tries < VOTE_WINDOW && !this.votedElsewhere(key, wanted); tries++) {
+      const replica = await this.options.replicas.get(key)
+      const seq = Math.max(replica.seq, this.proposed.get(key) ?? 0) + 1
+      // A step that members already voted on under an earlier sequencer may be decided somewhere:
+      // propose the mutation most of them voted for there, if it is ready here, before anything new.
+      const leading = this.leading(key, seq)
+      const id = leading != null && !this.votedElsewhere(key, leading) ? leading : wanted
+      // A mutation with votes at another step not yet applied may be decided there: proposing it here could leave this step dead.
+      if (this.votesElsewhere(key, id, seq)) return
+      this.proposed.set(key, seq)
+      this.options.log.debug({ key, seq, id, wanted }, 'proposing')
+      const signature = await this.options.sign(proposalBytes(name, tag, seq, Buffer.from(id, 'hex')))
+      const proposal: Proposal = { seq, id, sequencer: this.options.routing.self.publicKey?.raw ?? new Uint8Array(32), signature }
+      const proposals = this.proposals.get(key) ?? new Map<number, Proposal>()
+      this.proposals.set(key, proposals)
+      proposals.set(seq, proposal)
+      this.vote(key, name, tag, proposal)
+    }
   }
 
   private record (key: string, seq: number, id: string, voter: string): void {
@@ -253,9 +294,25 @@ export class Sequencer {
   }
 
   /** Two signed proposals for one step: the sequencer lied, which anyone holding both can check. Deposed at once. */
-  private equivocated (key: string, name: XorName, tag: number, sequencer: PeerId): void {
-    this.options.log.warn({ key, sequencer: sequencer.toString() }, 'the sequencer proposed two mutations for one step')
+  private equivocated (key: string, name: XorName, tag: number, sequencer: PeerId, first: Proposal, second: Proposal): void {
+    if (this.isDeposed(key, sequencer)) return
+    this.options.log.warn({ key, sequencer: sequencer.toString(), seq: first.seq }, 'the sequencer proposed two mutations for one step')
+    this.options.broadcastProof(name, tag, first, second)
     this.depose(key, name, tag, sequencer.toString())
+  }
+
+  /** Another member's proof that the sequencer (by its key) signed two proposals for one step. */
+  async proof (from: PeerId, name: XorName, tag: number, first: Proposal, second: Proposal): Promise<void> {
+    const group = this.options.routing.closeGroup(name)
+    if (!group.some(p => p.equals(from))) throw new SafeMeshError('AccessDenied', 'only a Data-Manager of the data may accuse its sequencer')
+    const sequencer = group.find(p => p.publicKey != null && bytesEqual(p.publicKey.raw, first.sequencer))
+    const signed = async (p: Proposal): Promise<boolean> =>
+      await (sequencer?.publicKey?.verify(proposalBytes(name, tag, p.seq, Buffer.from(p.id, 'hex')), p.signature) ?? false)
+    if (sequencer == null || first.seq !== second.seq || first.id === second.id || !bytesEqual(first.sequencer, second.sequencer) ||
+      !await signed(first) || !await signed(second)) {
+      throw new SafeMeshError('InvalidRequest', 'that is no proof: two different proposals for one step, both signed by a member, are')
+    }
+    this.equivocated(replicaKey(name, tag), name, tag, sequencer, first, second)
   }
 
   /** Applies every next step that Q members voted for and that reached quorum here. */
@@ -268,6 +325,7 @@ export class Sequencer {
       const decided = [...step].find(([, voters]) => voters.size >= this.quorum)?.[0]
       const ready = decided == null ? undefined : this.ready.get(decided)
       if (decided == null || ready == null) break
+      this.options.log.debug({ key, seq: seq + 1, id: decided }, 'applying')
       const applied = applyMutation(data, ready.account, ready.mutation, this.options.params)
       data = applied.data
       seq++
@@ -284,7 +342,7 @@ export class Sequencer {
   /**
    * Votes are waiting but the next step cannot be applied: we missed its
    * votes, or its quorum never formed here. If the replica has not moved on
-   * within GAP_TIMEOUT, catch up on a quorum's word.
+   * within the gap timeout, catch up on a quorum's word.
    */
   private watchProgress (key: string, name: XorName, tag: number, seq: number, waiting: boolean): void {
     const current = this.gapTimers.get(key)
@@ -296,7 +354,7 @@ export class Sequencer {
     const timer = setTimeout(() => {
       this.gapTimers.delete(key)
       void this.catchUp(key, name, tag)
-    }, GAP_TIMEOUT)
+    }, this.timing.gapTimeout)
     this.gapTimers.set(key, { seq, timer })
   }
 
@@ -309,12 +367,16 @@ export class Sequencer {
     await this.serial(key, async () => { await this.advance(key, name, tag) })
   }
 
-  /** Forgets votes at or below `seq`; a mutation ready here but applied there has an unknown outcome. */
-  private forgetUpTo (key: string, seq: number): void {
+  /**
+   * Forgets votes at or below `seq`. After an adopted replica (`adopted`), a
+   * mutation ready here that was voted for at one of those steps may be in
+   * it: its outcome is unknown here.
+   */
+  private forgetUpTo (key: string, seq: number, adopted = false): void {
     const steps = this.steps.get(key)
     for (const step of [...(steps?.keys() ?? [])]) {
       if (step > seq) continue
-      for (const id of steps?.get(step)?.keys() ?? []) {
+      for (const id of adopted ? steps?.get(step)?.keys() ?? [] : []) {
         const ready = this.ready.get(id)
         if (ready == null || ready.key !== key) continue
         this.ready.delete(id)
@@ -334,18 +396,18 @@ export class Sequencer {
   /**
    * A mutation that reached quorum here is still unordered: propose it if
    * this node is the sequencer now (the last one left or was deposed), else
-   * suspect the sequencer, until ORDER_TIMEOUT.
+   * suspect the sequencer, until the order timeout.
    */
   private unordered (id: string): void {
     const ready = this.ready.get(id)
     if (ready == null || this.stopped) return
     const { key, name, tag } = ready
-    if (Date.now() - ready.since >= ORDER_TIMEOUT) {
+    if (Date.now() - ready.since >= this.timing.orderTimeout) {
       this.ready.delete(id)
       ready.reject(new SafeMeshError('Timeout', 'the mutation reached quorum but was never ordered'))
       return
     }
-    ready.timer = setTimeout(() => { this.unordered(id) }, SUSPECT_AFTER)
+    ready.timer = setTimeout(() => { this.unordered(id) }, this.timing.suspectAfter)
     void this.serial(key, async () => { await this.revote(key, name, tag) })
     if (this.isSequencer(key, name)) {
       void this.proposeAfterCatchUp(key, name, tag, [id])
@@ -391,16 +453,26 @@ export class Sequencer {
     this.deposed.set(key, deposed)
     setTimeout(() => { this.suspicions.forget(`${key}/${sequencer}`) }, DEPOSED_TTL).unref()
     this.options.log.warn({ key, sequencer }, 'sequencer deposed')
-    // Votes not yet applied followed the deposed sequencer: the next one proposes those steps again.
+    // The next sequencer gets the full wait before anyone suspects it in turn.
+    for (const [id, ready] of this.ready) {
+      if (ready.key !== key) continue
+      clearTimeout(ready.timer)
+      ready.timer = setTimeout(() => { this.unordered(id) }, this.timing.suspectAfter)
+    }
+    // Votes cast stay counted (a step Q members voted for is decided, whoever proposed it); each
+    // member may vote once more on the steps not yet applied, for the next sequencer's proposals.
     void this.serial(key, async () => {
       this.voted.delete(key)
       this.proposals.delete(key)
       this.proposed.delete(key)
-      this.steps.delete(key)
       await this.advance(key, name, tag)
     })
     if (!this.isSequencer(key, name)) return
-    void this.proposeAfterCatchUp(key, name, tag, [...this.ready].filter(([, ready]) => ready.key === key).map(([id]) => id))
+    // Votes cast under the deposed sequencer are still on their way: they may decide steps first.
+    const timer = setTimeout(() => {
+      void this.proposeAfterCatchUp(key, name, tag, [...this.ready].filter(([, ready]) => ready.key === key).map(([id]) => id))
+    }, this.timing.gapTimeout)
+    timer.unref?.()
   }
 
   private async serial<T> (key: string, work: () => Promise<T>): Promise<T> {
