@@ -1,5 +1,5 @@
-import { SafeMeshError, bytesToHex, sha3_256, xorNameFromHex, type XorName } from '@safemesh/protocol'
-import { parseReplicaKey, replicaKey, type ReplicaStore } from './data-manager/replica-store.js'
+import { SafeMeshError, accountRecordSchema, bytesEqual, bytesToHex, encodeWith, sha3_256, xorNameFromHex, type XorName } from '@safemesh/protocol'
+import { encodeReplica, parseReplicaKey, replicaKey, type ReplicaStore } from './data-manager/replica-store.js'
 import type { ReplicaHandOver, HandOverResult } from './data-manager/replica-hand-over.js'
 import type { AccountHandOver } from './maid-manager/account-hand-over.js'
 import type { Accounts } from './maid-manager/accounts.js'
@@ -37,6 +37,8 @@ export class Replicator {
   private readonly context: PersonaContext
   private readonly options: ReplicatorOptions
   private readonly lastGroups = new Map<string, Set<string>>()
+  /** Nodes that joined this node's view since its last round: the only newcomers to groups of names it had not seen then. */
+  private joined = new Set<string>()
   private readonly rechecks = new Map<string, { attempt: number, timer: ReturnType<typeof setTimeout> }>()
   private timer?: ReturnType<typeof setTimeout>
   private running = false
@@ -59,15 +61,25 @@ export class Replicator {
       const { name, tag } = message.data
       this.assertResponsible(name, ctx.from)
       const candidate = { data: message.data, seq: message.seq }
+      // A push of what this node already holds, or of an older step, has nothing to hand over.
+      const ours = await this.options.replicas.get(replicaKey(name, tag))
+      if (ours.data != null && ours.digest != null && (ours.seq > message.seq || (ours.seq === message.seq && bytesEqual(ours.digest, encodeReplica(message.data, message.seq).digest)))) {
+        return { type: 'Ack' }
+      }
       this.verify(`m/${replicaKey(name, tag)}`, async () => await this.options.replicaHandOver.verify(name, tag, candidate))
       return { type: 'Ack' }
     })
     dispatcher.on('PushAccount', async (message, ctx) => {
       this.assertResponsible(message.account, ctx.from)
+      const ours = await this.options.accounts.get(message.account)
+      if (ours != null && bytesEqual(encodeWith(accountRecordSchema, ours), encodeWith(accountRecordSchema, message.record))) return { type: 'Ack' }
       this.verify(`a/${bytesToHex(message.account)}`, async () => await this.options.accountHandOver.verify(message.account))
       return { type: 'Ack' }
     })
-    this.context.routing.addEventListener('change', () => { this.schedule() })
+    this.context.routing.addEventListener('change', (event) => {
+      if (event.detail.kind === 'added') this.joined.add(event.detail.peer.toString())
+      this.schedule()
+    })
   }
 
   /** Remembers the current groups without moving anything (a node that just started). */
@@ -132,37 +144,41 @@ export class Replicator {
 
   /** One pass over everything this node holds. */
   private async round (push: boolean): Promise<void> {
+    const joined = this.joined
+    this.joined = new Set()
     const store = this.context.store
     const { replicas, accounts } = this.options
     for await (const hex of store.keys('chunk')) {
-      await this.consider(`c/${hex}`, xorNameFromHex(hex), push, async (peer) => {
+      await this.consider(`c/${hex}`, xorNameFromHex(hex), push, joined, async (peer) => {
         const value = await store.getChunk(xorNameFromHex(hex))
         if (value != null) await this.context.send(peer, { type: 'PushChunk', value })
       })
     }
     for await (const key of replicas.keys()) {
       const { nameHex } = parseReplicaKey(key)
-      await this.consider(`m/${key}`, xorNameFromHex(nameHex), push, async (peer) => {
+      await this.consider(`m/${key}`, xorNameFromHex(nameHex), push, joined, async (peer) => {
         const replica = await replicas.get(key)
         if (replica.data != null) await this.context.send(peer, { type: 'PushMData', data: replica.data, seq: replica.seq })
       })
     }
     for await (const hex of accounts.names()) {
       const account = xorNameFromHex(hex)
-      await this.consider(`a/${hex}`, account, push, async (peer) => {
+      await this.consider(`a/${hex}`, account, push, joined, async (peer) => {
         const record = await accounts.get(account)
         if (record != null) await this.context.send(peer, { type: 'PushAccount', account, record })
       })
     }
   }
 
-  private async consider (key: string, name: XorName, push: boolean, send: (peer: PeerId) => Promise<void>): Promise<void> {
+  private async consider (key: string, name: XorName, push: boolean, joined: ReadonlySet<string>, send: (peer: PeerId) => Promise<void>): Promise<void> {
     const group = this.context.routing.closeGroup(name)
     const members = new Set(group.map(p => p.toString()))
     const before = this.lastGroups.get(key)
     this.lastGroups.set(key, members)
     if (!push || !members.has(this.context.self.toString())) return
-    const newcomers = group.filter(p => !p.equals(this.context.self) && before?.has(p.toString()) !== true)
+    // A name stored since the last round was stored by this group, less the nodes that joined since.
+    const isNew = (peer: PeerId): boolean => before == null ? joined.has(peer.toString()) : !before.has(peer.toString())
+    const newcomers = group.filter(p => !p.equals(this.context.self) && isNew(p))
     await Promise.all(newcomers.map(async peer => {
       await send(peer).catch(err => {
         this.context.log.debug({ peer: peer.toString(), key, err: (err as Error).message }, 'could not hand a replica over')
