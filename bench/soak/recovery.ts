@@ -28,7 +28,7 @@ export interface KillRecovery {
   seconds?: number
   /** Whether the killed node was up again by then. */
   victimBack?: boolean
-  /** For a name not back in time: which members still lacked it. */
+  /** Which members lacked which names at the last look before the end (or the bound). */
   lacking?: string
 }
 
@@ -85,14 +85,16 @@ export class RecoveryTracker {
         for (const node of closeGroupAt(name.position, up, groupSize)) if (!held.has(node.peerId)) asks.push({ name, node })
       }
       if (asks.length === 0) {
-        return { victim: victim.index, names: sample.length, seconds: (performance.now() - killedAt) / 1000, victimBack: !this.options.isDown(victim.index) }
+        return { victim: victim.index, names: sample.length, seconds: (performance.now() - killedAt) / 1000, victimBack: !this.options.isDown(victim.index), ...(lacking !== '' ? { lacking } : {}) }
       }
-      lacking = asks.map(a => `node ${a.node.index} lacks ${a.name.hex.slice(0, 12)}`).join(', ')
-      let missing = 0
+      const lacks: string[] = []
       await forEachLimited(asks, 8, async ({ name, node }) => {
-        if ((await holds(inspector, node, name, ASK_TIMEOUT_MS)).holds) holders.get(name)?.add(node.peerId)
-        else missing++
+        const holding = await holds(inspector, node, name, ASK_TIMEOUT_MS)
+        if (holding.holds) holders.get(name)?.add(node.peerId)
+        else lacks.push(`node ${node.index} lacks ${name.kind} ${name.hex.slice(0, 12)} (${holding.why})`)
       })
+      const missing = lacks.length
+      if (missing > 0) lacking = lacks.sort().join(', ')
       // Every member asked holds its name: look again at once (the groups may have moved meanwhile).
       if (missing > 0) await sleep(POLL_MS)
     }

@@ -25,6 +25,8 @@ export interface AccountCharges extends AccountMutations {
   counts: string[]
   ok: boolean
   why?: string
+  /** Every Maid-Manager agrees on a count above what the client may have been charged. */
+  overcharged?: boolean
 }
 
 export async function checkCharges (writers: readonly Writer[], ledger: MutationLedger, nodes: readonly NetworkNode[], groupSize: number, deadline: number, log: Logger): Promise<AccountCharges[]> {
@@ -49,7 +51,8 @@ export async function checkCharges (writers: readonly Writer[], ledger: Mutation
           }
         }))
         result = judge(writer, expected, answers, groupSize)
-        if (result.ok || performance.now() + ROUND_PAUSE_MS >= deadline) break
+        // A count only grows: one above the range agreed by every member is final.
+        if (result.ok || result.overcharged === true || performance.now() + ROUND_PAUSE_MS >= deadline) break
         log.info({ client: writer.index, round, why: result.why }, 'charge check: not yet')
         await sleep(ROUND_PAUSE_MS)
       }
@@ -71,6 +74,8 @@ function judge (writer: Writer, expected: AccountMutations, answers: Array<{ mem
   if (known.length < groupSize) why = `${groupSize - known.length} of its ${groupSize} Maid-Managers gave no count`
   else if (distinct.length > 1) why = `its Maid-Managers disagree (${distinct.sort((a, b) => a - b).join(', ')})`
   else if ((distinct[0] as number) < expected.acknowledged) why = `charged ${distinct[0] as number}, fewer than the ${expected.acknowledged} acknowledged mutations`
-  else if ((distinct[0] as number) > high) why = `charged ${distinct[0] as number}, more than the ${expected.acknowledged} acknowledged + ${expected.ambiguous} ambiguous mutations`
+  else if ((distinct[0] as number) > high) {
+    return { ...base, ok: false, overcharged: true, why: `charged ${distinct[0] as number}, more than the ${expected.acknowledged} acknowledged + ${expected.ambiguous} ambiguous mutations` }
+  }
   return why === undefined ? { ...base, ok: true } : { ...base, ok: false, why }
 }
