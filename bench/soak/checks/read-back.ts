@@ -13,6 +13,9 @@ import { acceptedStates, describeEntries, entriesKey, entriesKeyOfList, entriesO
 import { SOAK_KDF, type Writer } from '../writer.js'
 
 const CONCURRENCY = 4
+/** The read-back's bound: a minute, and half a second per write to read. */
+const BASE_MS = 60_000
+const PER_WRITE_MS = 500
 
 export interface ReadBackReport {
   files: number
@@ -25,6 +28,8 @@ export interface ReadBackReport {
 export async function readBack (writers: readonly Writer[], network: NetworkConfig, log: Logger): Promise<ReadBackReport> {
   const options = { network: libp2pNetwork({ ...network, log: log.child({ component: 'reader' }) }) }
   const reader = await SafeMeshClient.connect(options)
+  const writes = writers.reduce((n, w) => n + w.files.length + w.mdata.length + 1, 0)
+  const signal = AbortSignal.timeout(BASE_MS + PER_WRITE_MS * writes)
   const lost: string[] = []
   let files = 0
   let mdata = 0
@@ -35,7 +40,7 @@ export async function readBack (writers: readonly Writer[], network: NetworkConf
         try {
           const hash = createHash('sha256')
           let size = 0
-          for await (const piece of reader.getFile(file.address)) {
+          for await (const piece of reader.getFile(file.address, { signal })) {
             hash.update(piece)
             size += piece.byteLength
           }
@@ -49,7 +54,7 @@ export async function readBack (writers: readonly Writer[], network: NetworkConf
         mdata++
         const accepted = acceptedStates(md)
         try {
-          const entries = await reader.listMDataEntries(md.name, md.tag)
+          const entries = await reader.listMDataEntries(md.name, md.tag, { signal })
           if (!accepted.map(entriesKey).includes(entriesKeyOfList(entries))) {
             lost.push(`client ${writer.index}: MutableData ${md.hex} reads back ${describeEntries(entriesOf(entries))}, expected ${accepted.map(describeEntries).join(' or ')}`)
           }
@@ -63,7 +68,7 @@ export async function readBack (writers: readonly Writer[], network: NetworkConf
   }
   for (const writer of writers) {
     try {
-      const client = await SafeMeshClient.login(writer.secret, writer.password, { ...options, kdf: SOAK_KDF })
+      const client = await SafeMeshClient.login(writer.secret, writer.password, { ...options, kdf: SOAK_KDF, signal })
       await client.close()
     } catch (err) {
       lost.push(`client ${writer.index}: account ${writer.account} does not log in: ${describe(err)}`)
@@ -73,5 +78,6 @@ export async function readBack (writers: readonly Writer[], network: NetworkConf
 }
 
 function describe (err: unknown): string {
+  if (err instanceof DOMException && err.name === 'TimeoutError') return 'not read back within the read-back\'s time'
   return isSafeMeshError(err) ? `${err.code} (${err.message})` : (err as Error).message
 }
