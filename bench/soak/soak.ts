@@ -56,7 +56,8 @@ export async function runSoak (options: SoakOptions, run: SoakRun): Promise<Tall
   let recovery: RecoveryTracker | undefined
   log.info({ seed: options.seed, nodes: options.nodes, groupSize: options.groupSize, clients: options.clients, minutes: options.minutes, pool, dir }, 'soak: starting')
   try {
-    await startTestnet(testnet, options.nodes, signal)
+    const start = await startTestnet(testnet, options.nodes, signal, (message) => { log.info(`soak: ${message}`) })
+    log.info({ seconds: Math.round(start.seconds), repairs: start.repairs }, 'soak: the testnet is up')
     const network: NetworkConfig = { bootstrap: testnet.bootstrapAddresses(), groupSize: options.groupSize, accountOps: ACCOUNT_OPS, nodes: options.nodes }
     const ledger = new MutationLedger(options.groupSize)
     const names = new WrittenNames()
