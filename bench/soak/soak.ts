@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { NetworkConfig } from '@safemesh/client'
 import { Testnet } from '@safemesh/node'
-import { listEntries } from '@safemesh/protocol'
 import type { Logger } from 'pino'
 import { startTestnet } from '../safemesh/start-testnet.js'
 import { Chaos } from './chaos.js'
@@ -18,13 +17,13 @@ import { checkReplicas } from './checks/replicas.js'
 import { networkNodes } from './close-groups.js'
 import { writeRecord } from './dump.js'
 import { Inspector } from './inspector.js'
-import { entriesOf, type Entries } from './md-model.js'
+import { expectations } from './expectations.js'
 import { MutationLedger } from './mutation-ledger.js'
 import type { SoakOptions } from './options.js'
 import { RecoveryTracker } from './recovery.js'
 import { Rng } from './rng.js'
-import { failuresOf, recoverySummary, type Tally } from './tally.js'
-import { Writer, type OperationCounts } from './writer.js'
+import { assembleTally, type Tally } from './tally.js'
+import { Writer } from './writer.js'
 import { WrittenNames } from './written-names.js'
 
 /** Each account's allowance: far more than a long run uses, so no write is refused for LowBalance. */
@@ -111,20 +110,7 @@ export async function runSoak (options: SoakOptions, run: SoakRun): Promise<Tall
     // ---- Checks ----
     const checkingStarted = performance.now()
     const nodes = networkNodes(testnet.records())
-    const accepted = new Map<string, Entries[]>()
-    for (const writer of writers) {
-      for (const md of writer.mdata) accepted.set(`${md.hex}/${md.tag}`, md.ifApplied === undefined ? [md.acknowledged] : [md.acknowledged, md.ifApplied])
-    }
-    // Written too: chunks whose PutIData was acknowledged although their file failed, and the
-    // accounts' session packets (their entries as sent).
-    for (const record of ledger.all()) {
-      if (ledger.verdict(record) !== 'acknowledged' || record.dataName === undefined) continue
-      if (record.type === 'PutIData') names.addChunk(record.dataName)
-      if (record.type === 'PutMData' && record.data !== undefined && !accepted.has(`${record.dataName}/${record.data.tag}`)) {
-        names.addMData(record.data.name, record.data.tag, record.dataName)
-        accepted.set(`${record.dataName}/${record.data.tag}`, [entriesOf(listEntries(record.data))])
-      }
-    }
+    const accepted = expectations(writers, ledger, names)
     log.info({ names: names.size, nodes: nodes.length }, 'soak: checking every name\'s replicas')
     const replicas = await checkReplicas({
       inspector,
@@ -144,40 +130,18 @@ export async function runSoak (options: SoakOptions, run: SoakRun): Promise<Tall
     if (options.keepDir) log.info({ path: await writeRecord(dir, ledger, writers) }, 'soak: what the clients sent and expect')
     const checkingSeconds = (performance.now() - checkingStarted) / 1000
 
-    const sum = (pick: (w: Writer) => OperationCounts): OperationCounts => ({
-      ok: writers.reduce((n, w) => n + pick(w).ok, 0),
-      unknown: writers.reduce((n, w) => n + pick(w).unknown, 0),
-      refused: writers.reduce((n, w) => n + pick(w).refused, 0)
-    })
-    const errors: Record<string, number> = {}
-    for (const w of writers) for (const [code, n] of w.stats.errors) errors[code] = (errors[code] ?? 0) + n
-    const operations = { files: sum(w => w.stats.files), mdCreates: sum(w => w.stats.mdCreates), mdMutations: sum(w => w.stats.mdMutations), errors }
-    const verdicts = { acknowledged: 0, refused: 0, ambiguous: 0 }
-    for (const record of ledger.all()) verdicts[ledger.verdict(record)]++
-    const tally: Omit<Tally, 'failures'> = {
-      seed: options.seed,
-      nodes: options.nodes,
-      groupSize: options.groupSize,
-      clients: options.clients,
+    return assembleTally({
+      options,
       pool,
       seconds: { total: (performance.now() - started) / 1000, writing: writingSeconds, settling: settlingSeconds, checking: checkingSeconds },
-      operations,
-      chaos: { ...chaosLoop.counts, incidents: chaosLoop.incidents },
-      writes: {
-        // Each account's creation is a write too.
-        acknowledged: operations.files.ok + operations.mdCreates.ok + operations.mdMutations.ok + writers.length,
-        lost: read.lost.length,
-        lostDetails: read.lost,
-        readBack: { files: read.files, mdata: read.mdata, accounts: read.accounts }
-      },
-      mutations: verdicts,
-      charges: { wrong: charges.filter(c => !c.ok).length, accounts: charges },
-      replicas: { names: replicas.chunks + replicas.mdata, chunks: replicas.chunks, mdata: replicas.mdata, belowG: replicas.belowG.length, details: replicas.belowG, seconds: replicas.seconds },
-      recovery: recoverySummary(recoveries, chaosLoop.counts.kills),
-      unexpectedRefusals: writers.flatMap(w => w.stats.unexpectedRefusals),
-      observerMismatches: writers.flatMap(w => w.stats.observerMismatches)
-    }
-    return { ...tally, failures: failuresOf(tally) }
+      writers,
+      ledger,
+      chaos: chaosLoop,
+      replicas,
+      read,
+      charges,
+      recoveries
+    })
   } finally {
     signal.removeEventListener('abort', onAbort)
     stopWriting.abort(new Error('the soak is stopping'))

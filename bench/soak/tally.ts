@@ -4,11 +4,14 @@
  * and the soak's own bookkeeping worked as meant).
  */
 import { median } from '../lib/stats.js'
-import type { ChaosCounts } from './chaos.js'
+import type { Chaos, ChaosCounts } from './chaos.js'
 import type { AccountCharges } from './checks/charges.js'
-import type { ReplicaShortfall } from './checks/replicas.js'
+import type { ReadBackReport } from './checks/read-back.js'
+import type { ReplicaReport, ReplicaShortfall } from './checks/replicas.js'
+import type { MutationLedger } from './mutation-ledger.js'
+import type { SoakOptions } from './options.js'
 import type { KillRecovery } from './recovery.js'
-import type { OperationCounts } from './writer.js'
+import type { OperationCounts, Writer } from './writer.js'
 
 export interface Tally {
   seed: number
@@ -32,6 +35,58 @@ export interface Tally {
   observerMismatches: string[]
   /** Why the run failed; empty when it passed. */
   failures: string[]
+}
+
+export interface TallyInputs {
+  options: SoakOptions
+  pool: number[]
+  seconds: Tally['seconds']
+  writers: readonly Writer[]
+  ledger: MutationLedger
+  chaos: Chaos
+  replicas: ReplicaReport
+  read: ReadBackReport
+  charges: AccountCharges[]
+  recoveries: KillRecovery[]
+}
+
+/** The tally of a run from what each part of it reports, with its verdict. */
+export function assembleTally (inputs: TallyInputs): Tally {
+  const { options, writers, ledger, chaos, replicas, read, charges } = inputs
+  const sum = (pick: (w: Writer) => OperationCounts): OperationCounts => ({
+    ok: writers.reduce((n, w) => n + pick(w).ok, 0),
+    unknown: writers.reduce((n, w) => n + pick(w).unknown, 0),
+    refused: writers.reduce((n, w) => n + pick(w).refused, 0)
+  })
+  const errors: Record<string, number> = {}
+  for (const w of writers) for (const [code, n] of w.stats.errors) errors[code] = (errors[code] ?? 0) + n
+  const operations = { files: sum(w => w.stats.files), mdCreates: sum(w => w.stats.mdCreates), mdMutations: sum(w => w.stats.mdMutations), errors }
+  const verdicts = { acknowledged: 0, refused: 0, ambiguous: 0 }
+  for (const record of ledger.all()) verdicts[ledger.verdict(record)]++
+  const tally: Omit<Tally, 'failures'> = {
+    seed: options.seed,
+    nodes: options.nodes,
+    groupSize: options.groupSize,
+    clients: options.clients,
+    pool: inputs.pool,
+    seconds: inputs.seconds,
+    operations,
+    chaos: { ...chaos.counts, incidents: chaos.incidents },
+    writes: {
+      // Each account's creation is a write too.
+      acknowledged: operations.files.ok + operations.mdCreates.ok + operations.mdMutations.ok + writers.length,
+      lost: read.lost.length,
+      lostDetails: read.lost,
+      readBack: { files: read.files, mdata: read.mdata, accounts: read.accounts }
+    },
+    mutations: verdicts,
+    charges: { wrong: charges.filter(c => !c.ok).length, accounts: charges },
+    replicas: { names: replicas.chunks + replicas.mdata, chunks: replicas.chunks, mdata: replicas.mdata, belowG: replicas.belowG.length, details: replicas.belowG, seconds: replicas.seconds },
+    recovery: recoverySummary(inputs.recoveries, chaos.counts.kills),
+    unexpectedRefusals: writers.flatMap(w => w.stats.unexpectedRefusals),
+    observerMismatches: writers.flatMap(w => w.stats.observerMismatches)
+  }
+  return { ...tally, failures: failuresOf(tally) }
 }
 
 export function recoverySummary (details: KillRecovery[], kills: number): Tally['recovery'] {
