@@ -23,7 +23,8 @@ export interface StartReport {
   repairs: string[]
 }
 
-export async function startTestnet (testnet: Testnet, nodes: number, signal: AbortSignal): Promise<StartReport> {
+/** `report` gets each step (default: a progress line on stderr). */
+export async function startTestnet (testnet: Testnet, nodes: number, signal: AbortSignal, report: (message: string) => void = progress): Promise<StartReport> {
   const started = performance.now()
   const repairs: string[] = []
   for (let count = 0; count < nodes;) {
@@ -33,10 +34,10 @@ export async function startTestnet (testnet: Testnet, nodes: number, signal: Abo
       else await testnet.add(batch, { timeoutMs: CONVERGENCE_MS, signal })
     } catch (err) {
       if (signal.aborted || testnet.size < count + batch || !(await allRunning(testnet))) throw err
-      await repair(testnet, signal, repairs)
+      await repair(testnet, signal, repairs, report)
     }
     count += batch
-    progress(`safemesh: ${count} of ${nodes} nodes up`)
+    report(`safemesh: ${count} of ${nodes} nodes up`)
   }
   return { seconds: (performance.now() - started) / 1000, repairs }
 }
@@ -45,7 +46,7 @@ async function allRunning (testnet: Testnet): Promise<boolean> {
   return (await testnet.status()).every(v => v.up)
 }
 
-async function repair (testnet: Testnet, signal: AbortSignal, repairs: string[]): Promise<void> {
+async function repair (testnet: Testnet, signal: AbortSignal, repairs: string[], report: (message: string) => void): Promise<void> {
   for (let round = 1; ; round++) {
     const views = await testnet.status()
     const required = Math.min(views.length - 1, KAD_K)
@@ -54,7 +55,7 @@ async function repair (testnet: Testnet, signal: AbortSignal, repairs: string[])
     if (round > REPAIR_ROUNDS) throw new Error(`the testnet did not converge after ${REPAIR_ROUNDS} rounds of restarts: ${lagging.map(v => `node ${v.index}: ${v.status?.routingTableSize ?? '?'}/${required}`).join(', ')}`)
     for (const view of lagging) {
       const note = `node ${view.index} restarted (view ${view.status?.routingTableSize ?? '?'}/${required})`
-      progress(`safemesh: ${note}`)
+      report(`safemesh: ${note}`)
       repairs.push(note)
       await testnet.restart(view.index, { signal })
     }

@@ -93,6 +93,8 @@ export class Testnet {
   private readonly options: TestnetOptions
   private nodes: NodeRecord[] = []
   private readonly children = new Map<number, ChildProcess>()
+  /** Nodes this process has SIGSTOPped (`pause`) and not continued. */
+  private readonly paused = new Set<number>()
 
   constructor (options: TestnetOptions) {
     this.options = options
@@ -156,20 +158,47 @@ export class Testnet {
     return added
   }
 
-  /** SIGKILLs node `index` (a crash, not a clean stop). */
+  /** SIGKILLs node `index` (a crash, not a clean stop). A paused node is continued first. */
   async kill (index: number): Promise<void> {
     const record = this.record(index)
     if (record.pid != null && isAlive(record.pid)) {
+      continueProcess(record.pid)
       process.kill(record.pid, 'SIGKILL')
       await waitForExit(record.pid, 10_000)
     }
+    this.paused.delete(index)
     this.children.delete(index)
+  }
+
+  /**
+   * SIGSTOPs node `index`: a node that hangs (its connections stay open and its peers' requests
+   * go unanswered until their timeouts, or until the connection monitor gives up on it after a
+   * minute), unlike a crash, which closes every connection at once. `resume` continues it.
+   */
+  async pause (index: number): Promise<void> {
+    const record = this.record(index)
+    if (record.pid == null || !isAlive(record.pid)) throw new Error(`node ${index} is not running`)
+    process.kill(record.pid, 'SIGSTOP')
+    this.paused.add(index)
+  }
+
+  /** SIGCONTs node `index` after `pause`. */
+  async resume (index: number): Promise<void> {
+    const record = this.record(index)
+    if (record.pid != null && isAlive(record.pid)) process.kill(record.pid, 'SIGCONT')
+    this.paused.delete(index)
+  }
+
+  /** Whether this process paused node `index` and has not resumed it. */
+  isPaused (index: number): boolean {
+    return this.paused.has(index)
   }
 
   /** Stops node `index` cleanly (SIGTERM). */
   async stopNode (index: number): Promise<void> {
     const record = this.record(index)
     if (record.pid != null) await terminate(record.pid)
+    this.paused.delete(index)
     this.children.delete(index)
   }
 
@@ -177,6 +206,7 @@ export class Testnet {
   async restart (index: number, options: { signal?: AbortSignal } = {}): Promise<void> {
     const record = this.record(index)
     if (record.pid != null && isAlive(record.pid)) await terminate(record.pid)
+    this.paused.delete(index)
     await rm(join(record.dataDir, NODE_INFO_FILE), { force: true })
     await this.launch(record)
     await this.waitForInfo(record, options.signal)
@@ -186,6 +216,7 @@ export class Testnet {
   /** Stops every node; with `clean`, removes the directory too. */
   async down (options: { clean?: boolean } = {}): Promise<void> {
     await Promise.all(this.nodes.map(async r => { if (r.pid != null) await terminate(r.pid) }))
+    this.paused.clear()
     this.children.clear()
     if (options.clean === true) {
       await rm(this.dir, { recursive: true, force: true })
@@ -357,9 +388,19 @@ async function waitForExit (pid: number, timeoutMs: number): Promise<boolean> {
   return !isAlive(pid)
 }
 
-/** SIGTERM, then SIGKILL if the node has not stopped within 10 s. */
+/**
+ * SIGCONT: a stopped process keeps SIGTERM pending until it is continued, so every stop continues
+ * the node first. Always sent, not only to nodes this process paused (`testnet down` runs in
+ * another process than the one that paused); a running process ignores it.
+ */
+function continueProcess (pid: number): void {
+  try { process.kill(pid, 'SIGCONT') } catch {}
+}
+
+/** SIGTERM (to a continued process), then SIGKILL if the node has not stopped within 10 s. */
 async function terminate (pid: number): Promise<void> {
   if (!isAlive(pid)) return
+  continueProcess(pid)
   try { process.kill(pid, 'SIGTERM') } catch { return }
   if (await waitForExit(pid, 10_000)) return
   try { process.kill(pid, 'SIGKILL') } catch { return }
