@@ -128,6 +128,7 @@ export class SafeMeshNode {
       await node.messenger.start()
       await host.start()
       await node.personas.replicator.start()
+      node.personas.antiEntropy.start()
       await node.routing.start()
       if (config.metricsPort != null) {
         node.admin = await startAdminServer(config.metricsPort, {

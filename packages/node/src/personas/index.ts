@@ -1,6 +1,7 @@
 import { DataManager } from './data-manager/data-manager.js'
 import { MaidManager } from './maid-manager/maid-manager.js'
 import { Replicator } from './replicator.js'
+import { AntiEntropy } from './anti-entropy.js'
 import type { PersonaContext } from './context.js'
 import type { Dispatcher } from '../dispatcher.js'
 
@@ -8,6 +9,7 @@ export interface Personas {
   maidManager: MaidManager
   dataManager: DataManager
   replicator: Replicator
+  antiEntropy: AntiEntropy
   stop: () => void
 }
 
@@ -21,14 +23,18 @@ export function registerPersonas (context: PersonaContext, dispatcher: Dispatche
     replicaHandOver: dataManager.handOver,
     accountHandOver: maidManager.handOver
   })
+  const antiEntropy = new AntiEntropy(context, dataManager.replicas, maidManager.accounts)
   maidManager.register(dispatcher)
+  antiEntropy.register(dispatcher)
   dataManager.register(dispatcher)
   replicator.register(dispatcher)
   return {
     maidManager,
     dataManager,
     replicator,
+    antiEntropy,
     stop: () => {
+      antiEntropy.stop()
       replicator.stop()
       dataManager.stop()
     }

@@ -11,6 +11,12 @@ import type { PeerId } from '@libp2p/interface'
 const SETTLE_MS = 500
 /** A hand-over that found no quorum (a group mid-mutation, members still joining) is tried again after these waits. */
 const RECHECK_DELAYS = [1_000, 2_000, 4_000, 8_000, 16_000]
+/**
+ * Members that push a chunk to a newcomer: the nearest that held it. Bytes move twice, not G − 1
+ * times; anti-entropy fills what both missed. MutableData and accounts are pushed by every holder
+ * (the receiver needs Q vouchers anyway, and the pushes are small).
+ */
+const CHUNK_PUSHERS = 2
 /** Hand-overs waiting for another try, at most. */
 const MAX_RECHECKS = 10_000
 
@@ -149,28 +155,29 @@ export class Replicator {
     const store = this.context.store
     const { replicas, accounts } = this.options
     for await (const hex of store.keys('chunk')) {
-      await this.consider(`c/${hex}`, xorNameFromHex(hex), push, joined, async (peer) => {
+      await this.consider(`c/${hex}`, xorNameFromHex(hex), push, joined, CHUNK_PUSHERS, async (peer) => {
         const value = await store.getChunk(xorNameFromHex(hex))
         if (value != null) await this.context.send(peer, { type: 'PushChunk', value })
       })
     }
     for await (const key of replicas.keys()) {
       const { nameHex } = parseReplicaKey(key)
-      await this.consider(`m/${key}`, xorNameFromHex(nameHex), push, joined, async (peer) => {
+      await this.consider(`m/${key}`, xorNameFromHex(nameHex), push, joined, Infinity, async (peer) => {
         const replica = await replicas.get(key)
         if (replica.data != null) await this.context.send(peer, { type: 'PushMData', data: replica.data, seq: replica.seq })
       })
     }
     for await (const hex of accounts.names()) {
       const account = xorNameFromHex(hex)
-      await this.consider(`a/${hex}`, account, push, joined, async (peer) => {
+      await this.consider(`a/${hex}`, account, push, joined, Infinity, async (peer) => {
         const record = await accounts.get(account)
         if (record != null) await this.context.send(peer, { type: 'PushAccount', account, record })
       })
     }
   }
 
-  private async consider (key: string, name: XorName, push: boolean, joined: ReadonlySet<string>, send: (peer: PeerId) => Promise<void>): Promise<void> {
+  /** Pushes `name` to the members new to its group, if this node is one of the `pushers` nearest members that held it already. */
+  private async consider (key: string, name: XorName, push: boolean, joined: ReadonlySet<string>, pushers: number, send: (peer: PeerId) => Promise<void>): Promise<void> {
     const group = this.context.routing.closeGroup(name)
     const members = new Set(group.map(p => p.toString()))
     const before = this.lastGroups.get(key)
@@ -178,6 +185,8 @@ export class Replicator {
     if (!push || !members.has(this.context.self.toString())) return
     // A name stored since the last round was stored by this group, less the nodes that joined since.
     const isNew = (peer: PeerId): boolean => before == null ? joined.has(peer.toString()) : !before.has(peer.toString())
+    const holders = group.filter(p => !isNew(p))
+    if (!holders.slice(0, pushers).some(p => p.equals(this.context.self))) return
     const newcomers = group.filter(p => !p.equals(this.context.self) && isNew(p))
     await Promise.all(newcomers.map(async peer => {
       await send(peer).catch(err => {

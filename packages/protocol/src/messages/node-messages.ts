@@ -23,6 +23,8 @@
  *   Q Data-Managers' word.
  * - `GetReplicaDigest`, `GetAccount`: what a member holds, so a node adopts a replica or an
  *   account record only when Q members vouch for the very same state.
+ * - `Holdings` / `Wants`: a member lists what it holds of the names it shares with another, which
+ *   answers what it lacks; the holder then pushes those (anti-entropy after pauses and lost pushes).
  * - `GetReplica`, `PushChunk`, `PushMData`, `PushAccount`: replicas for churn and repair. A pushed
  *   MutableData or account record is a candidate, adopted only on a quorum's word.
  */
@@ -37,6 +39,8 @@ export const MAX_AUTH_KEYS = 1024
 export const REQUEST_ID_LENGTH = 32
 /** Charged message ids one account hand-over lists at most (an allowance above this is not handed over whole). */
 export const MAX_CHARGED_IDS = 1 << 15
+/** Names one `Holdings` message lists at most, per kind. */
+export const MAX_HOLDINGS = 4096
 
 /** What a Maid-Manager keeps of an account (SPEC §4). */
 export const accountRecordSchema = object({
@@ -78,6 +82,12 @@ export const nodeMessageVariants = {
   GetAccount: object({ account: xorNameSchema }),
   Suspect: object({ name: xorNameSchema, tag: typeTagSchema, sequencer: publicKeySchema }),
   Applied: object({ mutation: mutationSchema }),
+  /** What the sender holds of the names whose groups the receiver shares with it (anti-entropy). */
+  Holdings: object({
+    chunks: array(xorNameSchema, MAX_HOLDINGS),
+    mdata: array(object({ name: xorNameSchema, tag: typeTagSchema, seq: uint() }), MAX_HOLDINGS),
+    accounts: array(object({ account: xorNameSchema, mutationsDone: uint() }), MAX_HOLDINGS)
+  }),
   /** Two proposals the sequencer signed for one step: proof that it lied, which deposes it wherever it arrives. */
   Equivocation: object({ name: xorNameSchema, tag: typeTagSchema, seq: uint(), sequencer: publicKeySchema, first: signedProposalSchema, second: signedProposalSchema })
 } as const
@@ -90,6 +100,12 @@ export const nodeReplyVariants = {
   /** The replica's step and the SHA3-256 of its stored form; no digest when the node holds none. */
   ReplicaDigest: object({ seq: uint(), digest: optional(bytes({ length: DIGEST_LENGTH })) }),
   /** The record and the message ids of every mutation the node charged to it (the hand-over's word). */
+  /** Of a `Holdings`, what the receiver lacks or holds an older state of. */
+  Wants: object({
+    chunks: array(xorNameSchema, MAX_HOLDINGS),
+    mdata: array(object({ name: xorNameSchema, tag: typeTagSchema }), MAX_HOLDINGS),
+    accounts: array(xorNameSchema, MAX_HOLDINGS)
+  }),
   Account: object({ record: optional(accountRecordSchema), charged: array(bytes({ length: MESSAGE_ID_LENGTH }), MAX_CHARGED_IDS) })
 } as const
 
