@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { newMutableData, randomXorName, type MutableData, type WireReply, type XorName } from '@safemesh/protocol'
+import { newMutableData, randomXorName, type MutableData, type XorName } from '@safemesh/protocol'
 import { eventually } from './support/testnet.js'
 import { useNetwork } from './support/fixture.js'
 import { mutate, openAccount, outcome, text } from './support/accounts.js'
-import { grindKeys } from './support/grind.js'
+import { grindClientKey, placeRogues } from './support/grind.js'
 import { withRogues } from './support/rogue-group.js'
 import { agree, answer, relayReads } from './support/rogue-behaviours.js'
 import { describeMData, honestMembers, quorumRead, replicasAt } from './support/replicas.js'
-import type { RogueNode } from './support/rogue.js'
+import { tallyAnswers, type RogueNode } from './support/rogue.js'
 import type { RawClient } from './support/raw-client.js'
 
 const G = 8
@@ -26,17 +26,18 @@ describe(`byzantine: MutableData is never rewritten by a push (12 nodes, G = ${G
 
   async function pushAttack (colluders: number): Promise<void> {
     const { owner, testnet } = net
-    const attacker = await net.connect()
+    const nodes = testnet.records().map(r => r.peerId as string)
+    // Followers only (a rogue sequencer is attack 3), and none among the Maid-Managers of the
+    // owner or of the attacker's own account: those groups stay honest.
+    const { keys, ids, names } = await placeRogues({ nodes, count: colluders, groupSize: G, rank: 'follower', awayFrom: [owner.account], nameCount: 3 })
+    const [stolenName, frozenName, squatted] = names as [XorName, XorName, XorName]
+    const attacker = await net.connect(await grindClientKey([...nodes, ...ids], G, group => !group.some(id => ids.includes(id))))
     await openAccount(attacker)
-    const stolen = newMutableData({ name: randomXorName(), tag: TAG, owners: [owner.key], entries: [{ key: text('k'), content: text('mine') }] })
-    const frozen = newMutableData({ name: randomXorName(), tag: TAG, owners: [owner.key], entries: [{ key: text('k'), content: text('mine') }] })
-    const squatted = randomXorName()
+    const stolen = newMutableData({ name: stolenName, tag: TAG, owners: [owner.key], entries: [{ key: text('k'), content: text('mine') }] })
+    const frozen = newMutableData({ name: frozenName, tag: TAG, owners: [owner.key], entries: [{ key: text('k'), content: text('mine') }] })
     // The owner's normal path before the attack.
     await net.putMData(stolen)
     await net.putMData(frozen)
-    const nodes = testnet.records().map(r => r.peerId as string)
-    // Followers only: a rogue sequencer is attack 3; here the names keep an honest one.
-    const keys = await grindKeys({ names: [stolen.name, frozen.name, squatted], nodes, count: colluders, groupSize: G, rank: 'follower' })
 
     await withRogues(testnet, {
       keys,
@@ -62,7 +63,7 @@ describe(`byzantine: MutableData is never rewritten by a push (12 nodes, G = ${G
       ]
       for (const [name, push] of pushes) {
         const answers = await Promise.all(rogues.map(async rogue => await rogue.sendEach(othersIn(rogue, name), { type: 'PushMData', ...push })))
-        console.info(`PushMData seq ${push.seq} from ${rogues.length} rogue(s): ${tally(answers.flat())}`)
+        console.info(`PushMData seq ${push.seq} from ${rogues.length} rogue(s): ${tallyAnswers(answers.flat())}`)
       }
 
       // Right after the pushes were answered: what honest members hold, what a client reads.
@@ -74,14 +75,14 @@ describe(`byzantine: MutableData is never rewritten by a push (12 nodes, G = ${G
 
       // The attacker, through an account of its own, gets nowhere.
       const insert = (content: string) => ({ key: text(`by ${content}`), action: { kind: 'Insert' as const, content: text(content) } })
-      expect.soft(await outcome(mutate(attacker, { type: 'MutateMDataEntries', name: stolen.name, tag: TAG, actions: [insert('attacker')] })), 'the attacker mutating the pushed-over data').not.toBe('ok')
-      expect.soft(await outcome(mutate(attacker, { type: 'MutateMDataEntries', name: squatted, tag: TAG, actions: [insert('attacker')] })), 'the attacker mutating the squatted name').not.toBe('ok')
+      expect.soft(await outcome(mutate(attacker, { type: 'MutateMDataEntries', name: stolen.name, tag: TAG, actions: [insert('attacker')] }), 'the attacker mutating the pushed-over data'), 'the attacker mutating the pushed-over data').not.toBe('ok')
+      expect.soft(await outcome(mutate(attacker, { type: 'MutateMDataEntries', name: squatted, tag: TAG, actions: [insert('attacker')] }), 'the attacker mutating the squatted name'), 'the attacker mutating the squatted name').not.toBe('ok')
 
       // The owner still can, and the name nobody had is the first honest putter's.
       const mine = newMutableData({ name: squatted, tag: TAG, owners: [owner.key], entries: [{ key: text('k'), content: text('mine') }] })
-      expect.soft(await outcome(mutate(owner, { type: 'MutateMDataEntries', name: stolen.name, tag: TAG, actions: [insert('owner')] })), 'the owner mutating its data').toBe('ok')
-      expect.soft(await outcome(mutate(owner, { type: 'MutateMDataEntries', name: frozen.name, tag: TAG, actions: [insert('owner')] })), 'the owner mutating its frozen data').toBe('ok')
-      expect.soft(await outcome(net.putMData(mine)), 'the owner putting data at the squatted name').toBe('ok')
+      expect.soft(await outcome(mutate(owner, { type: 'MutateMDataEntries', name: stolen.name, tag: TAG, actions: [insert('owner')] }), 'the owner mutating its data'), 'the owner mutating its data').toBe('ok')
+      expect.soft(await outcome(mutate(owner, { type: 'MutateMDataEntries', name: frozen.name, tag: TAG, actions: [insert('owner')] }), 'the owner mutating its frozen data'), 'the owner mutating its frozen data').toBe('ok')
+      expect.soft(await outcome(net.putMData(mine), 'the owner putting data at the squatted name'), 'the owner putting data at the squatted name').toBe('ok')
 
       const withOwners = (md: MutableData): Record<string, unknown> => {
         const described = describeMData(md)
@@ -119,13 +120,4 @@ describe(`byzantine: MutableData is never rewritten by a push (12 nodes, G = ${G
 
 function othersIn (rogue: RogueNode, name: XorName): ReturnType<RawClient['routing']['closeGroup']> {
   return rogue.routing.closeGroup(name).filter(p => !p.equals(rogue.peerId))
-}
-
-function tally (answers: Array<PromiseSettledResult<WireReply>>): string {
-  const counts = new Map<string, number>()
-  for (const a of answers) {
-    const key = a.status === 'fulfilled' ? a.value.type : ((a.reason as { code?: string }).code ?? 'failed')
-    counts.set(key, (counts.get(key) ?? 0) + 1)
-  }
-  return [...counts].map(([k, n]) => `${n} × ${k}`).join(', ')
 }

@@ -41,14 +41,17 @@ export async function mutateWithRetries (client: RawClient, fields: MutationFiel
   }
 }
 
-/** How a request ended, as a test states it: 'ok', or the code it was refused with. */
-export async function outcome (request: Promise<unknown>): Promise<string> {
+/** How a request ended, as a test states it: 'ok', or the code it was refused with; logged under `label` when given. */
+export async function outcome (request: Promise<unknown>, label?: string): Promise<string> {
+  let result: string
   try {
     await request
-    return 'ok'
+    result = 'ok'
   } catch (err) {
-    return isSafeMeshError(err) ? err.code : (err as Error).message
+    result = isSafeMeshError(err) ? err.code : (err as Error).message
   }
+  if (label != null) console.info(`${label}: ${result}`)
+  return result
 }
 
 export async function mutationsDone (client: RawClient): Promise<number> {
