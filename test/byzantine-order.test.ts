@@ -17,7 +17,7 @@ const TAG = 20_000
 /** A step far beyond any the data has reached. */
 const FAR = 1_000_000
 /** Pairs of conflicting mutations the owner races: two inserts of one key, then an update racing a delete of another, and so on. */
-const RACES = 6
+const RACES = 8
 /** How long the owner's client keeps retrying one mutation (the same request) before it gives up. */
 const RETRYING_MS = 60_000
 

@@ -151,6 +151,16 @@ function isOf<T extends MessageType> (received: Received, type: T): received is 
   return received.message.type === type
 }
 
+/** What a group answered a rogue, for a person: "7 × Ack", "4 × Ack, 3 × AccessDenied". */
+export function tallyAnswers (answers: ReadonlyArray<PromiseSettledResult<WireReply>>): string {
+  const counts = new Map<string, number>()
+  for (const a of answers) {
+    const key = a.status === 'fulfilled' ? a.value.type : ((a.reason as { code?: string }).code ?? 'failed')
+    counts.set(key, (counts.get(key) ?? 0) + 1)
+  }
+  return [...counts].map(([k, n]) => `${n} × ${k}`).join(', ')
+}
+
 /** The default: every message refused with `InvalidRequest`. */
 export function refuseEverything (): RogueHandler {
   return async () => { throw new SafeMeshError('InvalidRequest', 'rogue') }
