@@ -4,7 +4,9 @@ import { bytesToHex, encodeReply, newMutableData, randomXorName, sha3_256 } from
 import { eventually } from './support/testnet.js'
 import { useNetwork } from './support/fixture.js'
 import { messageId, text } from './support/accounts.js'
-import { RogueNode, keysNear, refuseEverything, untilMembers } from './support/rogue.js'
+import { RogueNode } from './support/rogue.js'
+import { keysNear } from './support/grind.js'
+import { untilMembers } from './support/rogue-group.js'
 import type { RawClient } from './support/raw-client.js'
 
 const G = 8
@@ -25,7 +27,7 @@ describe(`group authority on a 12-node testnet (G = ${G})`, () => {
     }
     const dataManagers = (): ReturnType<RawClient['routing']['closeGroup']> => net.owner.routing.closeGroup(md.name)
 
-    const outsider = await RogueNode.join(net.testnet, await generateKeyPair('Ed25519'), refuseEverything())
+    const outsider = await RogueNode.join(net.testnet, await generateKeyPair('Ed25519'))
     try {
       // Every node counts the outsider, and the outsider can reach every node.
       await eventually(async () => outsider.routing.size >= net.testnet.size && (await net.testnet.status()).every(v => v.status?.routingTableSize === net.testnet.size), 30_000)
@@ -45,7 +47,7 @@ describe(`group authority on a 12-node testnet (G = ${G})`, () => {
       const joining = Date.now()
       // One after another: four libp2p nodes joining at once inside this one test process keep
       // its event loop busy for seconds at a time, and their dials to each other time out.
-      for (const key of keys) colluders.push(await RogueNode.join(net.testnet, key, refuseEverything()))
+      for (const key of keys) colluders.push(await RogueNode.join(net.testnet, key))
       await untilMembers(net.testnet, colluders.map(c => c.host.peerId), net.owner.account)
       await eventually(async () => colluders.every(c => c.routing.size >= net.testnet.size), 30_000)
       console.info(`${colluders.length} colluders were in every node's view after ${Date.now() - joining} ms`)

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import { newMutableData, randomXorName, type Mutation, type WireReply, type XorName } from '@safemesh/protocol'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { isSafeMeshError, newMutableData, randomXorName, type Mutation, type WireReply, type XorName } from '@safemesh/protocol'
 import type { RawClient } from './raw-client.js'
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
@@ -17,6 +18,40 @@ export async function openAccount (client: RawClient): Promise<void> {
 /** A mutation by `client` charged to `account` (its own, or the owner's when it acts as an app). */
 export async function mutate (client: RawClient, fields: MutationFields, account: XorName = client.account): Promise<WireReply> {
   return await client.quorum(account, { ...fields, account, requester: client.key, messageId: messageId() } as Mutation)
+}
+
+/**
+ * A mutation retried as the client library retries it (the same request, on `Timeout` or
+ * `NoQuorum`, waits doubling from 0.5 s to 4 s), for up to `forMs`: resolves with its last
+ * outcome, the reply or the refusal, rather than throwing.
+ */
+export async function mutateWithRetries (client: RawClient, fields: MutationFields, account: XorName, forMs: number): Promise<WireReply | { error: string }> {
+  const request = { ...fields, account, requester: client.key, messageId: messageId() } as Mutation
+  const deadline = Date.now() + forMs
+  let delay = 500
+  while (true) {
+    try {
+      return await client.quorum(account, request)
+    } catch (err) {
+      const code = isSafeMeshError(err) ? err.code : (err as Error).message
+      if ((code !== 'Timeout' && code !== 'NoQuorum') || Date.now() + delay > deadline) return { error: code }
+    }
+    await sleep(delay)
+    delay = Math.min(delay * 2, 4_000)
+  }
+}
+
+/** How a request ended, as a test states it: 'ok', or the code it was refused with; logged under `label` when given. */
+export async function outcome (request: Promise<unknown>, label?: string): Promise<string> {
+  let result: string
+  try {
+    await request
+    result = 'ok'
+  } catch (err) {
+    result = isSafeMeshError(err) ? err.code : (err as Error).message
+  }
+  if (label != null) console.info(`${label}: ${result}`)
+  return result
 }
 
 export async function mutationsDone (client: RawClient): Promise<number> {

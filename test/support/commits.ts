@@ -1,0 +1,60 @@
+import { bytesEqual, encodeMessage, sha3_256, type MutableData, type Mutation } from '@safemesh/protocol'
+import type { PeerId } from '@libp2p/interface'
+import type { MessageOf, RogueNode } from './rogue.js'
+
+/**
+ * The rogue's side of ordering attacks: what a Data-Manager learns of a
+ * mutation (its request id, from the Forward it is sent) and of a replica's
+ * step (its seq), and the Commits it sends.
+ */
+
+/** The id every Data-Manager gives a forwarded request: the hash of the Forward's bytes. */
+export function requestIdOf (forward: MessageOf<'Forward'>): Uint8Array {
+  return sha3_256(encodeMessage(forward))
+}
+
+/** The request id of `mutation`, once the rogue got its Forward as a Data-Manager. */
+export async function requestIdSeenBy (rogue: RogueNode, mutation: Mutation, timeoutMs = 30_000): Promise<Uint8Array> {
+  const forward = await rogue.waitFor('Forward', r => bytesEqual(r.message.mutation.messageId, mutation.messageId), timeoutMs)
+  return requestIdOf(forward.message)
+}
+
+/**
+ * The replica's current step: asked of `peer` (an honest member), else the highest
+ * the rogue was handed (`PushMData`) or told (`Commit`).
+ */
+export async function currentSeq (rogue: RogueNode, md: MutableData, peer: PeerId): Promise<number> {
+  const reply = await rogue.send(peer, { type: 'GetReplica', name: md.name, tag: md.tag }).catch(() => undefined)
+  if (reply?.type === 'Replica') return reply.seq
+  const same = (m: { name: Uint8Array, tag: number }): boolean => bytesEqual(m.name, md.name) && m.tag === md.tag
+  return Math.max(0,
+    ...rogue.received('PushMData', r => same(r.message.data)).map(r => r.message.seq),
+    ...rogue.received('Commit', r => same(r.message)).map(r => r.message.seq))
+}
+
+/**
+ * Commits `first` at step `base + 1` and `second` at `base + 2` to half of `members`, and the
+ * opposite order to the other half, again and again until `until` settles: whatever order the
+ * sequencer gives, half the followers are told the other, and a commit only counts if it is the
+ * one a follower holds when its own quorum of the mutation forms, so it is repeated for as long
+ * as the mutations are in flight (the attack's window is the race itself). Returns how many
+ * rounds of commits went out.
+ */
+export async function floodSplitCommits (
+  rogue: RogueNode, md: MutableData, base: number, [first, second]: [Uint8Array, Uint8Array], members: readonly PeerId[], until: Promise<unknown>
+): Promise<number> {
+  let done = false
+  void until.finally(() => { done = true })
+  let rounds = 0
+  const commit = async (peer: PeerId, requestId: Uint8Array, seq: number): Promise<void> => {
+    await rogue.send(peer, { type: 'Commit', name: md.name, tag: md.tag, requestId, seq }, 5_000).catch(() => {})
+  }
+  while (!done) {
+    await Promise.all(members.map(async (peer, i) => {
+      const [a, b] = i % 2 === 0 ? [first, second] : [second, first]
+      await Promise.all([commit(peer, a, base + 1), commit(peer, b, base + 2)])
+    }))
+    rounds++
+  }
+  return rounds
+}

@@ -1,0 +1,77 @@
+import { peerIdFromString } from '@libp2p/peer-id'
+import {
+  MUTATION_REQUEST_TYPES, READ_REQUEST_TYPES, SafeMeshError, bytesEqual, quorumOf, requestDataName,
+  type ErrorCode, type Mutation, type WireReply, type XorName
+} from '@safemesh/protocol'
+import { askForQuorum } from '@safemesh/node'
+import type { PeerId } from '@libp2p/interface'
+import { trueGroup } from './grind.js'
+import type { MessageOf, MessageType, RogueHandler, RogueNode } from './rogue.js'
+
+/**
+ * What a rogue may answer, as handlers for `rogue.on(type, …)`: refuse, stay
+ * silent, lie, or pass for an honest node where an attack needs the rest of
+ * the group to keep working.
+ */
+
+/** Refuses with `code`. */
+export function refuse (code: ErrorCode = 'InvalidRequest'): RogueHandler {
+  return async () => { throw new SafeMeshError(code, 'rogue') }
+}
+
+/** Never answers: the sender waits for its own timeout (the rogue gives up only when the stream closes). */
+export function silent (): RogueHandler {
+  return async (_message, context) => await new Promise<WireReply>((_resolve, reject) => {
+    const gone = (): void => { reject(new SafeMeshError('Timeout', 'the rogue left')) }
+    if (context.signal.aborted) gone()
+    else context.signal.addEventListener('abort', gone, { once: true })
+  })
+}
+
+/** Answers with `reply`, or what `reply` makes of the message: the lie of a forged read. */
+export function answer<T extends MessageType> (reply: WireReply | ((message: MessageOf<T>) => WireReply | Promise<WireReply>)): RogueHandler<T> {
+  return async (message) => typeof reply === 'function' ? await reply(message) : reply
+}
+
+/** A Data-Manager that reports every forwarded mutation applied, whatever it is. */
+export function agree (): RogueHandler<'Forward'> {
+  return async (message) => ({ type: message.mutation.type }) as WireReply
+}
+
+/**
+ * Answers with what `peer()` answers to the same message: a rogue that reads
+ * truthfully, so that what a test reads by quorum shows what the honest
+ * members hold rather than that Q − 1 liars can block a read (which they can).
+ */
+export function relayTo<T extends MessageType> (rogue: RogueNode, peer: (message: MessageOf<T>) => PeerId): RogueHandler<T> {
+  return async (message) => await rogue.send(peer(message), message)
+}
+
+/** Makes the rogue answer every read with what the honest node nearest the name (among `honest` peer ids) answers. */
+export function relayReads (rogue: RogueNode, honest: readonly string[]): void {
+  for (const type of READ_REQUEST_TYPES) {
+    rogue.on(type, relayTo(rogue, (message: MessageOf<typeof type>) => peerIdFromString(trueGroup(message.name, honest, 1)[0] as string)))
+  }
+}
+
+/**
+ * Makes the rogue pass for an honest Maid-Manager: it forwards every mutation
+ * to the Data-Managers of its target, as a vote of the account's group, and
+ * reports their verdict; auth-key changes it reports done. Q − 1 such
+ * colluders let the honest members of a group keep their quorum.
+ */
+export function actAsMaidManager (rogue: RogueNode): void {
+  const forward = async (request: Mutation): Promise<WireReply> => {
+    if (request.type === 'InsAuthKey' || request.type === 'DelAuthKey') return { type: request.type }
+    const group = rogue.routing.closeGroup(requestDataName(request) as XorName).filter(p => !p.equals(rogue.peerId))
+    const message = { type: 'Forward' as const, account: request.account, owner: ownerOf(rogue, request), mutation: request }
+    return await askForQuorum(group, async peer => await rogue.send(peer, message, 20_000), quorumOf(rogue.routing.groupSize))
+  }
+  for (const type of MUTATION_REQUEST_TYPES) rogue.on(type, forward as RogueHandler<typeof type>)
+}
+
+/** The account's owner as its honest Maid-Managers handed it to the rogue, else the requester itself. */
+function ownerOf (rogue: RogueNode, request: Mutation): Uint8Array {
+  const pushed = rogue.received('PushAccount', r => bytesEqual(r.message.account, request.account)).at(-1)
+  return pushed?.message.record.owner ?? request.requester
+}
