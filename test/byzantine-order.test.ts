@@ -7,7 +7,7 @@ import { messageId, mutateWithRetries, outcome, text } from './support/accounts.
 import { placeRogues, type Rank } from './support/grind.js'
 import { withRogues } from './support/rogue-group.js'
 import { agree, answer, refuse, relayReads, silent } from './support/rogue-behaviours.js'
-import { currentSeq, floodSplitCommits, requestIdOf, requestIdSeenBy } from './support/commits.js'
+import { currentSeq, floodSplitCommits, requestIdOf, requestIdSeenBy, signedCommit } from './support/commits.js'
 import { describeMData, honestMembers, quorumRead, replicasAt } from './support/replicas.js'
 import type { RogueNode } from './support/rogue.js'
 import type { PrivateKey } from '@libp2p/interface'
@@ -136,14 +136,14 @@ describe(`byzantine: order comes only from the sequencer (12 nodes, G = ${G}, Q 
         // It reports every mutation applied, and orders it far ahead.
         rogue.on('Forward', async (message) => {
           const members = rogue.routing.closeGroup(md.name).filter(p => !p.equals(rogue.peerId))
-          void rogue.sendEach(members, { type: 'Commit', name: md.name, tag: TAG, requestId: requestIdOf(message), seq: FAR + 11 })
+          void signedCommit(rogue, md, requestIdOf(message), FAR + 11).then(async commit => await rogue.sendEach(members, commit))
           return { type: message.mutation.type } as WireReply
         })
       }
     }, async ([rogue]) => {
       if (rogue == null) throw new Error('no rogue')
       const followers = rogue.routing.closeGroup(md.name).filter(p => !p.equals(rogue.peerId))
-      await rogue.sendEach(followers, { type: 'Commit', name: md.name, tag: TAG, requestId: new Uint8Array(randomBytes(32)), seq: FAR })
+      await rogue.sendEach(followers, await signedCommit(rogue, md, new Uint8Array(randomBytes(32)), FAR))
       const result = await mutateWithRetries(owner, { type: 'MutateMDataEntries', name: md.name, tag: TAG, actions: [{ key: text('by owner'), action: { kind: 'Insert', content: text('mine') } }] }, owner.account, RETRYING_MS)
       console.info(`the owner's mutation under a lying sequencer: ${JSON.stringify(result)}`)
       const read = await expectAgreed([rogue], md)

@@ -1,4 +1,4 @@
-import { bytesEqual, encodeMessage, sha3_256, type MutableData, type Mutation } from '@safemesh/protocol'
+import { bytesEqual, encodeMessage, proposalBytes, sha3_256, type MutableData, type Mutation, type WireMessage } from '@safemesh/protocol'
 import type { PeerId } from '@libp2p/interface'
 import type { MessageOf, RogueNode } from './rogue.js'
 
@@ -7,6 +7,16 @@ import type { MessageOf, RogueNode } from './rogue.js'
  * mutation (its request id, from the Forward it is sent) and of a replica's
  * step (its seq), and the Commits it sends.
  */
+
+/**
+ * A `Commit` of `requestId` as step `seq`, signed by the rogue with its own key as the proposal of
+ * the sequencer: as much as any member can say. Followers take it only from the member they count
+ * as the data's sequencer.
+ */
+export async function signedCommit (rogue: RogueNode, md: { name: Uint8Array, tag: number }, requestId: Uint8Array, seq: number): Promise<WireMessage> {
+  const signature = await rogue.privateKey.sign(proposalBytes(md.name, md.tag, seq, requestId))
+  return { type: 'Commit', name: md.name, tag: md.tag, requestId, seq, sequencer: rogue.peerId.publicKey?.raw as Uint8Array, signature }
+}
 
 /** The id every Data-Manager gives a forwarded request: the hash of the Forward's bytes. */
 export function requestIdOf (forward: MessageOf<'Forward'>): Uint8Array {
@@ -47,7 +57,7 @@ export async function floodSplitCommits (
   void until.finally(() => { done = true })
   let rounds = 0
   const commit = async (peer: PeerId, requestId: Uint8Array, seq: number): Promise<void> => {
-    await rogue.send(peer, { type: 'Commit', name: md.name, tag: md.tag, requestId, seq }, 5_000).catch(() => {})
+    await rogue.send(peer, await signedCommit(rogue, md, requestId, seq), 5_000).catch(() => {})
   }
   while (!done) {
     await Promise.all(members.map(async (peer, i) => {

@@ -35,13 +35,16 @@ export class RogueNode {
   readonly host: Host
   readonly messenger: Messenger
   readonly routing: RoutingView
+  /** Its peer key: what it signs, a sequencer's proposals for one, is signed with it. */
+  readonly privateKey: PrivateKey
   private readonly handlers = new Map<MessageType, RogueHandler>()
   private fallback: RogueHandler = refuseEverything()
   private readonly log: Received[] = []
   private readonly listeners = new Set<(received: Received) => void>()
 
-  private constructor (testnet: Testnet, host: Host) {
+  private constructor (testnet: Testnet, host: Host, privateKey: PrivateKey) {
     this.host = host
+    this.privateKey = privateKey
     this.messenger = new Messenger(host, {
       protocol: MESSAGING_PROTOCOL,
       maxMessageSize: DEFAULT_NETWORK_PARAMS.maxMessageSize,
@@ -58,7 +61,7 @@ export class RogueNode {
    */
   static async join (testnet: Testnet, privateKey: PrivateKey, configure?: (rogue: RogueNode) => void): Promise<RogueNode> {
     const host = await createHost({ privateKey, listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: testnet.bootstrapAddresses(), dhtClientMode: false, start: false })
-    const rogue = new RogueNode(testnet, host)
+    const rogue = new RogueNode(testnet, host, privateKey)
     configure?.(rogue)
     try {
       await rogue.messenger.start()
