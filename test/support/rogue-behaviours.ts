@@ -1,7 +1,7 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import {
-  MUTATION_REQUEST_TYPES, READ_REQUEST_TYPES, SafeMeshError, bytesEqual, quorumOf, requestDataName,
-  type ErrorCode, type Mutation, type WireReply, type XorName
+  MUTATION_REQUEST_TYPES, READ_REQUEST_TYPES, SafeMeshError, bytesEqual, bytesToHex, executorNameOf, quorumOf,
+  type ErrorCode, type Mutation, type WireReply
 } from '@safemesh/protocol'
 import { askForQuorum } from '@safemesh/node'
 import type { PeerId } from '@libp2p/interface'
@@ -56,14 +56,14 @@ export function relayReads (rogue: RogueNode, honest: readonly string[]): void {
 
 /**
  * Makes the rogue pass for an honest Maid-Manager: it forwards every mutation
- * to the Data-Managers of its target, as a vote of the account's group, and
- * reports their verdict; auth-key changes it reports done. Q − 1 such
+ * to the group that executes it (the data's, or for an auth-key change the
+ * key's own account group), as a vote of the account's group, and reports
+ * their verdict. Q − 1 such
  * colluders let the honest members of a group keep their quorum.
  */
 export function actAsMaidManager (rogue: RogueNode): void {
   const forward = async (request: Mutation): Promise<WireReply> => {
-    if (request.type === 'InsAuthKey' || request.type === 'DelAuthKey') return { type: request.type }
-    const group = rogue.routing.closeGroup(requestDataName(request) as XorName).filter(p => !p.equals(rogue.peerId))
+    const group = rogue.routing.closeGroup(executorNameOf(request)).filter(p => !p.equals(rogue.peerId))
     const message = { type: 'Forward' as const, account: request.account, owner: ownerOf(rogue, request), mutation: request }
     return await askForQuorum(group, async peer => await rogue.send(peer, message, 20_000), quorumOf(rogue.routing.groupSize))
   }
@@ -74,4 +74,25 @@ export function actAsMaidManager (rogue: RogueNode): void {
 function ownerOf (rogue: RogueNode, request: Mutation): Uint8Array {
   const pushed = rogue.received('PushAccount', r => bytesEqual(r.message.account, request.account)).at(-1)
   return pushed?.message.record.owner ?? request.requester
+}
+
+/**
+ * Makes the rogue vote on the order as an honest member does: the first
+ * proposal it sees for a step (a Commit carries the sequencer's signed
+ * proposal) it sends on to the group as its own vote. Colluders that attack
+ * one thing and vote honestly on the rest: Q − 1 members that never vote
+ * would stall every step of the data (which they can), and the test is about
+ * the attack, not that.
+ */
+export function voteLikeAMember (rogue: RogueNode): RogueHandler<'Commit'> {
+  const voted = new Set<string>()
+  return async (message) => {
+    const step = `${bytesToHex(message.name)}/${message.tag}/${message.seq}`
+    if (!voted.has(step)) {
+      voted.add(step)
+      const group = rogue.routing.closeGroup(message.name).filter(p => !p.equals(rogue.peerId))
+      void rogue.sendEach(group, message).catch(() => {})
+    }
+    return { type: 'Ack' }
+  }
 }

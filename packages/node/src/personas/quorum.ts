@@ -69,3 +69,24 @@ function keyOf (answer: Answer): string {
   const { message: _message, ...rest } = errorToWire(answer.error)
   return `error:${bytesToHex(encode(rest))}`
 }
+
+/**
+ * Asks every peer the same thing and resolves once `enough(answers)` says the
+ * answers so far decide the matter, or every peer answered or failed (a
+ * silent peer costs its own timeout only when its answer is still needed).
+ */
+export async function askUntil<A> (peers: readonly PeerId[], ask: (peer: PeerId) => Promise<A | undefined>, enough: (answers: ReadonlyArray<{ peer: PeerId, answer: A }>) => boolean): Promise<Array<{ peer: PeerId, answer: A }>> {
+  const answers: Array<{ peer: PeerId, answer: A }> = []
+  return await new Promise(resolve => {
+    let pending = peers.length
+    if (pending === 0) resolve(answers)
+    for (const peer of peers) {
+      ask(peer).then(answer => {
+        if (answer !== undefined) answers.push({ peer, answer })
+      }, () => {}).finally(() => {
+        pending--
+        if (pending === 0 || enough(answers)) resolve([...answers])
+      })
+    }
+  })
+}

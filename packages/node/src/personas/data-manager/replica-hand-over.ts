@@ -3,6 +3,7 @@ import {
   type MutableData, type NetworkParams, type XorName
 } from '@safemesh/protocol'
 import { encodeReplica, replicaKey, type Replica, type ReplicaStore } from './replica-store.js'
+import { askUntil } from '../quorum.js'
 import type { PersonaContext } from '../context.js'
 
 /** How long one member may take to say what it holds. */
@@ -54,18 +55,14 @@ export class ReplicaHandOver {
   private async run (key: string, name: XorName, tag: number, candidate?: { data: MutableData, seq: number }): Promise<HandOverResult> {
     const { context } = this.options
     const others = context.routing.closeGroup(name).filter(p => !p.equals(context.self))
-    const answers = await Promise.all(others.map(async peer => {
-      try {
-        const reply = await context.send(peer, { type: 'GetReplicaDigest', name, tag }, { timeout: ASK_TIMEOUT })
-        if (reply.type !== 'ReplicaDigest') return undefined
-        const held: Held = reply.digest != null ? { seq: reply.seq, digest: reply.digest } : { seq: reply.seq }
-        return { voter: peer.toString(), peer, state: held }
-      } catch {
-        return undefined
-      }
-    }))
-    const vouches = answers.filter(a => a != null)
-    const agreed = agreedState(vouches, heldKey, quorumOf(this.params.groupSize))
+    const quorum = quorumOf(this.params.groupSize)
+    const answers = await askUntil(others, async (peer): Promise<Held | undefined> => {
+      const reply = await context.send(peer, { type: 'GetReplicaDigest', name, tag }, { timeout: ASK_TIMEOUT })
+      if (reply.type !== 'ReplicaDigest') return undefined
+      return reply.digest != null ? { seq: reply.seq, digest: reply.digest } : { seq: reply.seq }
+    }, so => agreedState(so.map(a => ({ voter: a.peer.toString(), state: a.answer })), heldKey, quorum) !== undefined)
+    const vouches = answers.map(a => ({ voter: a.peer.toString(), peer: a.peer, state: a.answer }))
+    const agreed = agreedState(vouches, heldKey, quorum)
     if (agreed == null) return 'no-quorum'
     if (agreed.digest == null) return 'current'
     const ours = await this.options.replicas.get(key)

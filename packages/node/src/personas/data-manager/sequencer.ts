@@ -23,13 +23,17 @@ export interface SequencerTiming {
   gapTimeout: number
 }
 
-export const DEFAULT_SEQUENCER_TIMING: SequencerTiming = Object.freeze({ orderTimeout: 15_000, suspectAfter: 4_000, gapTimeout: 2_000 })
+// The order may take longer than a Maid-Manager's forward (20 s): its retry joins the same ballot
+// and gets the outcome once the step is applied, instead of a Timeout kept for the ballot's life.
+export const DEFAULT_SEQUENCER_TIMING: SequencerTiming = Object.freeze({ orderTimeout: 60_000, suspectAfter: 4_000, gapTimeout: 2_000 })
 /** Steps ahead of this replica whose votes are kept; farther ones only make this node catch up. */
 const VOTE_WINDOW = 64
 /** How long a deposed sequencer stays deposed for that data. */
 const DEPOSED_TTL = 10 * 60_000
 /** Suspicions being counted at once. */
 const SUSPICION_CAPACITY = 10_000
+/** Outcomes of applied mutations kept, so one submitted again is answered, never applied twice. */
+const OUTCOME_CAPACITY = 10_000
 
 /** A sequencer's signed word that mutation `id` is step `seq`. */
 export interface Proposal {
@@ -101,6 +105,9 @@ export class Sequencer {
   private readonly quorum: number
   private readonly timing: SequencerTiming
   private readonly ready = new Map<string, Ready>()
+  private readonly outcomes = new Map<string, Response | SafeMeshError>()
+  /** Mutations submitted and not yet applied: a second submission waits for the same outcome. */
+  private readonly pending = new Map<string, Promise<Response>>()
   private readonly steps = new Map<string, Steps>()
   /** The proposal this node voted for at each step it voted on, per data: one vote a step. */
   private readonly voted = new Map<string, Map<number, Proposal>>()
@@ -127,7 +134,12 @@ export class Sequencer {
     const tag = mutation.type === 'PutMData' ? mutation.data.tag : mutation.tag
     const key = replicaKey(name, tag)
     const id = bytesToHex(requestId)
-    return await new Promise<Response>((resolve, reject) => {
+    const known = this.outcomes.get(id)
+    if (known instanceof SafeMeshError) throw known
+    if (known != null) return known
+    const pending = this.pending.get(id)
+    if (pending != null) return await pending
+    const outcome = new Promise<Response>((resolve, reject) => {
       const timer = setTimeout(() => { this.unordered(id) }, this.timing.suspectAfter)
       this.ready.set(id, { key, name, tag, account, mutation, since: Date.now(), resolve, reject, timer })
       void this.serial(key, async () => {
@@ -135,6 +147,12 @@ export class Sequencer {
         await this.advance(key, name, tag)
       })
     })
+    this.pending.set(id, outcome)
+    try {
+      return await outcome
+    } finally {
+      this.pending.delete(id)
+    }
   }
 
   /**
@@ -333,6 +351,8 @@ export class Sequencer {
       clearTimeout(ready.timer)
       await this.options.replicas.put(key, { data, seq })
       this.forgetUpTo(key, seq)
+      if (this.outcomes.size >= OUTCOME_CAPACITY) this.outcomes.delete(this.outcomes.keys().next().value as string)
+      this.outcomes.set(decided, applied.outcome)
       if (applied.outcome instanceof SafeMeshError) ready.reject(applied.outcome)
       else ready.resolve(applied.outcome)
     }

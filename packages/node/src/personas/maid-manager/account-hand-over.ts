@@ -3,6 +3,7 @@ import {
   type AccountRecord, type XorName
 } from '@safemesh/protocol'
 import type { Accounts, MessageRecord } from './accounts.js'
+import { askUntil } from '../quorum.js'
 import type { PersonaContext } from '../context.js'
 import type { HandOverResult } from '../data-manager/replica-hand-over.js'
 
@@ -48,16 +49,13 @@ export class AccountHandOver {
     const { context, accounts } = this.options
     const quorum = quorumOf(context.params.groupSize)
     const others = context.routing.closeGroup(account).filter(p => !p.equals(context.self))
-    const answers = (await Promise.all(others.map(async peer => {
-      try {
-        const reply = await context.send(peer, { type: 'GetAccount', account }, { timeout: ASK_TIMEOUT })
-        if (reply.type !== 'Account') return undefined
-        if (reply.record != null && !xorNameEquals(accountNameOf(reply.record.owner), account)) return undefined
-        return { voter: peer.toString(), reply }
-      } catch {
-        return undefined
-      }
-    }))).filter(a => a != null)
+    // Every member's list of charges counts, so all are asked; a silent one costs its timeout.
+    const answers = (await askUntil(others, async (peer) => {
+      const reply = await context.send(peer, { type: 'GetAccount', account }, { timeout: ASK_TIMEOUT })
+      if (reply.type !== 'Account') return undefined
+      if (reply.record != null && !xorNameEquals(accountNameOf(reply.record.owner), account)) return undefined
+      return reply
+    }, so => so.length === others.length)).map(a => ({ voter: a.peer.toString(), reply: a.answer }))
     if (answers.length < quorum) return 'no-quorum'
     const keys = agreedState(answers.map(a => ({ voter: a.voter, state: a.reply.record })), keysOf, quorum)
     const votes = new Map<string, number>()
