@@ -6,7 +6,7 @@ import { useNetwork } from './support/fixture.js'
 import { mutate, mutationsDone, openAccount, outcome, text } from './support/accounts.js'
 import { grindKeys, grindName } from './support/grind.js'
 import { withRogues } from './support/rogue-group.js'
-import { actAsMaidManager, answer } from './support/rogue-behaviours.js'
+import { actAsMaidManager, agree, answer } from './support/rogue-behaviours.js'
 import { accountsAt, honestMembers, quorumRead, replicasAt } from './support/replicas.js'
 import { tallyAnswers, type RogueNode } from './support/rogue.js'
 
@@ -52,8 +52,12 @@ describe(`byzantine: accounts and apps (12 nodes, G = ${G}, Q = 5)`, () => {
       configure: rogue => {
         rogue.on('PushMData', answer({ type: 'Ack' })).on('PushAccount', answer({ type: 'Ack' })).on('PushChunk', answer({ type: 'Ack' }))
         // Q − 1 colluders pass for honest Maid-Managers otherwise (they forward every
-        // mutation as a vote of the group), or the victim could not act at all.
-        if (colluders > 1) actAsMaidManager(rogue)
+        // mutation as a vote of the group), or the victim could not act at all; and for honest
+        // members of the other groups they land in (an app key's group binds it to its account).
+        if (colluders > 1) {
+          actAsMaidManager(rogue)
+          rogue.on('Forward', agree())
+        }
       }
     }, async (rogues) => {
       const [first] = rogues

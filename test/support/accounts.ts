@@ -49,6 +49,7 @@ export async function outcome (request: Promise<unknown>, label?: string): Promi
     result = 'ok'
   } catch (err) {
     result = isSafeMeshError(err) ? err.code : (err as Error).message
+    if (process.env.SHOW_ERRORS != null) console.info(`outcome: ${(err as Error).message}`)
   }
   if (label != null) console.info(`${label}: ${result}`)
   return result
