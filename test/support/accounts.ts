@@ -49,6 +49,7 @@ export async function outcome (request: Promise<unknown>, label?: string): Promi
     result = 'ok'
   } catch (err) {
     result = isSafeMeshError(err) ? err.code : (err as Error).message
+    // SHOW_ERRORS=1 prints what a group answered, for following a failing attack test.
     if (process.env.SHOW_ERRORS != null) console.info(`outcome: ${(err as Error).message}`)
   }
   if (label != null) console.info(`${label}: ${result}`)
