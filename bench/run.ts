@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url'
 import { killAllChildren, stopAllChildren } from './lib/child.js'
 import { machineInfo } from './lib/machine.js'
 import { HELP, parseOptions, SYSTEMS, type BenchOptions, type System } from './lib/options.js'
+import { abortOnInterrupt, parseOrExit } from './lib/cli.js'
 import { elapsedSeconds, progress } from './lib/progress.js'
 import { writeRandomFile } from './lib/random-file.js'
 import { counts, medians } from './lib/stats.js'
@@ -26,31 +27,12 @@ import { GROUP_SIZE, SafeMeshBench } from './safemesh/run-safemesh.js'
 const SMALL_FILE_SIZE = 10 * 1024
 const REPO = fileURLToPath(new URL('../../', import.meta.url))
 
-let options: BenchOptions | undefined
-try {
-  options = parseOptions(process.argv.slice(2))
-} catch (err) {
-  process.stderr.write(`${(err as Error).message}\n\n${HELP}`)
-  process.exit(2)
-}
-if (options == null) {
-  process.stdout.write(HELP)
-  process.exit(0)
-}
-
-const interrupted = new AbortController()
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (interrupted.signal.aborted) {
-      killAllChildren()
-      process.exit(130)
-    }
-    progress(`${signal}: stopping every process (again to force)`)
-    interrupted.abort(new Error(`interrupted by ${signal}`))
-    killAllChildren()
-    setTimeout(() => { process.exit(130) }, 30_000).unref()
-  })
-}
+const options = parseOrExit(parseOptions, HELP)
+const interrupted = abortOnInterrupt({
+  report: (signal) => { progress(`${signal}: stopping every process (again to force)`) },
+  onSignal: killAllChildren,
+  graceMs: 30_000
+})
 const root = await mkdtemp(join(tmpdir(), 'safemesh-npm-bench-'))
 // Also on a forced exit (a second signal, or the 30 s grace running out), which skips the
 // `finally` below: no process and no working directory are left behind.

@@ -19,6 +19,7 @@ import { difference, readCounters, type Counters } from './counters.js'
 import { closeGroupOf, membersOf, type Member } from './membership.js'
 import { pollNewcomer, type HoldReport } from './newcomer.js'
 import { HELP, parseOptions, type HandOverOptions } from './options.js'
+import { abortOnInterrupt, parseOrExit } from '../lib/cli.js'
 import { openAccount, putAll, smallMutableData, waitForReplicas } from './populate.js'
 import { RawClient } from './raw-client.js'
 import { formatReport, type Window } from './report.js'
@@ -29,27 +30,8 @@ const QUIET = { maxCores: 0.3, windowMs: 2_000, timeoutMs: 60_000 } as const
 const REPLICAS_TIMEOUT = 300_000
 const ADD_TIMEOUT = 120_000
 
-let options: HandOverOptions | undefined
-try {
-  options = parseOptions(process.argv.slice(2))
-} catch (err) {
-  process.stderr.write(`${(err as Error).message}\n\n${HELP}`)
-  process.exit(2)
-}
-if (options == null) {
-  process.stdout.write(HELP)
-  process.exit(0)
-}
-
-const interrupted = new AbortController()
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (interrupted.signal.aborted) process.exit(130)
-    progress(`${signal}: stopping (again to force)`)
-    interrupted.abort(new Error(`interrupted by ${signal}`))
-    setTimeout(() => { process.exit(130) }, 30_000).unref()
-  })
-}
+const options = parseOrExit(parseOptions, HELP)
+const interrupted = abortOnInterrupt({ report: (signal) => { progress(`${signal}: stopping (again to force)`) }, graceMs: 30_000 })
 
 const dir = await mkdtemp(join(tmpdir(), 'safemesh-handover-'))
 const testnet = new Testnet({

@@ -4,32 +4,15 @@
  * when interrupted. `npm run soak -- --help` for the options.
  */
 import { createLogger } from '@safemesh/node'
-import { HELP, parseSoakOptions, type SoakOptions } from './options.js'
+import { HELP, parseSoakOptions } from './options.js'
+import { abortOnInterrupt, parseOrExit } from '../lib/cli.js'
 import { runSoak } from './soak.js'
 import { formatTally } from './tally.js'
 
-let options: SoakOptions | undefined
-try {
-  options = parseSoakOptions(process.argv.slice(2))
-} catch (err) {
-  process.stderr.write(`${(err as Error).message}\n\n${HELP}`)
-  process.exit(2)
-}
-if (options === undefined) {
-  process.stdout.write(HELP)
-  process.exit(0)
-}
-
+const options = parseOrExit(parseSoakOptions, HELP)
 const log = createLogger(options.logLevel, { name: 'soak' })
-const interrupted = new AbortController()
-for (const name of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(name, () => {
-    // The nodes are attached: they exit with this process even when it is forced out.
-    if (interrupted.signal.aborted) process.exit(130)
-    log.warn(`${name}: stopping every node and client (again to force)`)
-    interrupted.abort(new Error(`interrupted by ${name}`))
-  })
-}
+// The nodes are attached: they exit with this process even when it is forced out.
+const interrupted = abortOnInterrupt({ report: (signal) => { log.warn(`${signal}: stopping every node and client (again to force)`) } })
 
 try {
   const tally = await runSoak(options, { log, signal: interrupted.signal })
