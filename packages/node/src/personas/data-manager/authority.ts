@@ -18,7 +18,7 @@ interface Ballot<T> {
  * distinct members of the requester's Maid-Manager group have forwarded the
  * very same request (same bytes, so same message id). One node, or Q − 1
  * colluding nodes, never get anything executed. Every forwarder, early or
- * late, gets the one outcome; `execute` learns who had voted when it ran.
+ * late, gets the one outcome.
  */
 export class Authority<T> {
   private readonly ballots = new Map<string, Ballot<T>>()
@@ -28,7 +28,7 @@ export class Authority<T> {
     this.quorum = quorum
   }
 
-  async vote (requestId: Uint8Array, voter: PeerId, execute: (voters: ReadonlySet<string>) => Promise<T>): Promise<T> {
+  async vote (requestId: Uint8Array, voter: PeerId, execute: () => Promise<T>): Promise<T> {
     const key = bytesToHex(requestId)
     let ballot = this.ballots.get(key)
     if (ballot == null) {
@@ -45,7 +45,7 @@ export class Authority<T> {
     ballot.voters.add(voter.toString())
     if (ballot.outcome == null && ballot.voters.size >= this.quorum) {
       clearTimeout(ballot.timer)
-      ballot.outcome = execute(new Set(ballot.voters))
+      ballot.outcome = execute()
       ballot.outcome.catch(() => {})
       ballot.reached.resolve()
       const done = ballot

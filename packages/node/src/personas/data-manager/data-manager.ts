@@ -164,9 +164,9 @@ export class DataManager {
     }
     this.assertDataManager(executorNameOf(mutation))
     const requestId = sha3_256(encodeMessage(message))
-    return await this.authority.vote(requestId, ctx.from, async (voters) => {
+    return await this.authority.vote(requestId, ctx.from, async () => {
       const outcome = await this.execute(requestId, message.account, mutation)
-      this.announce(mutation, voters)
+      this.announce(mutation)
       return outcome
     })
   }
@@ -181,13 +181,12 @@ export class DataManager {
   }
 
   /**
-   * Tells the account's Maid-Managers that had not forwarded a mutation when
-   * it was applied that it succeeded, so each charges it (they count Q such
-   * words): a client that reaches only some of them gains nothing.
+   * Tells every Maid-Manager of the account that a mutation succeeded, so each
+   * charges it (they count Q such words), whichever of them the client reached
+   * and whether or not its own forward got an answer (it may have been paused).
    */
-  private announce (mutation: Mutation, voters: ReadonlySet<string>): void {
+  private announce (mutation: Mutation): void {
     for (const peer of this.context.routing.closeGroup(mutation.account)) {
-      if (voters.has(peer.toString())) continue
       this.context.send(peer, { type: 'Applied', mutation }).catch(err => {
         this.context.log.debug({ peer: peer.toString(), err: (err as Error).message }, 'a Maid-Manager was not told of an applied mutation')
       })

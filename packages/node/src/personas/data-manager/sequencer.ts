@@ -246,11 +246,13 @@ export class Sequencer {
     return this.sequencerOf(key, name)?.equals(this.options.routing.self) === true
   }
 
-  /** The mutation most votes went to at a step, if it is ready here. */
+  /** The mutation most votes went to at a step. */
   private leading (key: string, seq: number): string | undefined {
     const step = this.steps.get(key)?.get(seq)
     if (step == null) return undefined
-    const [id] = [...step].filter(([id]) => this.ready.has(id)).sort((a, b) => b[1].size - a[1].size)[0] ?? []
+    // Ready here or not: the members that applied it may be the ones that held it ready; a new
+    // mutation proposed for this step could be applied elsewhere against it.
+    const [id] = [...step].sort((a, b) => b[1].size - a[1].size)[0] ?? []
     return id
   }
 
