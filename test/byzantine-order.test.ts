@@ -70,11 +70,12 @@ describe(`byzantine: order comes only from the sequencer (12 nodes, G = ${G}, Q 
       near: [md.name],
       clients: [owner],
       configure: rogue => {
-        rogue.on('PushMData', answer({ type: 'Ack' })).on('Commit', answer({ type: 'Ack' }))
+        rogue.on('PushMData', answer({ type: 'Ack' })).on('Commit', answer({ type: 'Ack' })).on('Propose', answer({ type: 'Ack' }))
         // Q − 1 colluders vote with the honest members and read truthfully, or no mutation
         // could reach a quorum at all (see byzantine-replicas).
         if (count > 1) {
-          rogue.on('Forward', agree()).on('Commit', voteLikeAMember(rogue))
+          const vote = voteLikeAMember(rogue)
+          rogue.on('Forward', agree()).on('Commit', vote).on('Propose', vote)
           relayReads(rogue, testnet.records().map(r => r.peerId as string))
         }
       }
@@ -131,7 +132,7 @@ describe(`byzantine: order comes only from the sequencer (12 nodes, G = ${G}, Q 
       near: [md.name],
       clients: [owner],
       configure: rogue => {
-        rogue.on('PushMData', answer({ type: 'Ack' })).on('Commit', answer({ type: 'Ack' }))
+        rogue.on('PushMData', answer({ type: 'Ack' })).on('Commit', answer({ type: 'Ack' })).on('Propose', answer({ type: 'Ack' }))
         rogue.on('GetReplica', answer({ type: 'Replica', data: forged, seq: FAR + 10 }))
         // It reports every mutation applied, and orders it far ahead.
         rogue.on('Forward', async (message) => {

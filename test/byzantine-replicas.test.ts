@@ -49,7 +49,8 @@ describe(`byzantine: MutableData is never rewritten by a push (12 nodes, G = ${G
         // members and read truthfully), or no client could act on these names at all: the
         // test is about what a push does, not about 4 of 8 members refusing to work.
         if (colluders > 1) {
-          rogue.on('Forward', agree()).on('Commit', voteLikeAMember(rogue))
+          const vote = voteLikeAMember(rogue)
+          rogue.on('Forward', agree()).on('Commit', vote).on('Propose', vote)
           relayReads(rogue, nodes)
         }
       }

@@ -78,20 +78,21 @@ function ownerOf (rogue: RogueNode, request: Mutation): Uint8Array {
 
 /**
  * Makes the rogue vote on the order as an honest member does: the first
- * proposal it sees for a step (a Commit carries the sequencer's signed
- * proposal) it sends on to the group as its own vote. Colluders that attack
+ * proposal it sees for a step (a Propose, or a Commit carrying the
+ * sequencer's signed proposal) it sends on to the group as its own vote
+ * (without an honest member's wait for the step before). Colluders that attack
  * one thing and vote honestly on the rest: Q − 1 members that never vote
  * would stall every step of the data (which they can), and the test is about
  * the attack, not that.
  */
-export function voteLikeAMember (rogue: RogueNode): RogueHandler<'Commit'> {
+export function voteLikeAMember (rogue: RogueNode): RogueHandler<'Commit' | 'Propose'> {
   const voted = new Set<string>()
   return async (message) => {
     const step = `${bytesToHex(message.name)}/${message.tag}/${message.seq}`
     if (!voted.has(step)) {
       voted.add(step)
       const group = rogue.routing.closeGroup(message.name).filter(p => !p.equals(rogue.peerId))
-      void rogue.sendEach(group, message).catch(() => {})
+      void rogue.sendEach(group, { ...message, type: 'Commit' }).catch(() => {})
     }
     return { type: 'Ack' }
   }

@@ -30,7 +30,7 @@ interface Member {
   refused: string[]
 }
 
-/** What a member's commit does on its way to another member: delivered (default), dropped or replaced. */
+/** What a member's commit or proposal does on its way to another member: delivered (default), dropped or replaced. */
 type Wire = (from: number, to: number, proposal: Proposal) => Proposal | undefined
 
 const cleanups: Array<() => Promise<void>> = []
@@ -48,6 +48,17 @@ async function group (wire: Wire = (_f, _t, p) => p): Promise<{ members: Member[
   const owner = new Uint8Array(32).fill(9)
   const md = newMutableData({ name: randomXorName(), tag: 20_000, owners: [owner] })
   const members: Member[] = []
+  const send = (i: number, name: Uint8Array, tag: number, proposal: Proposal, as: 'commit' | 'proposal'): void => {
+    for (let j = 0; j < G; j++) {
+      if (j === i) continue
+      const sent = wire(i, j, proposal)
+      if (sent == null) continue
+      setImmediate(() => {
+        members[j]?.sequencer[as](peers[i] as PeerId, name, tag, Buffer.from(sent.id, 'hex'), sent.seq, sent.sequencer, sent.signature)
+          .catch((err: SafeMeshError) => { members[j]?.refused.push(err.code) })
+      })
+    }
+  }
   for (let i = 0; i < G; i++) {
     const dir = await mkdtemp(join(tmpdir(), 'safemesh-sequencer-'))
     const store = await Store.open(join(dir, 'store'))
@@ -67,17 +78,8 @@ async function group (wire: Wire = (_f, _t, p) => p): Promise<{ members: Member[
       log: pino({ level: 'silent' }),
       timing,
       sign: async (bytes) => await (keys[i] as PrivateKey).sign(bytes),
-      broadcastCommit: (name, tag, proposal) => {
-        for (let j = 0; j < G; j++) {
-          if (j === i) continue
-          const sent = wire(i, j, proposal)
-          if (sent == null) continue
-          setImmediate(() => {
-            members[j]?.sequencer.commit(peers[i] as PeerId, name, tag, Buffer.from(sent.id, 'hex'), sent.seq, sent.sequencer, sent.signature)
-              .catch((err: SafeMeshError) => { members[j]?.refused.push(err.code) })
-          })
-        }
-      },
+      broadcastCommit: (name, tag, proposal) => { send(i, name, tag, proposal, 'commit') },
+      broadcastProposal: (name, tag, proposal) => { send(i, name, tag, proposal, 'proposal') },
       broadcastProof: (name, tag, first, second) => {
         for (let j = 0; j < G; j++) {
           if (j !== i) setImmediate(() => { members[j]?.sequencer.proof(peers[i] as PeerId, name, tag, first, second).catch((err: SafeMeshError) => { members[j]?.refused.push(err.code) }) })

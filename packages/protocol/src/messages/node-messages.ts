@@ -10,10 +10,12 @@
  *   the connection, which must be in the account's close group.
  * - `Commit`: a vote on the order of a MutableData's mutations. The sequencer (the nearest member
  *   of the data's group that its members have not deposed) signs a proposal "mutation `requestId`
- *   is step `seq`" ({@link proposalBytes}); every other member echoes the first proposal it gets
- *   for a step, signature included, to the whole group, and a step is applied once Q members voted
- *   for the same mutation (docs/protocol.md). Two signed proposals for one step prove the
- *   sequencer lied.
+ *   is step `seq`" ({@link proposalBytes}); every member votes for the first proposal it gets
+ *   for a step, signature included, to the whole group, once it can apply that step (its replica
+ *   is at the step before and the mutation reached quorum at it), and a step is applied once Q
+ *   members voted for the same mutation (docs/protocol.md). Two signed proposals for one step
+ *   prove the sequencer lied.
+ * - `Propose`: the sequencer's signed proposal alone, when it cannot vote for it yet.
  * - `Equivocation`: two proposals the sequencer signed for one step, sent to the group by the
  *   member that saw both.
  * - `Suspect`: a member tells its group that their sequencer left a mutation unordered; Q
@@ -74,6 +76,8 @@ export const nodeMessageVariants = {
   Forward: object({ account: xorNameSchema, owner: publicKeySchema, mutation: mutationSchema }),
   /** A vote that `requestId` is step `seq`, carrying the sequencer's signed proposal of it. */
   Commit: object({ name: xorNameSchema, tag: typeTagSchema, requestId, seq: uint(), sequencer: publicKeySchema, signature: bytes({ length: SIGNATURE_LENGTH }) }),
+  /** The sequencer's signed proposal that `requestId` is step `seq`, sent without its vote (it cannot apply that step yet). */
+  Propose: object({ name: xorNameSchema, tag: typeTagSchema, requestId, seq: uint(), sequencer: publicKeySchema, signature: bytes({ length: SIGNATURE_LENGTH }) }),
   GetReplica: object({ name: xorNameSchema, tag: typeTagSchema }),
   PushChunk: object({ value: bytes() }),
   PushMData: object({ data: mutableDataSchema, seq: uint() }),

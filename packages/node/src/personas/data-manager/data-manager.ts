@@ -71,6 +71,9 @@ export class DataManager {
       broadcastCommit: (name, tag, proposal) => {
         toGroup(name, { type: 'Commit', name, tag, requestId: Buffer.from(proposal.id, 'hex'), seq: proposal.seq, sequencer: proposal.sequencer, signature: proposal.signature })
       },
+      broadcastProposal: (name, tag, proposal) => {
+        toGroup(name, { type: 'Propose', name, tag, requestId: Buffer.from(proposal.id, 'hex'), seq: proposal.seq, sequencer: proposal.sequencer, signature: proposal.signature })
+      },
       broadcastProof: (name, tag, first, second) => {
         toGroup(name, {
           type: 'Equivocation', name, tag, seq: first.seq, sequencer: first.sequencer,
@@ -106,6 +109,10 @@ export class DataManager {
     dispatcher.on('Forward', async (message, ctx) => await this.forwarded(message, ctx))
     dispatcher.on('Commit', async (message, ctx) => {
       await this.sequencer.commit(ctx.from, message.name, message.tag, message.requestId, message.seq, message.sequencer, message.signature)
+      return { type: 'Ack' }
+    })
+    dispatcher.on('Propose', async (message, ctx) => {
+      await this.sequencer.proposal(ctx.from, message.name, message.tag, message.requestId, message.seq, message.sequencer, message.signature)
       return { type: 'Ack' }
     })
     dispatcher.on('Equivocation', async (message, ctx) => {

@@ -66,6 +66,8 @@ export interface SequencerOptions {
   log: Logger
   /** Sends this node's vote (`Commit`, with the proposal it follows) to the other members of the data's group. */
   broadcastCommit: (name: XorName, tag: number, proposal: Proposal) => void
+  /** Sends a proposal this node signed as sequencer, and cannot vote for yet, to the other members (`Propose`). */
+  broadcastProposal: (name: XorName, tag: number, proposal: Proposal) => void
   /** Signs with this node's peer key (its proposals as sequencer). */
   sign: (bytes: Uint8Array) => Promise<Uint8Array>
   /** Sends the group two proposals the sequencer signed for one step. */
@@ -88,10 +90,13 @@ export interface SequencerOptions {
  *   proposal "this mutation is step s" and sends it to the group.
  * - Every member votes for the first proposal of the sequencer it gets for a
  *   step (directly, or inside another member's vote) and sends its vote,
- *   proposal included, to the group. It applies step s once Q members voted
- *   the same mutation for s, and only a mutation that reached quorum at
- *   itself too: a sequencer can reorder but never invent, and a member's vote
- *   is one vote, never an order. The sequencer applies its steps the same way.
+ *   proposal included, to the group. A vote is a promise to apply: a member
+ *   votes only on the step right after the one its replica holds, and only
+ *   for a mutation that reached quorum at itself, so a step Q members voted
+ *   for is soon held by Q members, which is what a hand-over to the others
+ *   needs. It applies step s once Q members voted the same mutation for s: a
+ *   sequencer can reorder but never invent, and a member's vote is one vote,
+ *   never an order. The sequencer votes and applies like every member.
  * - Two signed proposals for one step prove that the sequencer lied: whoever
  *   holds both deposes it. A member whose quorum-authorised mutation stays
  *   unordered sends its votes again and suspects the sequencer; Q suspicions
@@ -115,6 +120,8 @@ export class Sequencer {
   private readonly proposals = new Map<string, Map<number, Proposal>>()
   /** The last step this node proposed, per data, while it sequences. */
   private readonly proposed = new Map<string, number>()
+  /** The mutations this node proposed and the steps it proposed them for, per data, while it sequences. */
+  private readonly mine = new Map<string, Map<string, number>>()
   private readonly deposed = new Map<string, Map<string, number>>()
   private readonly suspicions: QuorumTally
   private readonly queue = new KeyedQueue()
@@ -162,6 +169,20 @@ export class Sequencer {
    * votes (a step Q members voted for is decided, whoever proposed it).
    */
   async commit (from: PeerId, name: XorName, tag: number, requestId: Uint8Array, seq: number, sequencer: Uint8Array, signature: Uint8Array): Promise<void> {
+    await this.received(from, name, tag, { seq, id: bytesToHex(requestId), sequencer, signature }, true)
+  }
+
+  /** The sequencer's proposal that mutation `requestId` is step `seq`, which it could not vote for yet. */
+  async proposal (from: PeerId, name: XorName, tag: number, requestId: Uint8Array, seq: number, sequencer: Uint8Array, signature: Uint8Array): Promise<void> {
+    if (this.options.routing.self.equals(from) || from.publicKey == null || !bytesEqual(from.publicKey.raw, sequencer)) {
+      throw new SafeMeshError('AccessDenied', 'a proposal comes from the sequencer that signed it')
+    }
+    await this.received(from, name, tag, { seq, id: bytesToHex(requestId), sequencer, signature }, false)
+  }
+
+  private async received (from: PeerId, name: XorName, tag: number, proposal: Proposal, isVote: boolean): Promise<void> {
+    const { seq, sequencer, signature } = proposal
+    const requestId = Buffer.from(proposal.id, 'hex')
     const group = this.options.routing.closeGroup(name)
     if (!group.some(p => p.equals(from))) {
       throw new SafeMeshError('AccessDenied', 'only a Data-Manager of the data may vote on its order')
@@ -169,10 +190,9 @@ export class Sequencer {
     const key = replicaKey(name, tag)
     const leader = group.find(p => p.publicKey != null && bytesEqual(p.publicKey.raw, sequencer))
     const current = leader != null && this.sequencerOf(key, name)?.equals(leader) === true
-    if (leader?.publicKey == null || (!current && !this.isDeposed(key, leader))) {
+    if (leader?.publicKey == null || (!current && (!isVote || !this.isDeposed(key, leader)))) {
       throw new SafeMeshError('AccessDenied', 'only the data\'s sequencer proposes its order')
     }
-    const proposal: Proposal = { seq, id: bytesToHex(requestId), sequencer, signature }
     const known = this.proposals.get(key)?.get(seq)
     if (known == null || known.id !== proposal.id || !bytesEqual(known.signature, signature)) {
       if (!await leader.publicKey.verify(proposalBytes(name, tag, seq, requestId), signature)) {
@@ -187,15 +207,13 @@ export class Sequencer {
         if (current) this.watchProgress(key, name, tag, replica.seq, true)
         return
       }
-      this.record(key, seq, proposal.id, leader.toString())
-      this.record(key, seq, proposal.id, from.toString())
+      if (isVote) this.record(key, seq, proposal.id, from.toString())
       if (current) {
         const proposals = this.proposals.get(key) ?? new Map<number, Proposal>()
         this.proposals.set(key, proposals)
         const first = proposals.get(seq)
         if (first == null) proposals.set(seq, proposal)
         if (first != null && first.id !== proposal.id) this.equivocated(key, name, tag, leader, first, proposal)
-        else this.vote(key, name, tag, proposal)
       }
       await this.advance(key, name, tag)
     })
@@ -239,7 +257,11 @@ export class Sequencer {
   }
 
   private isDeposed (key: string, peer: PeerId): boolean {
-    return (this.deposed.get(key)?.get(peer.toString()) ?? 0) >= Date.now()
+    return this.isDeposedId(key, peer.toString())
+  }
+
+  private isDeposedId (key: string, peer: string): boolean {
+    return (this.deposed.get(key)?.get(peer) ?? 0) >= Date.now()
   }
 
   private isSequencer (key: string, name: XorName): boolean {
@@ -251,8 +273,10 @@ export class Sequencer {
     const step = this.steps.get(key)?.get(seq)
     if (step == null) return undefined
     // Ready here or not: the members that applied it may be the ones that held it ready; a new
-    // mutation proposed for this step could be applied elsewhere against it.
-    const [id] = [...step].sort((a, b) => b[1].size - a[1].size)[0] ?? []
+    // mutation proposed for this step could be applied elsewhere against it. A deposed sequencer's
+    // votes do not count: one that proposed two mutations voted for both.
+    const honest = (voters: Set<string>): number => [...voters].filter(v => !this.isDeposedId(key, v)).length
+    const [id] = [...step].sort((a, b) => honest(b[1]) - honest(a[1]))[0] ?? []
     return id
   }
 
@@ -262,35 +286,47 @@ export class Sequencer {
     return false
   }
 
-  /** Whether this node already voted a mutation to a step it has not applied (so it must wait for that step). */
-  private votedElsewhere (key: string, id: string): boolean {
-    for (const proposal of this.voted.get(key)?.values() ?? []) if (proposal.id === id) return true
-    return false
-  }
-
   /**
-   * The sequencer proposes a mutation as the next free step: signed, voted
-   * for and sent to the group. It applies it like every member, once Q voted.
+   * The sequencer proposes a mutation as the next free step: signed and sent
+   * to the group, inside its vote when it can vote for it now. It applies it
+   * like every member, once Q voted.
    */
   private async propose (key: string, name: XorName, tag: number, wanted: string): Promise<void> {
-    for (let tries = 0; tries < VOTE_WINDOW && !this.votedElsewhere(key, wanted); tries++) {
+    const mine = this.mine.get(key) ?? new Map<string, number>()
+    this.mine.set(key, mine)
+    for (let tries = 0; tries < VOTE_WINDOW && !mine.has(wanted); tries++) {
       const replica = await this.options.replicas.get(key)
       const seq = Math.max(replica.seq, this.proposed.get(key) ?? 0) + 1
       // A step that members already voted on under an earlier sequencer may be decided somewhere:
-      // propose the mutation most of them voted for there, if it is ready here, before anything new.
+      // propose the mutation most of them voted for there before anything new.
       const leading = this.leading(key, seq)
-      const id = leading != null && !this.votedElsewhere(key, leading) ? leading : wanted
+      const id = leading != null && !mine.has(leading) ? leading : wanted
       // A mutation with votes at another step not yet applied may be decided there: proposing it here could leave this step dead.
       if (this.votesElsewhere(key, id, seq)) return
       this.proposed.set(key, seq)
+      mine.set(id, seq)
       this.options.log.debug({ key, seq, id, wanted }, 'proposing')
       const signature = await this.options.sign(proposalBytes(name, tag, seq, Buffer.from(id, 'hex')))
       const proposal: Proposal = { seq, id, sequencer: this.options.routing.self.publicKey?.raw ?? new Uint8Array(32), signature }
       const proposals = this.proposals.get(key) ?? new Map<number, Proposal>()
       this.proposals.set(key, proposals)
       proposals.set(seq, proposal)
-      this.vote(key, name, tag, proposal)
+      await this.tryVote(key, name, tag)
+      if (this.voted.get(key)?.get(seq) !== proposal) this.options.broadcastProposal(name, tag, proposal)
     }
+  }
+
+  /**
+   * Votes for the sequencer's proposal of the step after the replica's, once
+   * its mutation reached quorum here: a member votes only for what it can
+   * apply at once, so Q votes leave Q holders.
+   */
+  private async tryVote (key: string, name: XorName, tag: number): Promise<void> {
+    const next = (await this.options.replicas.get(key)).seq + 1
+    if (this.voted.get(key)?.has(next) === true) return
+    const proposal = this.proposals.get(key)?.get(next)
+    if (proposal == null || this.ready.get(proposal.id)?.key !== key) return
+    this.vote(key, name, tag, proposal)
   }
 
   private record (key: string, seq: number, id: string, voter: string): void {
@@ -335,30 +371,32 @@ export class Sequencer {
     this.equivocated(replicaKey(name, tag), name, tag, sequencer, first, second)
   }
 
-  /** Applies every next step that Q members voted for and that reached quorum here. */
+  /** Votes where it can and applies every next step that Q members voted for and that reached quorum here. */
   private async advance (key: string, name: XorName, tag: number): Promise<void> {
-    let { data, seq } = await this.options.replicas.get(key)
-    const steps = this.steps.get(key)
-    while (steps != null) {
-      const step = steps.get(seq + 1)
-      if (step == null) break
-      const decided = [...step].find(([, voters]) => voters.size >= this.quorum)?.[0]
-      const ready = decided == null ? undefined : this.ready.get(decided)
-      if (decided == null || ready == null) break
-      this.options.log.debug({ key, seq: seq + 1, id: decided }, 'applying')
-      const applied = applyMutation(data, ready.account, ready.mutation, this.options.params)
-      data = applied.data
-      seq++
-      this.ready.delete(decided)
-      clearTimeout(ready.timer)
-      await this.options.replicas.put(key, { data, seq })
-      this.forgetUpTo(key, seq)
-      if (this.outcomes.size >= OUTCOME_CAPACITY) this.outcomes.delete(this.outcomes.keys().next().value as string)
-      this.outcomes.set(decided, applied.outcome)
-      if (applied.outcome instanceof SafeMeshError) ready.reject(applied.outcome)
-      else ready.resolve(applied.outcome)
-    }
+    await this.tryVote(key, name, tag)
+    while (await this.applyNext(key)) await this.tryVote(key, name, tag)
+    const { seq } = await this.options.replicas.get(key)
     this.watchProgress(key, name, tag, seq, (this.steps.get(key)?.size ?? 0) > 0)
+  }
+
+  /** Applies the step after the replica's if Q members voted one mutation for it and it reached quorum here. */
+  private async applyNext (key: string): Promise<boolean> {
+    const { data, seq } = await this.options.replicas.get(key)
+    const step = this.steps.get(key)?.get(seq + 1)
+    const decided = step == null ? undefined : [...step].find(([, voters]) => voters.size >= this.quorum)?.[0]
+    const ready = decided == null ? undefined : this.ready.get(decided)
+    if (decided == null || ready == null) return false
+    this.options.log.debug({ key, seq: seq + 1, id: decided }, 'applying')
+    const applied = applyMutation(data, ready.account, ready.mutation, this.options.params)
+    this.ready.delete(decided)
+    clearTimeout(ready.timer)
+    await this.options.replicas.put(key, { data: applied.data, seq: seq + 1 })
+    this.forgetUpTo(key, seq + 1)
+    if (this.outcomes.size >= OUTCOME_CAPACITY) this.outcomes.delete(this.outcomes.keys().next().value as string)
+    this.outcomes.set(decided, applied.outcome)
+    if (applied.outcome instanceof SafeMeshError) ready.reject(applied.outcome)
+    else ready.resolve(applied.outcome)
+    return true
   }
 
   /**
@@ -413,6 +451,9 @@ export class Sequencer {
       for (const step of [...(steps?.keys() ?? [])]) if (step <= seq) steps?.delete(step)
       if (steps?.size === 0) table.delete(key)
     }
+    const mine = this.mine.get(key)
+    for (const [id, step] of mine ?? []) if (step <= seq) mine?.delete(id)
+    if (mine?.size === 0) this.mine.delete(key)
   }
 
   /**
@@ -443,11 +484,16 @@ export class Sequencer {
     }
   }
 
-  /** Sends this node's votes on the steps not yet applied again (a vote, or a proposal, may have been lost). */
+  /** Sends this node's votes, and as sequencer its proposals, on the steps not yet applied again (they may have been lost). */
   private async revote (key: string, name: XorName, tag: number): Promise<void> {
     const { seq } = await this.options.replicas.get(key)
-    for (const proposal of this.voted.get(key)?.values() ?? []) {
+    const voted = this.voted.get(key)
+    for (const proposal of voted?.values() ?? []) {
       if (proposal.seq > seq) this.options.broadcastCommit(name, tag, proposal)
+    }
+    for (const [id, step] of this.mine.get(key) ?? []) {
+      const proposal = this.proposals.get(key)?.get(step)
+      if (step > seq && proposal?.id === id && voted?.get(step) !== proposal) this.options.broadcastProposal(name, tag, proposal)
     }
   }
 
@@ -487,6 +533,7 @@ export class Sequencer {
       this.voted.delete(key)
       this.proposals.delete(key)
       this.proposed.delete(key)
+      this.mine.delete(key)
       await this.advance(key, name, tag)
     })
     if (!this.isSequencer(key, name)) return
