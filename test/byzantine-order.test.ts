@@ -6,7 +6,7 @@ import { useNetwork } from './support/fixture.js'
 import { messageId, mutateWithRetries, outcome, text } from './support/accounts.js'
 import { placeRogues, type Rank } from './support/grind.js'
 import { withRogues } from './support/rogue-group.js'
-import { agree, answer, refuse, relayReads, silent, voteLikeAMember } from './support/rogue-behaviours.js'
+import { agree, answer, refuse, relayReads, silent, promiseLikeAMember, voteLikeAMember } from './support/rogue-behaviours.js'
 import { currentSeq, floodSplitCommits, requestIdOf, requestIdSeenBy, signedCommit } from './support/commits.js'
 import { describeMData, honestMembers, quorumRead, replicasAt } from './support/replicas.js'
 import type { RogueNode } from './support/rogue.js'
@@ -75,7 +75,7 @@ describe(`byzantine: order comes only from the sequencer (12 nodes, G = ${G}, Q 
         // could reach a quorum at all (see byzantine-replicas).
         if (count > 1) {
           const vote = voteLikeAMember(rogue)
-          rogue.on('Forward', agree()).on('Commit', vote).on('Propose', vote)
+          rogue.on('Forward', agree()).on('Commit', vote).on('Propose', vote).on('Prepare', promiseLikeAMember())
           relayReads(rogue, testnet.records().map(r => r.peerId as string))
         }
       }

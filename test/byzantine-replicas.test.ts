@@ -5,7 +5,7 @@ import { useNetwork } from './support/fixture.js'
 import { mutate, openAccount, outcome, text } from './support/accounts.js'
 import { grindClientKey, placeRogues } from './support/grind.js'
 import { withRogues } from './support/rogue-group.js'
-import { agree, answer, relayReads, voteLikeAMember } from './support/rogue-behaviours.js'
+import { agree, answer, relayReads, promiseLikeAMember, voteLikeAMember } from './support/rogue-behaviours.js'
 import { describeMData, honestMembers, quorumRead, replicasAt } from './support/replicas.js'
 import { tallyAnswers, type RogueNode } from './support/rogue.js'
 import type { RawClient } from './support/raw-client.js'
@@ -50,7 +50,7 @@ describe(`byzantine: MutableData is never rewritten by a push (12 nodes, G = ${G
         // test is about what a push does, not about 4 of 8 members refusing to work.
         if (colluders > 1) {
           const vote = voteLikeAMember(rogue)
-          rogue.on('Forward', agree()).on('Commit', vote).on('Propose', vote)
+          rogue.on('Forward', agree()).on('Commit', vote).on('Propose', vote).on('Prepare', promiseLikeAMember())
           relayReads(rogue, nodes)
         }
       }

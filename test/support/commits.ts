@@ -14,8 +14,8 @@ import type { MessageOf, RogueNode } from './rogue.js'
  * as the data's sequencer.
  */
 export async function signedCommit (rogue: RogueNode, md: { name: Uint8Array, tag: number }, requestId: Uint8Array, seq: number): Promise<WireMessage> {
-  const signature = await rogue.privateKey.sign(proposalBytes(md.name, md.tag, seq, requestId))
-  return { type: 'Commit', name: md.name, tag: md.tag, requestId, seq, sequencer: rogue.peerId.publicKey?.raw as Uint8Array, signature }
+  const signature = await rogue.privateKey.sign(proposalBytes(md.name, md.tag, seq, 0, requestId))
+  return { type: 'Commit', name: md.name, tag: md.tag, requestId, seq, round: 0, sequencer: rogue.peerId.publicKey?.raw as Uint8Array, signature }
 }
 
 /** The id every Data-Manager gives a forwarded request: the hash of the Forward's bytes. */

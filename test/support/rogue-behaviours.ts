@@ -85,6 +85,14 @@ function ownerOf (rogue: RogueNode, request: Mutation): Uint8Array {
  * would stall every step of the data (which they can), and the test is about
  * the attack, not that.
  */
+/**
+ * Makes the rogue promise every take-over of the order as an honest member
+ * without a vote does (it keeps no replica, so it claims the step before).
+ */
+export function promiseLikeAMember (): RogueHandler<'Prepare'> {
+  return async (message) => ({ type: 'Promised', granted: true, seq: Math.max(0, message.seq - 1), round: message.round })
+}
+
 export function voteLikeAMember (rogue: RogueNode): RogueHandler<'Commit' | 'Propose'> {
   const voted = new Set<string>()
   return async (message) => {

@@ -10,7 +10,8 @@ import { Testnet, type TestnetOptions } from '@safemesh/node'
  */
 export async function startTestnet (nodes: number, options: Partial<TestnetOptions> = {}): Promise<Testnet> {
   const dir = await mkdtemp(join(tmpdir(), 'safemesh-test-'))
-  const testnet = new Testnet({ logLevel: 'warn', ...options, dir, detached: false })
+  // SAFEMESH_TEST_LOG_LEVEL and SAFEMESH_KEEP_TESTNET=1 keep the nodes' logs of a failing test for reading.
+  const testnet = new Testnet({ logLevel: process.env.SAFEMESH_TEST_LOG_LEVEL ?? 'warn', ...options, dir, detached: false })
   try {
     await testnet.up(nodes)
   } catch (err) {
@@ -23,7 +24,8 @@ export async function startTestnet (nodes: number, options: Partial<TestnetOptio
 export async function stopTestnet (testnet: Testnet | undefined): Promise<void> {
   if (testnet == null) return
   await testnet.down()
-  await rm(testnet.dir, { recursive: true, force: true })
+  if (process.env.SAFEMESH_KEEP_TESTNET === '1') console.info(`testnet kept in ${testnet.dir}`)
+  else await rm(testnet.dir, { recursive: true, force: true })
 }
 
 /** Polls `check` until it returns true or `timeoutMs` passes; resolves with the time it took. */

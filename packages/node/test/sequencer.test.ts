@@ -42,7 +42,7 @@ afterEach(async () => {
  * G sequencers in one process, each with its own LevelDB store, wired to each
  * other through `wire`; member 0 is the nearest to the data (its sequencer).
  */
-async function group (wire: Wire = (_f, _t, p) => p): Promise<{ members: Member[], md: MutableData }> {
+async function group (wire: Wire = (_f, _t, p) => p, waits = timing): Promise<{ members: Member[], md: MutableData }> {
   const keys = await Promise.all(Array.from({ length: G }, async () => await generateKeyPair('Ed25519')))
   const peers = keys.map(k => peerIdFromPrivateKey(k))
   const owner = new Uint8Array(32).fill(9)
@@ -54,7 +54,7 @@ async function group (wire: Wire = (_f, _t, p) => p): Promise<{ members: Member[
       const sent = wire(i, j, proposal)
       if (sent == null) continue
       setImmediate(() => {
-        members[j]?.sequencer[as](peers[i] as PeerId, name, tag, Buffer.from(sent.id, 'hex'), sent.seq, sent.sequencer, sent.signature)
+        members[j]?.sequencer[as](peers[i] as PeerId, name, tag, Buffer.from(sent.id, 'hex'), sent.seq, sent.round, sent.sequencer, sent.signature)
           .catch((err: SafeMeshError) => { members[j]?.refused.push(err.code) })
       })
     }
@@ -76,10 +76,14 @@ async function group (wire: Wire = (_f, _t, p) => p): Promise<{ members: Member[
       replicas,
       params,
       log: pino({ level: 'silent' }),
-      timing,
+      timing: waits,
       sign: async (bytes) => await (keys[i] as PrivateKey).sign(bytes),
       broadcastCommit: (name, tag, proposal) => { send(i, name, tag, proposal, 'commit') },
       broadcastProposal: (name, tag, proposal) => { send(i, name, tag, proposal, 'proposal') },
+      prepare: async (name, tag, seq, round) => { // every member answers at once in one process: `enough` has nothing to spare
+        const answers = await Promise.all(members.map(async (m, j) => j === i ? undefined : await m.sequencer.promise(peers[i] as PeerId, name, tag, seq, round).catch(() => undefined)))
+        return answers.filter(a => a != null)
+      },
       broadcastProof: (name, tag, first, second) => {
         for (let j = 0; j < G; j++) {
           if (j !== i) setImmediate(() => { members[j]?.sequencer.proof(peers[i] as PeerId, name, tag, first, second).catch((err: SafeMeshError) => { members[j]?.refused.push(err.code) }) })
@@ -140,15 +144,15 @@ describe('Sequencer: Q votes order every step, whatever one member says', () => 
     const { members, md } = await group()
     const liar = members[3] as Member
     const x = insert(md, 'k', 'x')
-    const forged = await liar.key.sign(proposalBytes(md.name, md.tag, 1, x.id))
+    const forged = await liar.key.sign(proposalBytes(md.name, md.tag, 1, 0, x.id))
     const follower = (members[5] as Member).sequencer
     // Signed by the liar, naming itself: not the sequencer's proposal.
-    await expect(follower.commit(liar.peer, md.name, md.tag, x.id, 1, liar.peer.publicKey?.raw as Uint8Array, forged)).rejects.toMatchObject({ code: 'AccessDenied' })
+    await expect(follower.commit(liar.peer, md.name, md.tag, x.id, 1, 0, liar.peer.publicKey?.raw as Uint8Array, forged)).rejects.toMatchObject({ code: 'AccessDenied' })
     // Naming the sequencer but signed by the liar.
-    await expect(follower.commit(liar.peer, md.name, md.tag, x.id, 1, members[0]?.peer.publicKey?.raw as Uint8Array, forged)).rejects.toMatchObject({ code: 'AccessDenied' })
+    await expect(follower.commit(liar.peer, md.name, md.tag, x.id, 1, 0, members[0]?.peer.publicKey?.raw as Uint8Array, forged)).rejects.toMatchObject({ code: 'AccessDenied' })
     const stranger = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
-    const signed = await (members[0] as Member).key.sign(proposalBytes(md.name, md.tag, 1, x.id))
-    await expect(follower.commit(stranger, md.name, md.tag, x.id, 1, members[0]?.peer.publicKey?.raw as Uint8Array, signed)).rejects.toMatchObject({ code: 'AccessDenied' })
+    const signed = await (members[0] as Member).key.sign(proposalBytes(md.name, md.tag, 1, 0, x.id))
+    await expect(follower.commit(stranger, md.name, md.tag, x.id, 1, 0, members[0]?.peer.publicKey?.raw as Uint8Array, signed)).rejects.toMatchObject({ code: 'AccessDenied' })
     expect(new Set(await states(members, md))).toEqual(new Set([`0/${bytesToHex((await members[0]?.replicas.get(replicaKey(md.name, md.tag)))?.digest ?? new Uint8Array())}`]))
   })
 
@@ -161,14 +165,29 @@ describe('Sequencer: Q votes order every step, whatever one member says', () => 
     const a = insert(md, 'k', 'a')
     const outcomes = members.slice(1).map(m => [outcome(m.sequencer.submit(b.id, b.mutation.account, b.mutation)), outcome(m.sequencer.submit(a.id, a.mutation.account, a.mutation))])
     void rogue.sequencer.submit(b.id, b.mutation.account, b.mutation).catch(() => {})
-    const signature = await rogue.key.sign(proposalBytes(md.name, md.tag, 1, a.id))
+    const signature = await rogue.key.sign(proposalBytes(md.name, md.tag, 1, 0, a.id))
     for (const member of members.slice(4)) {
-      await member.sequencer.commit(rogue.peer, md.name, md.tag, a.id, 1, rogue.peer.publicKey?.raw as Uint8Array, signature).catch(() => {})
+      await member.sequencer.commit(rogue.peer, md.name, md.tag, a.id, 1, 0, rogue.peer.publicKey?.raw as Uint8Array, signature).catch(() => {})
     }
     const settled = await Promise.all(outcomes.map(async pair => await Promise.all(pair)))
     for (const pair of settled) expect(pair).toEqual(settled[0])
     expect([...(settled[0] as string[])].sort()).toEqual(['InvalidEntryActions', 'MutateMDataEntries'])
     expect(new Set(await states(members.slice(1), md)).size).toBe(1)
+  })
+
+  it('applies a step only where Q members can apply it: a vote is a promise to apply', async () => {
+    const { members, md } = await group(undefined, { ...timing, orderTimeout: 1_000 })
+    const seqs = async (): Promise<number[]> => await Promise.all(members.map(async m => (await m.replicas.get(replicaKey(md.name, md.tag))).seq))
+    // Reached quorum at 4 members only: the 4 others never vote for it, so it is never applied (no 4 holders a hand-over could not trust).
+    const x = insert(md, 'k', 'x')
+    const few = await Promise.all(members.slice(0, 4).map(async m => await outcome(m.sequencer.submit(x.id, x.mutation.account, x.mutation))))
+    expect(few).toEqual(Array(4).fill('Timeout'))
+    expect(await seqs()).toEqual(Array(G).fill(0))
+    // Reached quorum at Q members: every one of them applies it; the others, which could not, hold the step before.
+    const y = insert(md, 'other', 'y')
+    const enough = await Promise.all(members.slice(0, 5).map(async m => await outcome(m.sequencer.submit(y.id, y.mutation.account, y.mutation))))
+    expect(enough).toEqual(Array(5).fill('MutateMDataEntries'))
+    expect(await seqs()).toEqual([1, 1, 1, 1, 1, 0, 0, 0])
   })
 
   it('replaces a sequencer that never orders: the next nearest orders and every other member applies', async () => {

@@ -16,7 +16,10 @@
  *   members voted for the same mutation (docs/protocol.md). Two signed proposals for one step
  *   prove the sequencer lied.
  * - `Propose`: the sequencer's signed proposal alone, when it cannot vote for it yet.
- * - `Equivocation`: two proposals the sequencer signed for one step, sent to the group by the
+ * - `Prepare` / `Promised`: a sequencer taking over a stuck step (after a deposition, or when its
+ *   own proposal cannot be decided) in a higher round learns Q members' votes there first and
+ *   proposes what {@link recoverStep} says.
+ * - `Equivocation`: two proposals the sequencer signed for one step and round, sent to the group by the
  *   member that saw both.
  * - `Suspect`: a member tells its group that their sequencer left a mutation unordered; Q
  *   suspicions of one sequencer depose it for that data.
@@ -74,10 +77,12 @@ const signedProposalSchema = object({ requestId, signature: bytes({ length: SIGN
 export const nodeMessageVariants = {
   OfferChunk: object({ value: bytes() }),
   Forward: object({ account: xorNameSchema, owner: publicKeySchema, mutation: mutationSchema }),
-  /** A vote that `requestId` is step `seq`, carrying the sequencer's signed proposal of it. */
-  Commit: object({ name: xorNameSchema, tag: typeTagSchema, requestId, seq: uint(), sequencer: publicKeySchema, signature: bytes({ length: SIGNATURE_LENGTH }) }),
+  /** A vote that `requestId` is step `seq`, carrying the sequencer's signed proposal of it (in ballot `round`). */
+  Commit: object({ name: xorNameSchema, tag: typeTagSchema, requestId, seq: uint(), round: uint(), sequencer: publicKeySchema, signature: bytes({ length: SIGNATURE_LENGTH }) }),
   /** The sequencer's signed proposal that `requestId` is step `seq`, sent without its vote (it cannot apply that step yet). */
-  Propose: object({ name: xorNameSchema, tag: typeTagSchema, requestId, seq: uint(), sequencer: publicKeySchema, signature: bytes({ length: SIGNATURE_LENGTH }) }),
+  Propose: object({ name: xorNameSchema, tag: typeTagSchema, requestId, seq: uint(), round: uint(), sequencer: publicKeySchema, signature: bytes({ length: SIGNATURE_LENGTH }) }),
+  /** A sequencer taking over from step `seq` in round `round`: asks for a promise to vote in no lower ballot, and the member's vote there. */
+  Prepare: object({ name: xorNameSchema, tag: typeTagSchema, seq: uint(), round: uint() }),
   GetReplica: object({ name: xorNameSchema, tag: typeTagSchema }),
   PushChunk: object({ value: bytes() }),
   PushMData: object({ data: mutableDataSchema, seq: uint() }),
@@ -93,13 +98,23 @@ export const nodeMessageVariants = {
     accounts: array(object({ account: xorNameSchema, mutationsDone: uint() }), MAX_HOLDINGS)
   }),
   /** Two proposals the sequencer signed for one step: proof that it lied, which deposes it wherever it arrives. */
-  Equivocation: object({ name: xorNameSchema, tag: typeTagSchema, seq: uint(), sequencer: publicKeySchema, first: signedProposalSchema, second: signedProposalSchema })
+  Equivocation: object({ name: xorNameSchema, tag: typeTagSchema, seq: uint(), round: uint(), sequencer: publicKeySchema, first: signedProposalSchema, second: signedProposalSchema })
 } as const
 
 export const nodeReplyVariants = {
   /** `stored`: the node already held the chunk, so nothing was staged. */
   OfferChunk: object({ stored: boolean() }),
   Ack: object({}),
+  /**
+   * Of a `Prepare`: whether the member promised (it had promised no higher ballot), the step its
+   * replica holds, the round of the highest ballot it promised, and its latest vote at the step.
+   */
+  Promised: object({
+    granted: boolean(),
+    seq: uint(),
+    round: uint(),
+    vote: optional(object({ requestId, round: uint(), sequencer: publicKeySchema, signature: bytes({ length: SIGNATURE_LENGTH }) }))
+  }),
   Replica: object({ data: optional(mutableDataSchema), seq: uint() }),
   /** The replica's step and the SHA3-256 of its stored form; no digest when the node holds none. */
   ReplicaDigest: object({ seq: uint(), digest: optional(bytes({ length: DIGEST_LENGTH })) }),
@@ -140,7 +155,7 @@ export function decodeReply (bytes: Uint8Array, limits?: DecodeLimits): WireRepl
 
 export type { Mutation }
 
-/** What a sequencer signs when it proposes mutation `requestId` as step `seq` of (name, tag). */
-export function proposalBytes (name: Uint8Array, tag: number, seq: number, requestId: Uint8Array): Uint8Array {
-  return encode(['safemesh/proposal/1', name, tag, seq, requestId])
+/** What a sequencer signs when it proposes mutation `requestId` as step `seq` of (name, tag) in ballot `round`. */
+export function proposalBytes (name: Uint8Array, tag: number, seq: number, round: number, requestId: Uint8Array): Uint8Array {
+  return encode(['safemesh/proposal/2', name, tag, seq, round, requestId])
 }

@@ -6,7 +6,8 @@ import {
 import { Authority } from './authority.js'
 import { ChunkStaging } from './chunk-staging.js'
 import { ReplicaStore, replicaKey } from './replica-store.js'
-import { Sequencer, type Proposal } from './sequencer.js'
+import { Sequencer, type PrepareAnswer, type Proposal } from './sequencer.js'
+import { askUntil } from '../quorum.js'
 import { ReplicaHandOver } from './replica-hand-over.js'
 import type { PersonaContext } from '../context.js'
 import type { Dispatcher } from '../../dispatcher.js'
@@ -18,6 +19,8 @@ const STAGING_BYTES = 64 * 2 ** 20
 const STAGING_TTL = 60_000
 /** How long an authorised PutIData waits for the client's offered bytes. */
 const OFFER_WAIT = 5_000
+/** How long a member may take to answer a sequencer taking the order over. */
+const PREPARE_TIMEOUT = 3_000
 
 type Forward = Extract<WireMessage, { type: 'Forward' }>
 export type AuthKeyChange = RequestOf<'InsAuthKey'> | RequestOf<'DelAuthKey'>
@@ -69,14 +72,24 @@ export class DataManager {
       log: context.log,
       sign: context.sign,
       broadcastCommit: (name, tag, proposal) => {
-        toGroup(name, { type: 'Commit', name, tag, requestId: Buffer.from(proposal.id, 'hex'), seq: proposal.seq, sequencer: proposal.sequencer, signature: proposal.signature })
+        toGroup(name, { type: 'Commit', name, tag, ...proposalFields(proposal) })
       },
       broadcastProposal: (name, tag, proposal) => {
-        toGroup(name, { type: 'Propose', name, tag, requestId: Buffer.from(proposal.id, 'hex'), seq: proposal.seq, sequencer: proposal.sequencer, signature: proposal.signature })
+        toGroup(name, { type: 'Propose', name, tag, ...proposalFields(proposal) })
+      },
+      prepare: async (name, tag, seq, round, enough) => {
+        const others = context.routing.closeGroup(name).filter(p => !p.equals(context.self))
+        const answers = await askUntil(others, async (peer): Promise<PrepareAnswer | undefined> => {
+          const reply = await context.send(peer, { type: 'Prepare', name, tag, seq, round }, { timeout: PREPARE_TIMEOUT })
+          if (reply.type !== 'Promised') return undefined
+          const { vote, ...rest } = reply
+          return { ...rest, ...(vote != null ? { vote: { seq, round: vote.round, id: bytesToHex(vote.requestId), sequencer: vote.sequencer, signature: vote.signature } } : {}) }
+        }, so => enough(so.map(a => a.answer)))
+        return answers.map(a => a.answer)
       },
       broadcastProof: (name, tag, first, second) => {
         toGroup(name, {
-          type: 'Equivocation', name, tag, seq: first.seq, sequencer: first.sequencer,
+          type: 'Equivocation', name, tag, seq: first.seq, round: first.round, sequencer: first.sequencer,
           first: { requestId: Buffer.from(first.id, 'hex'), signature: first.signature },
           second: { requestId: Buffer.from(second.id, 'hex'), signature: second.signature }
         })
@@ -107,16 +120,20 @@ export class DataManager {
       return { type: 'OfferChunk', stored: false }
     })
     dispatcher.on('Forward', async (message, ctx) => await this.forwarded(message, ctx))
-    dispatcher.on('Commit', async (message, ctx) => {
-      await this.sequencer.commit(ctx.from, message.name, message.tag, message.requestId, message.seq, message.sequencer, message.signature)
+    dispatcher.on('Commit', async (m, ctx) => {
+      await this.sequencer.commit(ctx.from, m.name, m.tag, m.requestId, m.seq, m.round, m.sequencer, m.signature)
       return { type: 'Ack' }
     })
-    dispatcher.on('Propose', async (message, ctx) => {
-      await this.sequencer.proposal(ctx.from, message.name, message.tag, message.requestId, message.seq, message.sequencer, message.signature)
+    dispatcher.on('Propose', async (m, ctx) => {
+      await this.sequencer.proposal(ctx.from, m.name, m.tag, m.requestId, m.seq, m.round, m.sequencer, m.signature)
       return { type: 'Ack' }
+    })
+    dispatcher.on('Prepare', async (m, ctx) => {
+      const { vote, ...rest } = await this.sequencer.promise(ctx.from, m.name, m.tag, m.seq, m.round)
+      return { type: 'Promised', ...rest, ...(vote != null ? { vote: { requestId: Buffer.from(vote.id, 'hex'), round: vote.round, sequencer: vote.sequencer, signature: vote.signature } } : {}) }
     })
     dispatcher.on('Equivocation', async (message, ctx) => {
-      const proposal = (p: { requestId: Uint8Array, signature: Uint8Array }): Proposal => ({ seq: message.seq, id: bytesToHex(p.requestId), sequencer: message.sequencer, signature: p.signature })
+      const proposal = (p: { requestId: Uint8Array, signature: Uint8Array }): Proposal => ({ seq: message.seq, round: message.round, id: bytesToHex(p.requestId), sequencer: message.sequencer, signature: p.signature })
       await this.sequencer.proof(ctx.from, message.name, message.tag, proposal(message.first), proposal(message.second))
       return { type: 'Ack' }
     })
@@ -236,4 +253,9 @@ export class DataManager {
     await this.context.store.putChunk(request.name, value)
     return { type: 'PutIData' }
   }
+}
+
+/** A proposal's fields as `Commit` and `Propose` carry them. */
+function proposalFields (proposal: Proposal): { requestId: Uint8Array, seq: number, round: number, sequencer: Uint8Array, signature: Uint8Array } {
+  return { requestId: Buffer.from(proposal.id, 'hex'), seq: proposal.seq, round: proposal.round, sequencer: proposal.sequencer, signature: proposal.signature }
 }

@@ -1,6 +1,6 @@
 import {
-  QuorumTally, SafeMeshError, bytesEqual, bytesToHex, proposalBytes, quorumOf,
-  type NetworkParams, type Response, type XorName
+  QuorumTally, SafeMeshError, bytesEqual, bytesToHex, compareBallots, proposalBytes, quorumOf, recoverStep,
+  type Ballot, type NetworkParams, type Response, type XorName
 } from '@safemesh/protocol'
 import { applyMutation, type MutableDataMutation } from './apply-mutation.js'
 import { KeyedQueue } from '../keyed-queue.js'
@@ -35,13 +35,25 @@ const SUSPICION_CAPACITY = 10_000
 /** Outcomes of applied mutations kept, so one submitted again is answered, never applied twice. */
 const OUTCOME_CAPACITY = 10_000
 
-/** A sequencer's signed word that mutation `id` is step `seq`. */
-export interface Proposal {
+/** A sequencer's signed word that mutation `id` is step `seq`, in its ballot (`round`, its key). */
+export interface Proposal extends Ballot {
   seq: number
   id: string
   /** The sequencer's Ed25519 public key. */
   sequencer: Uint8Array
   signature: Uint8Array
+}
+
+/** A member's answer to a sequencer taking over from a step (`Prepare`). */
+export interface PrepareAnswer {
+  /** Whether it promised to vote in no lower ballot (it had promised no higher one). */
+  granted: boolean
+  /** The step its replica holds. */
+  seq: number
+  /** The round of the highest ballot it promised. */
+  round: number
+  /** Its latest vote at the step asked about. */
+  vote?: Proposal
 }
 
 interface Ready {
@@ -56,8 +68,8 @@ interface Ready {
   timer: ReturnType<typeof setTimeout>
 }
 
-/** Votes on the steps ahead of one replica: step → request id → voters. */
-type Steps = Map<number, Map<string, Set<string>>>
+/** Votes on the steps ahead of one replica: step → ballot and mutation → the proposal voted for and its voters. */
+type Steps = Map<number, Map<string, { proposal: Proposal, voters: Set<string> }>>
 
 export interface SequencerOptions {
   routing: RoutingView
@@ -68,9 +80,14 @@ export interface SequencerOptions {
   broadcastCommit: (name: XorName, tag: number, proposal: Proposal) => void
   /** Sends a proposal this node signed as sequencer, and cannot vote for yet, to the other members (`Propose`). */
   broadcastProposal: (name: XorName, tag: number, proposal: Proposal) => void
+  /**
+   * Asks the other members of the data's group to promise a ballot of this node from step `seq`
+   * on; their answers, once every member answered or failed, or `enough` says the answers so far settle it.
+   */
+  prepare: (name: XorName, tag: number, seq: number, round: number, enough: (answers: PrepareAnswer[]) => boolean) => Promise<PrepareAnswer[]>
   /** Signs with this node's peer key (its proposals as sequencer). */
   sign: (bytes: Uint8Array) => Promise<Uint8Array>
-  /** Sends the group two proposals the sequencer signed for one step. */
+  /** Sends the group two proposals the sequencer signed for one step and ballot. */
   broadcastProof: (name: XorName, tag: number, first: Proposal, second: Proposal) => void
   /** Tells the other members of the data's group that this node suspects their sequencer. */
   broadcastSuspicion: (name: XorName, tag: number, sequencer: PeerId) => void
@@ -87,21 +104,25 @@ export interface SequencerOptions {
  *
  * - The sequencer is the nearest member of the data's group that this node
  *   has not seen deposed. When a mutation reached quorum at it, it signs a
- *   proposal "this mutation is step s" and sends it to the group.
- * - Every member votes for the first proposal of the sequencer it gets for a
- *   step (directly, or inside another member's vote) and sends its vote,
- *   proposal included, to the group. A vote is a promise to apply: a member
+ *   proposal "this mutation is step s in my ballot" and sends it to the group.
+ * - A member votes for its sequencer's proposal of a step, signature
+ *   included, to the whole group. A vote is a promise to apply: a member
  *   votes only on the step right after the one its replica holds, and only
  *   for a mutation that reached quorum at itself, so a step Q members voted
  *   for is soon held by Q members, which is what a hand-over to the others
- *   needs. It applies step s once Q members voted the same mutation for s: a
- *   sequencer can reorder but never invent, and a member's vote is one vote,
- *   never an order. The sequencer votes and applies like every member.
- * - Two signed proposals for one step prove that the sequencer lied: whoever
- *   holds both deposes it. A member whose quorum-authorised mutation stays
- *   unordered sends its votes again and suspects the sequencer; Q suspicions
- *   depose it for that data, and the next nearest member proposes from a
- *   replica it first brought to the quorum's state.
+ *   needs. It applies step s once Q members voted the same mutation in the
+ *   same ballot: a sequencer can reorder but never invent, and a member's
+ *   vote is one vote, never an order. The sequencer votes like every member.
+ * - Ballots are (round, sequencer). In round 0, every sequencer's first, a
+ *   member votes once a step. A sequencer whose step is stuck (a new one
+ *   after a deposition, or one whose proposal cannot reach Q votes) takes
+ *   over in a higher round: Q members promise to vote in no lower ballot and
+ *   tell it their vote there, and it proposes what `recoverStep` says — what
+ *   may have been decided, or anything when nothing can have been.
+ * - Two signed proposals for one step and ballot prove that the sequencer
+ *   lied: whoever holds both deposes it. A member whose quorum-authorised
+ *   mutation stays unordered sends its votes again and suspects the
+ *   sequencer; Q suspicions depose it for that data.
  * - A follower that falls behind catches up on a quorum's word (a hand-over),
  *   never on one member's.
  */
@@ -114,14 +135,25 @@ export class Sequencer {
   /** Mutations submitted and not yet applied: a second submission waits for the same outcome. */
   private readonly pending = new Map<string, Promise<Response>>()
   private readonly steps = new Map<string, Steps>()
-  /** The proposal this node voted for at each step it voted on, per data: one vote a step. */
+  /** This node's latest vote at each step it voted on, per data. */
   private readonly voted = new Map<string, Map<number, Proposal>>()
-  /** The first valid proposal seen for each step ahead, per data: a second one proves the sequencer lied. */
+  /** The highest ballot this node promised or voted in, per data: it votes in no lower one. */
+  private readonly promised = new Map<string, Ballot>()
+  /** The highest round seen per data, so a take-over picks one above it. */
+  private readonly rounds = new Map<string, number>()
+  /** Its sequencer's proposal of each step ahead in the highest ballot seen, per data. */
   private readonly proposals = new Map<string, Map<number, Proposal>>()
+  /** The round this node proposes in, per data, while it sequences (0 until it takes over). */
+  private readonly myRound = new Map<string, number>()
   /** The last step this node proposed, per data, while it sequences. */
   private readonly proposed = new Map<string, number>()
   /** The mutations this node proposed and the steps it proposed them for, per data, while it sequences. */
   private readonly mine = new Map<string, Map<string, number>>()
+  private readonly takingOver = new Set<string>()
+  /** The proposal each recent step was applied on, per data: a new round re-proposing it gets this node's vote again. */
+  private readonly appliedOn = new Map<string, Map<number, Proposal>>()
+  /** Re-proposals of applied steps this node voted for again (step, ballot), so it votes once each. */
+  private readonly reconfirmed = new Set<string>()
   private readonly deposed = new Map<string, Map<string, number>>()
   private readonly suspicions: QuorumTally
   private readonly queue = new KeyedQueue()
@@ -168,55 +200,29 @@ export class Sequencer {
    * sequencer are voted for; those of a sequencer it deposed still count as
    * votes (a step Q members voted for is decided, whoever proposed it).
    */
-  async commit (from: PeerId, name: XorName, tag: number, requestId: Uint8Array, seq: number, sequencer: Uint8Array, signature: Uint8Array): Promise<void> {
-    await this.received(from, name, tag, { seq, id: bytesToHex(requestId), sequencer, signature }, true)
+  async commit (from: PeerId, name: XorName, tag: number, requestId: Uint8Array, seq: number, round: number, sequencer: Uint8Array, signature: Uint8Array): Promise<void> {
+    await this.received(from, name, tag, { seq, round, id: bytesToHex(requestId), sequencer, signature }, true)
   }
 
   /** The sequencer's proposal that mutation `requestId` is step `seq`, which it could not vote for yet. */
-  async proposal (from: PeerId, name: XorName, tag: number, requestId: Uint8Array, seq: number, sequencer: Uint8Array, signature: Uint8Array): Promise<void> {
-    if (this.options.routing.self.equals(from) || from.publicKey == null || !bytesEqual(from.publicKey.raw, sequencer)) {
+  async proposal (from: PeerId, name: XorName, tag: number, requestId: Uint8Array, seq: number, round: number, sequencer: Uint8Array, signature: Uint8Array): Promise<void> {
+    if (from.publicKey == null || !bytesEqual(from.publicKey.raw, sequencer)) {
       throw new SafeMeshError('AccessDenied', 'a proposal comes from the sequencer that signed it')
     }
-    await this.received(from, name, tag, { seq, id: bytesToHex(requestId), sequencer, signature }, false)
+    await this.received(from, name, tag, { seq, round, id: bytesToHex(requestId), sequencer, signature }, false)
   }
 
-  private async received (from: PeerId, name: XorName, tag: number, proposal: Proposal, isVote: boolean): Promise<void> {
-    const { seq, sequencer, signature } = proposal
-    const requestId = Buffer.from(proposal.id, 'hex')
-    const group = this.options.routing.closeGroup(name)
-    if (!group.some(p => p.equals(from))) {
-      throw new SafeMeshError('AccessDenied', 'only a Data-Manager of the data may vote on its order')
-    }
+  /**
+   * This node's sequencer takes over from step `seq` in ballot (`round`, its
+   * key): promised unless a higher ballot was, with this node's vote there.
+   */
+  async promise (from: PeerId, name: XorName, tag: number, seq: number, round: number): Promise<PrepareAnswer> {
     const key = replicaKey(name, tag)
-    const leader = group.find(p => p.publicKey != null && bytesEqual(p.publicKey.raw, sequencer))
-    const current = leader != null && this.sequencerOf(key, name)?.equals(leader) === true
-    if (leader?.publicKey == null || (!current && (!isVote || !this.isDeposed(key, leader)))) {
-      throw new SafeMeshError('AccessDenied', 'only the data\'s sequencer proposes its order')
+    if (from.publicKey == null || this.sequencerOf(key, name)?.equals(from) !== true) {
+      throw new SafeMeshError('AccessDenied', 'only the data\'s sequencer takes its order over')
     }
-    const known = this.proposals.get(key)?.get(seq)
-    if (known == null || known.id !== proposal.id || !bytesEqual(known.signature, signature)) {
-      if (!await leader.publicKey.verify(proposalBytes(name, tag, seq, requestId), signature)) {
-        throw new SafeMeshError('AccessDenied', 'the proposal\'s signature is not the sequencer\'s')
-      }
-    }
-    await this.serial(key, async () => {
-      const replica = await this.options.replicas.get(key)
-      if (seq <= replica.seq) return
-      if (seq > replica.seq + VOTE_WINDOW) {
-        // The sequencer's own word that the data is far ahead: worth a catch-up, which a quorum must back.
-        if (current) this.watchProgress(key, name, tag, replica.seq, true)
-        return
-      }
-      if (isVote) this.record(key, seq, proposal.id, from.toString())
-      if (current) {
-        const proposals = this.proposals.get(key) ?? new Map<number, Proposal>()
-        this.proposals.set(key, proposals)
-        const first = proposals.get(seq)
-        if (first == null) proposals.set(seq, proposal)
-        if (first != null && first.id !== proposal.id) this.equivocated(key, name, tag, leader, first, proposal)
-      }
-      await this.advance(key, name, tag)
-    })
+    const ballot: Ballot = { round, sequencer: from.publicKey.raw }
+    return await this.serial(key, async () => await this.promiseHere(key, seq, ballot))
   }
 
   /** A member suspects the sequencer (by its public key) of (name, tag); Q suspicions depose it here. */
@@ -228,6 +234,18 @@ export class Sequencer {
     const sequencer = group.find(p => p.publicKey != null && bytesEqual(p.publicKey.raw, sequencerKey))
     if (sequencer == null) return
     this.countSuspicion(replicaKey(name, tag), name, tag, sequencer.toString(), from.toString())
+  }
+
+  /** Another member's proof that the sequencer (by its key) signed two proposals for one step and ballot. */
+  async proof (from: PeerId, name: XorName, tag: number, first: Proposal, second: Proposal): Promise<void> {
+    const group = this.options.routing.closeGroup(name)
+    if (!group.some(p => p.equals(from))) throw new SafeMeshError('AccessDenied', 'only a Data-Manager of the data may accuse its sequencer')
+    const sequencer = group.find(p => p.publicKey != null && bytesEqual(p.publicKey.raw, first.sequencer))
+    if (sequencer == null || first.seq !== second.seq || first.round !== second.round || first.id === second.id ||
+      !bytesEqual(first.sequencer, second.sequencer) || !await this.signedBy(sequencer, name, tag, first) || !await this.signedBy(sequencer, name, tag, second)) {
+      throw new SafeMeshError('InvalidRequest', 'that is no proof: two different proposals for one step and ballot, both signed by a member, are')
+    }
+    this.equivocated(replicaKey(name, tag), name, tag, sequencer, first, second)
   }
 
   stop (): void {
@@ -247,6 +265,84 @@ export class Sequencer {
     })
   }
 
+  private async received (from: PeerId, name: XorName, tag: number, proposal: Proposal, isVote: boolean): Promise<void> {
+    const { seq } = proposal
+    const group = this.options.routing.closeGroup(name)
+    if (!group.some(p => p.equals(from))) {
+      throw new SafeMeshError('AccessDenied', 'only a Data-Manager of the data may vote on its order')
+    }
+    const key = replicaKey(name, tag)
+    const leader = group.find(p => p.publicKey != null && bytesEqual(p.publicKey.raw, proposal.sequencer))
+    const current = leader != null && this.sequencerOf(key, name)?.equals(leader) === true
+    if (leader?.publicKey == null || (!current && (!isVote || !this.isDeposed(key, leader)))) {
+      throw new SafeMeshError('AccessDenied', 'only the data\'s sequencer proposes its order')
+    }
+    const known = this.proposals.get(key)?.get(seq)
+    if (known == null || known.id !== proposal.id || known.round !== proposal.round || !bytesEqual(known.signature, proposal.signature)) {
+      if (!await this.signedBy(leader, name, tag, proposal)) {
+        throw new SafeMeshError('AccessDenied', 'the proposal\'s signature is not the sequencer\'s')
+      }
+    }
+    await this.serial(key, async () => {
+      const replica = await this.options.replicas.get(key)
+      if (seq <= replica.seq) {
+        if (current) this.reconfirm(key, name, tag, proposal)
+        return
+      }
+      this.noteRound(key, proposal.round)
+      if (seq > replica.seq + VOTE_WINDOW) {
+        // The sequencer's own word that the data is far ahead: worth a catch-up, which a quorum must back.
+        if (current) this.watchProgress(key, name, tag, replica.seq, true)
+        return
+      }
+      if (isVote) this.record(key, proposal, from.toString())
+      if (current) {
+        const proposals = this.proposals.get(key) ?? new Map<number, Proposal>()
+        this.proposals.set(key, proposals)
+        const first = proposals.get(seq)
+        const order = first == null ? 1 : compareBallots(proposal, first)
+        if (order > 0) proposals.set(seq, proposal)
+        if (first != null && order === 0 && first.id !== proposal.id) this.equivocated(key, name, tag, leader, first, proposal)
+      }
+      await this.advance(key, name, tag)
+    })
+  }
+
+  private async signedBy (peer: PeerId, name: XorName, tag: number, p: Proposal): Promise<boolean> {
+    return await (peer.publicKey?.verify(proposalBytes(name, tag, p.seq, p.round, Buffer.from(p.id, 'hex')), p.signature) ?? false)
+  }
+
+  /**
+   * A new round re-proposes a step this node applied, with the same
+   * mutation: it votes for it again, so members that could not apply the
+   * step (its first quorum counted a member that never applies) get Q votes.
+   */
+  private reconfirm (key: string, name: XorName, tag: number, proposal: Proposal): void {
+    const applied = this.appliedOn.get(key)?.get(proposal.seq)
+    const once = `${key}/${proposal.seq}/${proposal.round}/${bytesToHex(proposal.sequencer)}`
+    if (proposal.round === 0 || applied?.id !== proposal.id || this.reconfirmed.has(once)) return
+    if (this.reconfirmed.size >= OUTCOME_CAPACITY) this.reconfirmed.delete(this.reconfirmed.values().next().value as string)
+    this.reconfirmed.add(once)
+    this.options.broadcastCommit(name, tag, proposal)
+  }
+
+  private async promiseHere (key: string, seq: number, ballot: Ballot): Promise<PrepareAnswer> {
+    const replica = await this.options.replicas.get(key)
+    this.noteRound(key, ballot.round)
+    // A step applied here: the proposal it was decided on, which the new round must keep.
+    const vote = seq <= replica.seq ? this.appliedOn.get(key)?.get(seq) : this.voted.get(key)?.get(seq)
+    const promised = this.promised.get(key)
+    if (promised != null && compareBallots(ballot, promised) <= 0) {
+      return { granted: false, seq: replica.seq, round: promised.round, ...(vote != null ? { vote } : {}) }
+    }
+    this.promised.set(key, ballot)
+    return { granted: true, seq: replica.seq, round: ballot.round, ...(vote != null ? { vote } : {}) }
+  }
+
+  private noteRound (key: string, round: number): void {
+    if (round > (this.rounds.get(key) ?? 0)) this.rounds.set(key, round)
+  }
+
   private sequencerOf (key: string, name: XorName): PeerId | undefined {
     const deposed = this.deposed.get(key)
     const now = Date.now()
@@ -257,99 +353,83 @@ export class Sequencer {
   }
 
   private isDeposed (key: string, peer: PeerId): boolean {
-    return this.isDeposedId(key, peer.toString())
-  }
-
-  private isDeposedId (key: string, peer: string): boolean {
-    return (this.deposed.get(key)?.get(peer) ?? 0) >= Date.now()
+    return (this.deposed.get(key)?.get(peer.toString()) ?? 0) >= Date.now()
   }
 
   private isSequencer (key: string, name: XorName): boolean {
     return this.sequencerOf(key, name)?.equals(this.options.routing.self) === true
   }
 
-  /** The mutation most votes went to at a step. */
-  private leading (key: string, seq: number): string | undefined {
-    const step = this.steps.get(key)?.get(seq)
-    if (step == null) return undefined
-    // Ready here or not: the members that applied it may be the ones that held it ready; a new
-    // mutation proposed for this step could be applied elsewhere against it. A deposed sequencer's
-    // votes do not count: one that proposed two mutations voted for both.
-    const honest = (voters: Set<string>): number => [...voters].filter(v => !this.isDeposedId(key, v)).length
-    const [id] = [...step].sort((a, b) => honest(b[1]) - honest(a[1]))[0] ?? []
-    return id
-  }
-
   /** Whether any member voted mutation `id` for a step other than `seq` that is not applied here yet. */
   private votesElsewhere (key: string, id: string, seq: number): boolean {
-    for (const [step, ids] of this.steps.get(key) ?? []) if (step !== seq && ids.has(id)) return true
+    for (const [step, ballots] of this.steps.get(key) ?? []) {
+      if (step !== seq && [...ballots.values()].some(b => b.proposal.id === id)) return true
+    }
     return false
   }
 
-  /**
-   * The sequencer proposes a mutation as the next free step: signed and sent
-   * to the group, inside its vote when it can vote for it now. It applies it
-   * like every member, once Q voted.
-   */
+  /** The sequencer proposes a mutation as the next free step, unless it proposed it already. */
   private async propose (key: string, name: XorName, tag: number, wanted: string): Promise<void> {
+    if (this.mine.get(key)?.has(wanted) === true) return
+    const { seq: held } = await this.options.replicas.get(key)
+    const seq = Math.max(held, this.proposed.get(key) ?? 0) + 1
+    // A mutation with votes at another step not yet applied may be decided there: proposing it here could leave this step dead.
+    if (this.votesElsewhere(key, wanted, seq)) return
+    await this.proposeAt(key, name, tag, seq, wanted)
+  }
+
+  /** Signs "`id` is step `seq`" in this node's ballot and sends it to the group, inside its vote when it can vote for it now. */
+  private async proposeAt (key: string, name: XorName, tag: number, seq: number, id: string): Promise<void> {
+    const round = this.myRound.get(key) ?? 0
     const mine = this.mine.get(key) ?? new Map<string, number>()
     this.mine.set(key, mine)
-    for (let tries = 0; tries < VOTE_WINDOW && !mine.has(wanted); tries++) {
-      const replica = await this.options.replicas.get(key)
-      const seq = Math.max(replica.seq, this.proposed.get(key) ?? 0) + 1
-      // A step that members already voted on under an earlier sequencer may be decided somewhere:
-      // propose the mutation most of them voted for there before anything new.
-      const leading = this.leading(key, seq)
-      const id = leading != null && !mine.has(leading) ? leading : wanted
-      // A mutation with votes at another step not yet applied may be decided there: proposing it here could leave this step dead.
-      if (this.votesElsewhere(key, id, seq)) return
-      this.proposed.set(key, seq)
-      mine.set(id, seq)
-      this.options.log.debug({ key, seq, id, wanted }, 'proposing')
-      const signature = await this.options.sign(proposalBytes(name, tag, seq, Buffer.from(id, 'hex')))
-      const proposal: Proposal = { seq, id, sequencer: this.options.routing.self.publicKey?.raw ?? new Uint8Array(32), signature }
-      const proposals = this.proposals.get(key) ?? new Map<number, Proposal>()
-      this.proposals.set(key, proposals)
-      proposals.set(seq, proposal)
-      await this.tryVote(key, name, tag)
-      if (this.voted.get(key)?.get(seq) !== proposal) this.options.broadcastProposal(name, tag, proposal)
-    }
+    mine.set(id, seq)
+    this.proposed.set(key, Math.max(seq, this.proposed.get(key) ?? 0))
+    this.options.log.debug({ key, seq, round, id }, 'proposing')
+    const signature = await this.options.sign(proposalBytes(name, tag, seq, round, Buffer.from(id, 'hex')))
+    const proposal: Proposal = { seq, round, id, sequencer: this.options.routing.self.publicKey?.raw ?? new Uint8Array(32), signature }
+    const proposals = this.proposals.get(key) ?? new Map<number, Proposal>()
+    this.proposals.set(key, proposals)
+    proposals.set(seq, proposal)
+    await this.tryVote(key, name, tag)
+    if (this.voted.get(key)?.get(seq) !== proposal) this.options.broadcastProposal(name, tag, proposal)
   }
 
   /**
    * Votes for the sequencer's proposal of the step after the replica's, once
    * its mutation reached quorum here: a member votes only for what it can
-   * apply at once, so Q votes leave Q holders.
+   * apply at once, so Q votes leave Q holders. In round 0 a member votes once
+   * a step; a higher ballot replaces a vote; none below a promise counts.
    */
   private async tryVote (key: string, name: XorName, tag: number): Promise<void> {
     const next = (await this.options.replicas.get(key)).seq + 1
-    if (this.voted.get(key)?.has(next) === true) return
     const proposal = this.proposals.get(key)?.get(next)
     if (proposal == null || this.ready.get(proposal.id)?.key !== key) return
-    this.vote(key, name, tag, proposal)
-  }
-
-  private record (key: string, seq: number, id: string, voter: string): void {
-    const steps = this.steps.get(key) ?? new Map<number, Map<string, Set<string>>>()
-    this.steps.set(key, steps)
-    const step = steps.get(seq) ?? new Map<string, Set<string>>()
-    steps.set(seq, step)
-    const voters = step.get(id) ?? new Set<string>()
-    step.set(id, voters)
-    voters.add(voter)
-  }
-
-  /** This node's one vote on a step: recorded and sent to the group with the proposal it follows, never changed. */
-  private vote (key: string, name: XorName, tag: number, proposal: Proposal): void {
+    const promised = this.promised.get(key)
+    if (promised != null && compareBallots(proposal, promised) < 0) return
+    const mine = this.voted.get(key)?.get(next)
+    if (mine != null && (proposal.round === 0 || compareBallots(proposal, mine) <= 0)) return
     const voted = this.voted.get(key) ?? new Map<number, Proposal>()
     this.voted.set(key, voted)
-    if (voted.has(proposal.seq)) return
-    voted.set(proposal.seq, proposal)
-    this.record(key, proposal.seq, proposal.id, this.options.routing.self.toString())
+    voted.set(next, proposal)
+    // A vote in a taken-over round is a promise too; round 0 needs none (a member votes in it once a step).
+    if (proposal.round > 0 && (promised == null || compareBallots(proposal, promised) > 0)) this.promised.set(key, { round: proposal.round, sequencer: proposal.sequencer })
+    this.record(key, proposal, this.options.routing.self.toString())
     this.options.broadcastCommit(name, tag, proposal)
   }
 
-  /** Two signed proposals for one step: the sequencer lied, which anyone holding both can check. Deposed at once. */
+  private record (key: string, proposal: Proposal, voter: string): void {
+    const steps: Steps = this.steps.get(key) ?? new Map()
+    this.steps.set(key, steps)
+    const step = steps.get(proposal.seq) ?? new Map<string, { proposal: Proposal, voters: Set<string> }>()
+    steps.set(proposal.seq, step)
+    const ballot = `${proposal.round}/${bytesToHex(proposal.sequencer)}/${proposal.id}`
+    const entry = step.get(ballot) ?? { proposal, voters: new Set<string>() }
+    step.set(ballot, entry)
+    entry.voters.add(voter)
+  }
+
+  /** Two signed proposals for one step and ballot: the sequencer lied, which anyone holding both can check. Deposed at once. */
   private equivocated (key: string, name: XorName, tag: number, sequencer: PeerId, first: Proposal, second: Proposal): void {
     if (this.isDeposed(key, sequencer)) return
     this.options.log.warn({ key, sequencer: sequencer.toString(), seq: first.seq }, 'the sequencer proposed two mutations for one step')
@@ -357,21 +437,7 @@ export class Sequencer {
     this.depose(key, name, tag, sequencer.toString())
   }
 
-  /** Another member's proof that the sequencer (by its key) signed two proposals for one step. */
-  async proof (from: PeerId, name: XorName, tag: number, first: Proposal, second: Proposal): Promise<void> {
-    const group = this.options.routing.closeGroup(name)
-    if (!group.some(p => p.equals(from))) throw new SafeMeshError('AccessDenied', 'only a Data-Manager of the data may accuse its sequencer')
-    const sequencer = group.find(p => p.publicKey != null && bytesEqual(p.publicKey.raw, first.sequencer))
-    const signed = async (p: Proposal): Promise<boolean> =>
-      await (sequencer?.publicKey?.verify(proposalBytes(name, tag, p.seq, Buffer.from(p.id, 'hex')), p.signature) ?? false)
-    if (sequencer == null || first.seq !== second.seq || first.id === second.id || !bytesEqual(first.sequencer, second.sequencer) ||
-      !await signed(first) || !await signed(second)) {
-      throw new SafeMeshError('InvalidRequest', 'that is no proof: two different proposals for one step, both signed by a member, are')
-    }
-    this.equivocated(replicaKey(name, tag), name, tag, sequencer, first, second)
-  }
-
-  /** Votes where it can and applies every next step that Q members voted for and that reached quorum here. */
+  /** Votes where it can and applies every next step that Q members voted for in one ballot and that reached quorum here. */
   private async advance (key: string, name: XorName, tag: number): Promise<void> {
     await this.tryVote(key, name, tag)
     while (await this.applyNext(key)) await this.tryVote(key, name, tag)
@@ -379,13 +445,18 @@ export class Sequencer {
     this.watchProgress(key, name, tag, seq, (this.steps.get(key)?.size ?? 0) > 0)
   }
 
-  /** Applies the step after the replica's if Q members voted one mutation for it and it reached quorum here. */
+  /** Applies the step after the replica's if Q members voted one mutation for it in one ballot and it reached quorum here. */
   private async applyNext (key: string): Promise<boolean> {
     const { data, seq } = await this.options.replicas.get(key)
     const step = this.steps.get(key)?.get(seq + 1)
-    const decided = step == null ? undefined : [...step].find(([, voters]) => voters.size >= this.quorum)?.[0]
+    const on = step == null ? undefined : [...step.values()].find(b => b.voters.size >= this.quorum)?.proposal
+    const decided = on?.id
     const ready = decided == null ? undefined : this.ready.get(decided)
-    if (decided == null || ready == null) return false
+    if (on == null || decided == null || ready == null) return false
+    const appliedOn = this.appliedOn.get(key) ?? new Map<number, Proposal>()
+    this.appliedOn.set(key, appliedOn)
+    appliedOn.set(seq + 1, on)
+    appliedOn.delete(seq + 1 - VOTE_WINDOW)
     this.options.log.debug({ key, seq: seq + 1, id: decided }, 'applying')
     const applied = applyMutation(data, ready.account, ready.mutation, this.options.params)
     this.ready.delete(decided)
@@ -436,7 +507,7 @@ export class Sequencer {
     const steps = this.steps.get(key)
     for (const step of [...(steps?.keys() ?? [])]) {
       if (step > seq) continue
-      for (const id of adopted ? steps?.get(step)?.keys() ?? [] : []) {
+      for (const { proposal: { id } } of adopted ? steps?.get(step)?.values() ?? [] : []) {
         const ready = this.ready.get(id)
         if (ready == null || ready.key !== key) continue
         this.ready.delete(id)
@@ -457,9 +528,10 @@ export class Sequencer {
   }
 
   /**
-   * A mutation that reached quorum here is still unordered: propose it if
-   * this node is the sequencer now (the last one left or was deposed), else
-   * suspect the sequencer, until the order timeout.
+   * A mutation that reached quorum here is still unordered: take the order
+   * over if this node is the sequencer now (the last one left or was
+   * deposed, or its own step is stuck), else suspect the sequencer, until
+   * the order timeout.
    */
   private unordered (id: string): void {
     const ready = this.ready.get(id)
@@ -473,7 +545,7 @@ export class Sequencer {
     ready.timer = setTimeout(() => { this.unordered(id) }, this.timing.suspectAfter)
     void this.serial(key, async () => { await this.revote(key, name, tag) })
     if (this.isSequencer(key, name)) {
-      void this.proposeAfterCatchUp(key, name, tag, [id])
+      void this.takeOver(key, name, tag)
       return
     }
     const sequencer = this.sequencerOf(key, name)
@@ -497,50 +569,99 @@ export class Sequencer {
     }
   }
 
-  /** A new sequencer first brings its replica to the quorum's state, then proposes what it holds unordered. */
-  private async proposeAfterCatchUp (key: string, name: XorName, tag: number, ids: string[]): Promise<void> {
+  /**
+   * This node sequences and a step is stuck: it first brings its replica to
+   * the quorum's state, then opens a higher round from the next step on. Once
+   * Q members (itself included) promised it, it proposes at that step what
+   * `recoverStep` says of their votes, then everything it holds unordered.
+   */
+  private async takeOver (key: string, name: XorName, tag: number): Promise<void> {
+    if (this.takingOver.has(key)) return
+    this.takingOver.add(key)
     try {
-      await this.options.catchUp(name, tag)
-    } catch (err) {
-      this.options.log.warn({ key, err: (err as Error).message }, 'could not catch up a replica')
+      try {
+        await this.options.catchUp(name, tag)
+      } catch (err) {
+        this.options.log.warn({ key, err: (err as Error).message }, 'could not catch up a replica')
+      }
+      const self = this.options.routing.self.publicKey?.raw
+      if (self == null || !this.isSequencer(key, name)) return
+      const seq = (await this.options.replicas.get(key)).seq + 1
+      const round = Math.max(this.rounds.get(key) ?? 0, this.promised.get(key)?.round ?? 0) + 1
+      const own = await this.serial(key, async () => await this.promiseHere(key, seq, { round, sequencer: self }))
+      if (!own.granted) return
+      // Waiting for the slowest member pays only when its answer could free the step.
+      const settled = (answers: PrepareAnswer[]): boolean => {
+        const granted = [own, ...answers].filter(a => a.granted)
+        if (granted.length < this.quorum) return false
+        if (granted.some(a => a.seq >= seq && a.vote != null)) return true
+        const votes = granted.flatMap(a => a.vote != null && a.vote.seq === seq ? [a.vote] : [])
+        return recoverStep(votes, granted.length, this.options.params.groupSize, this.quorum).kind === 'free'
+      }
+      const answers = await this.options.prepare(name, tag, seq, round, settled)
+      for (const answer of answers) this.noteRound(key, answer.round)
+      const granted = [own, ...answers].filter(a => a.granted)
+      if (granted.length < this.quorum) return
+      const group = this.options.routing.closeGroup(name)
+      const signed = async (vote: Proposal | undefined): Promise<boolean> => {
+        const signer = vote == null ? undefined : group.find(p => p.publicKey != null && bytesEqual(p.publicKey.raw, vote.sequencer))
+        return vote != null && vote.seq === seq && signer != null && await this.signedBy(signer, name, tag, vote)
+      }
+      const votes: Proposal[] = []
+      const applied: Proposal[] = []
+      for (const { vote, seq: held } of granted) if (await signed(vote)) (held >= seq ? applied : votes).push(vote as Proposal)
+      // Applied somewhere: decided, so kept (its appliers vote for it again). Applied, by what no one says: a catch-up comes first.
+      if (granted.some(a => a.seq >= seq) && applied.length === 0) return
+      const recovery = applied[0] != null ? { kind: 'keep' as const, id: applied[0].id } : recoverStep(votes, granted.length, this.options.params.groupSize, this.quorum)
+      this.options.log.info({ key, seq, round, promised: granted.length, recovery: recovery.kind }, 'taking the order over')
+      if (recovery.kind === 'unsure') return
+      await this.serial(key, async () => {
+        if ((await this.options.replicas.get(key)).seq + 1 !== seq || !this.isSequencer(key, name)) return
+        this.myRound.set(key, round)
+        this.proposed.set(key, seq - 1)
+        this.mine.delete(key)
+        if (recovery.kind === 'keep') await this.proposeAt(key, name, tag, seq, recovery.id)
+        // A mutation that was proposed but no quorum can have voted for goes last: it may not be ready at enough members.
+        const stuck = votes.map(v => v.id)
+        const held = [...this.ready].filter(([, r]) => r.key === key).map(([id]) => id)
+        for (const id of [...held.filter(id => !stuck.includes(id)), ...held.filter(id => stuck.includes(id))]) {
+          await this.propose(key, name, tag, id)
+        }
+        await this.advance(key, name, tag)
+      })
+    } finally {
+      this.takingOver.delete(key)
     }
-    await this.serial(key, async () => {
-      for (const id of ids) if (this.ready.has(id) && this.isSequencer(key, name)) await this.propose(key, name, tag, id)
-      await this.advance(key, name, tag)
-    })
   }
 
   private countSuspicion (key: string, name: XorName, tag: number, sequencer: string, voter: string): void {
     if (this.suspicions.vote(`${key}/${sequencer}`, voter)) this.depose(key, name, tag, sequencer)
   }
 
-  /** Stops following `sequencer` for this data; the next nearest member orders from now on. */
+  /** Stops following `sequencer` for this data; the next nearest member takes the order over. */
   private depose (key: string, name: XorName, tag: number, sequencer: string): void {
     const deposed = this.deposed.get(key) ?? new Map<string, number>()
     deposed.set(sequencer, Date.now() + DEPOSED_TTL)
     this.deposed.set(key, deposed)
     setTimeout(() => { this.suspicions.forget(`${key}/${sequencer}`) }, DEPOSED_TTL).unref()
     this.options.log.warn({ key, sequencer }, 'sequencer deposed')
-    // The next sequencer gets the full wait before anyone suspects it in turn.
+    // The next sequencer gets the time to take over (a catch-up, a round of promises) and the full wait before anyone suspects it in turn.
     for (const [id, ready] of this.ready) {
       if (ready.key !== key) continue
       clearTimeout(ready.timer)
-      ready.timer = setTimeout(() => { this.unordered(id) }, this.timing.suspectAfter)
+      ready.timer = setTimeout(() => { this.unordered(id) }, this.timing.gapTimeout + 2 * this.timing.suspectAfter)
     }
-    // Votes cast stay counted (a step Q members voted for is decided, whoever proposed it); each
-    // member may vote once more on the steps not yet applied, for the next sequencer's proposals.
+    // Votes cast stay (a step Q members voted for is decided, whoever proposed it); the deposed one's proposals no longer get any.
     void this.serial(key, async () => {
-      this.voted.delete(key)
       this.proposals.delete(key)
       this.proposed.delete(key)
       this.mine.delete(key)
+      this.myRound.delete(key)
       await this.advance(key, name, tag)
     })
     if (!this.isSequencer(key, name)) return
     // Votes cast under the deposed sequencer are still on their way: they may decide steps first.
-    const timer = setTimeout(() => {
-      void this.proposeAfterCatchUp(key, name, tag, [...this.ready].filter(([, ready]) => ready.key === key).map(([id]) => id))
-    }, this.timing.gapTimeout)
+    const timer = setTimeout(() => { void this.takeOver(key, name, tag) }, this.timing.gapTimeout)
     timer.unref?.()
   }
 
@@ -548,4 +669,3 @@ export class Sequencer {
     return await this.queue.run(key, work)
   }
 }
-
