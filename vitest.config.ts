@@ -18,6 +18,7 @@ export default defineConfig({
     projects: [
       unit('crypto'),
       unit('protocol'),
+      unit('net'),
       unit('node'),
       unit('client'),
       {

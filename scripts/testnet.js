@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run testnet -- <command>` and `npm start`: a local network of separate
-// safemesh-node processes. The logic lives in @safemesh/node (built by the
+// safemesh-node processes. The logic lives in @safemesh/testnet (built by the
 // npm pre-script); this file only runs it, on Node ≥ 22.
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
@@ -19,5 +19,5 @@ if (major < 22) {
   process.exit(result.status ?? 1)
 }
 
-const { main } = await import('../packages/node/dist/src/testnet/cli.js')
+const { main } = await import('../packages/testnet/dist/src/cli.js')
 await main(process.argv)

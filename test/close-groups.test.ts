@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { closestTo, kadPositionOfName, kadPositionOfPeer, newMutableData, randomXorName, xorNameToHex, type XorName } from '@safemesh/protocol'
-import { createHost, type Host, type Testnet } from '@safemesh/node'
+import { createHost, type Host } from '@safemesh/net'
+import type { Testnet } from '@safemesh/testnet'
 import { eventually, startTestnet, stopTestnet } from './support/testnet.js'
 import { RawClient } from './support/raw-client.js'
 import { mutate, openAccount, text } from './support/accounts.js'
@@ -47,7 +48,7 @@ describe(`close groups on a ${NODES}-node testnet (G = ${G})`, () => {
       }
     }
 
-    client = await createHost({ dhtClientMode: true, bootstrap: testnet.bootstrapAddresses() })
+    client = await createHost({ role: 'client', bootstrap: testnet.bootstrapAddresses() })
     await eventually(async () => client != null && client.getPeers().length >= 3, 20_000)
     const lookup = async (name: XorName): Promise<string[]> => {
       const found = new Set<string>()

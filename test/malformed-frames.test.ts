@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { pino } from 'pino'
 import { decodeResponse, encodeRequest, randomXorName, DEFAULT_NETWORK_PARAMS } from '@safemesh/protocol'
-import { createHost, Messenger, MESSAGING_PROTOCOL, type Host, type Testnet } from '@safemesh/node'
+import { createHost, Messenger, MESSAGING_PROTOCOL, type Host } from '@safemesh/net'
+import type { Testnet } from '@safemesh/testnet'
 import { startTestnet, stopTestnet } from './support/testnet.js'
 
 async function metric (testnet: Testnet, index: number, name: string): Promise<number> {
@@ -34,7 +35,7 @@ describe('a node under malformed, oversized and half-open frames', () => {
 
   beforeAll(async () => {
     testnet = await startTestnet(3, { groupSize: 3, nodeFlags: ['--expose-gc'] })
-    client = await createHost({ dhtClientMode: true })
+    client = await createHost({ role: 'client' })
     messenger = new Messenger(client, { protocol: MESSAGING_PROTOCOL, maxMessageSize: DEFAULT_NETWORK_PARAMS.maxMessageSize, log: pino({ level: 'silent' }) })
     await messenger.start()
   })

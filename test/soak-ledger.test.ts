@@ -46,7 +46,7 @@ describe('the soak\'s mutation ledger', () => {
     expect(ledger.verdict(refused)).toBe('refused')
 
     // Not verdicts on the request: the group could not finish, or the client asked the wrong nodes.
-    for (const error of [new SafeMeshError('NoQuorum'), misroutedError('data\'s Data-Managers'), new SafeMeshError('Timeout')]) {
+    for (const error of [new SafeMeshError('NoQuorum'), misroutedError('data'), new SafeMeshError('Timeout')]) {
       const record = ledger.sent(mutation())
       answer(ledger, record, Array(G).fill(error))
       expect(ledger.verdict(record), error.message).toBe('ambiguous')

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
-import { isAlive } from '@safemesh/node'
+import { isAlive } from '@safemesh/testnet'
 import { eventually } from './support/testnet.js'
 import { runNode, type ProcessRun } from './support/process.js'
 
@@ -66,7 +66,7 @@ describe('testnet lifecycle', () => {
   it('nodes started by a process that dies without cleaning up stop by themselves', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'safemesh-orphan-'))
     const script = `
-      import { Testnet } from '@safemesh/node'
+      import { Testnet } from '@safemesh/testnet'
       const testnet = new Testnet({ dir: ${JSON.stringify(dir)}, groupSize: 3, logLevel: 'warn' })
       await testnet.up(3)
       process.stdout.write('up\\n')

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { afterEach, describe, expect, it } from 'vitest'
-import { isAlive, type Testnet } from '@safemesh/node'
+import { isAlive, type Testnet } from '@safemesh/testnet'
 import { startTestnet, stopTestnet } from './support/testnet.js'
 
 /** The state letter of /proc/<pid>/stat: 'T' for a stopped process. */

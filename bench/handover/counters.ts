@@ -3,7 +3,7 @@
  * outcome (`safemesh_requests_total`, packages/node/src/observability/metrics.ts), and libp2p's
  * bytes by protocol (`libp2p_data_transfer_bytes_total`).
  */
-import type { NodeRecord } from '@safemesh/node'
+import type { NodeRecord } from '@safemesh/testnet'
 
 export interface Counters {
   /** Requests served, keyed `type` → `outcome` → count. */

@@ -4,7 +4,7 @@
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import { closestTo, kadPositionOfName, kadPositionOfPeer, type XorName } from '@safemesh/protocol'
-import type { NodeRecord } from '@safemesh/node'
+import type { NodeRecord } from '@safemesh/testnet'
 import type { PeerId } from '@libp2p/interface'
 
 export interface Member {

@@ -11,7 +11,9 @@ import {
   DEFAULT_NETWORK_PARAMS, decodeReply, encodeMessage, quorumOf, sha3_256,
   type WireMessage, type WireReply, type XorName
 } from '@safemesh/protocol'
-import { askForQuorum, createHost, createLogger, Messenger, MESSAGING_PROTOCOL, RoutingView, type Host, type Testnet } from '@safemesh/node'
+import { askForQuorum, createHost, Messenger, MESSAGING_PROTOCOL, RoutingView, type Host } from '@safemesh/net'
+import type { Testnet } from '@safemesh/testnet'
+import { createLogger } from '@safemesh/node'
 import type { PeerId } from '@libp2p/interface'
 import { eventually } from './wait.js'
 import { parseCounters, type Counters } from './counters.js'
@@ -42,7 +44,7 @@ export class RawClient {
   static async connect (testnet: Testnet): Promise<RawClient> {
     const registry = new Registry()
     const host = await createHost({
-      dhtClientMode: true,
+      role: 'client',
       bootstrap: testnet.bootstrapAddresses(),
       privateKey: await generateKeyPair('Ed25519'),
       metrics: prometheusMetrics({ registry, collectDefaultMetrics: false })

@@ -1,6 +1,6 @@
 /** The tails of a testnet's node logs, to explain a failure after the logs' directory is gone. */
 import { readFile } from 'node:fs/promises'
-import type { NodeRecord } from '@safemesh/node'
+import type { NodeRecord } from '@safemesh/testnet'
 
 const LINES = 5
 const WIDTH = 300

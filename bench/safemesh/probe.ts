@@ -1,6 +1,6 @@
 /** What the bench reads from a testnet's nodes: bytes received (libp2p metrics) and peak RSS (/proc). */
 import { readFile } from 'node:fs/promises'
-import { cpuSecondsOfNodes, type NodeRecord } from '@safemesh/node'
+import { cpuSecondsOfNodes, type NodeRecord } from '@safemesh/testnet'
 
 const RECEIVED = 'libp2p_data_transfer_bytes_total{protocol="global received"}'
 

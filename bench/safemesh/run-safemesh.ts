@@ -2,7 +2,7 @@
  * SafeMesh: a multi-process testnet (the `Testnet` of @safemesh/node) and a
  * client process (bench/safemesh/client.ts), both kept up across the runs.
  */
-import { Testnet } from '@safemesh/node'
+import { Testnet } from '@safemesh/testnet'
 import { Child } from '../lib/child.js'
 import { MB, type Figures } from '../lib/figures.js'
 import { progress } from '../lib/progress.js'

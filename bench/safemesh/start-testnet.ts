@@ -8,7 +8,7 @@
  * messaging before their host starts, no run on this machine has needed it;
  * the report says when it does.
  */
-import type { Testnet } from '@safemesh/node'
+import type { Testnet } from '@safemesh/testnet'
 import { progress } from '../lib/progress.js'
 
 const BATCH = 4

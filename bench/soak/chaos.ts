@@ -10,7 +10,8 @@
  * is bounded in time, and `stop` brings every node back up and running.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { NodeRecord, NodeStatus, Testnet } from '@safemesh/node'
+import type { NodeRecord, Testnet } from '@safemesh/testnet'
+import type { NodeStatus } from '@safemesh/node'
 import type { Logger } from 'pino'
 import { networkNodes, type NetworkNode } from './close-groups.js'
 import type { Rng } from './rng.js'

@@ -5,7 +5,7 @@
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import { closestTo, kadPositionOfPeer } from '@safemesh/protocol'
-import type { NodeRecord } from '@safemesh/node'
+import type { NodeRecord } from '@safemesh/testnet'
 
 export interface NetworkNode {
   readonly index: number

@@ -8,7 +8,7 @@
 import type { PrivateKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { createHost, Messenger, MESSAGING_PROTOCOL, type Host } from '@safemesh/node'
+import { createHost, Messenger, MESSAGING_PROTOCOL, type Host } from '@safemesh/net'
 import { DEFAULT_NETWORK_PARAMS, decodeReply, encodeMessage, type WireMessage, type WireReply } from '@safemesh/protocol'
 import { pino } from 'pino'
 import type { NetworkNode } from './close-groups.js'
@@ -24,7 +24,7 @@ export class Inspector {
   }
 
   static async start (privateKey?: PrivateKey): Promise<Inspector> {
-    const host = await createHost({ dhtClientMode: true, ...(privateKey != null ? { privateKey } : {}) })
+    const host = await createHost({ role: 'client', ...(privateKey != null ? { privateKey } : {}) })
     const messenger = new Messenger(host, { protocol: MESSAGING_PROTOCOL, maxMessageSize: DEFAULT_NETWORK_PARAMS.maxMessageSize, log: pino({ level: 'silent' }) })
     await messenger.start()
     return new Inspector(host, messenger)

@@ -6,8 +6,8 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { NetworkConfig } from '@safemesh/client'
-import { Testnet } from '@safemesh/node'
+import type { NetworkFile } from '@safemesh/client'
+import { Testnet } from '@safemesh/testnet'
 import type { Logger } from 'pino'
 import { startTestnet } from '../safemesh/start-testnet.js'
 import { Chaos } from './chaos.js'
@@ -57,7 +57,7 @@ export async function runSoak (options: SoakOptions, run: SoakRun): Promise<Tall
   try {
     const start = await startTestnet(testnet, options.nodes, signal, (message) => { log.info(`soak: ${message}`) })
     log.info({ seconds: Math.round(start.seconds), repairs: start.repairs }, 'soak: the testnet is up')
-    const network: NetworkConfig = { bootstrap: testnet.bootstrapAddresses(), groupSize: options.groupSize, accountOps: ACCOUNT_OPS, nodes: options.nodes }
+    const network: NetworkFile = { bootstrap: testnet.bootstrapAddresses(), groupSize: options.groupSize, accountOps: ACCOUNT_OPS, nodes: options.nodes }
     const ledger = new MutationLedger(options.groupSize)
     const names = new WrittenNames()
     const context = { network, ledger, names, minFileBytes: options.minFileBytes, maxFileBytes: options.maxFileBytes, log }

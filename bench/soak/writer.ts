@@ -6,7 +6,7 @@
  * entries) for the checks at the end.
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { SafeMeshClient, libp2pNetwork, type NetworkConfig } from '@safemesh/client'
+import { SafeMeshClient, libp2pNetwork, type NetworkFile } from '@safemesh/client'
 import { isSafeMeshError, xorNameToHex, type KeyedEntryAction } from '@safemesh/protocol'
 import type { Logger } from 'pino'
 import { entriesOf, type EntryState, type TrackedMData } from './md-model.js'
@@ -53,7 +53,7 @@ export interface WriterStats {
 }
 
 export interface WriterContext {
-  network: NetworkConfig
+  network: NetworkFile
   ledger: MutationLedger
   names: WrittenNames
   minFileBytes: number

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll } from 'vitest'
 import type { MutableData, WireReply } from '@safemesh/protocol'
-import type { Testnet, TestnetOptions } from '@safemesh/node'
+import type { Testnet, TestnetOptions } from '@safemesh/testnet'
 import { startTestnet, stopTestnet } from './testnet.js'
 import { RawClient } from './raw-client.js'
 import { mutate, openAccount } from './accounts.js'

@@ -4,9 +4,9 @@ import {
   DEFAULT_NETWORK_PARAMS, decodeReply, encodeMessage, quorumOf, sha3_256,
   type WireMessage, type WireReply, type XorName
 } from '@safemesh/protocol'
-import { askForQuorum, createHost, Messenger, MESSAGING_PROTOCOL, RoutingView, type Host } from '@safemesh/node'
+import { askForQuorum, createHost, Messenger, MESSAGING_PROTOCOL, RoutingView, type Host } from '@safemesh/net'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
-import type { Testnet } from '@safemesh/node'
+import type { Testnet } from '@safemesh/testnet'
 import { eventually } from './testnet.js'
 
 /**
@@ -31,7 +31,7 @@ export class RawClient {
   }
 
   static async connect (testnet: Testnet, privateKey?: PrivateKey): Promise<RawClient> {
-    const host = await createHost({ dhtClientMode: true, bootstrap: testnet.bootstrapAddresses(), privateKey: privateKey ?? await generateKeyPair('Ed25519') })
+    const host = await createHost({ role: 'client', bootstrap: testnet.bootstrapAddresses(), privateKey: privateKey ?? await generateKeyPair('Ed25519') })
     const client = new RawClient(host, testnet.groupSize, testnet.bootstrapAddresses())
     await client.messenger.start()
     await client.routing.start()

@@ -1,6 +1,6 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { bytesToHex, isSafeMeshError, listEntries, type MutableData, type WireMessage, type WireReply, type XorName } from '@safemesh/protocol'
-import type { Testnet } from '@safemesh/node'
+import type { Testnet } from '@safemesh/testnet'
 import type { PeerId } from '@libp2p/interface'
 import { trueGroup } from './grind.js'
 import type { RawClient } from './raw-client.js'

@@ -3,7 +3,7 @@ import {
   MUTATION_REQUEST_TYPES, READ_REQUEST_TYPES, SafeMeshError, bytesEqual, bytesToHex, executorNameOf, quorumOf,
   type ErrorCode, type Mutation, type WireReply
 } from '@safemesh/protocol'
-import { askForQuorum } from '@safemesh/node'
+import { askForQuorum } from '@safemesh/net'
 import type { PeerId } from '@libp2p/interface'
 import { trueGroup } from './grind.js'
 import type { MessageOf, MessageType, RogueHandler, RogueNode } from './rogue.js'

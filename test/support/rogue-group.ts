@@ -1,5 +1,5 @@
 import { bytesToHex, type XorName } from '@safemesh/protocol'
-import type { Testnet } from '@safemesh/node'
+import type { Testnet } from '@safemesh/testnet'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
 import { eventually } from './testnet.js'
 import { RogueNode } from './rogue.js'

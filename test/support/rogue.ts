@@ -3,7 +3,8 @@ import {
   DEFAULT_NETWORK_PARAMS, SafeMeshError, decodeMessage, decodeReply, encodeMessage, encodeReply,
   type WireMessage, type WireReply
 } from '@safemesh/protocol'
-import { createHost, Messenger, MESSAGING_PROTOCOL, RoutingView, type Host, type RequestContext, type Testnet } from '@safemesh/node'
+import { createHost, Messenger, MESSAGING_PROTOCOL, RoutingView, type Host, type RequestContext } from '@safemesh/net'
+import type { Testnet } from '@safemesh/testnet'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
 
 export type MessageType = WireMessage['type']
@@ -60,7 +61,7 @@ export class RogueNode {
    * replicas pushed to it as a newcomer meet them.
    */
   static async join (testnet: Testnet, privateKey: PrivateKey, configure?: (rogue: RogueNode) => void): Promise<RogueNode> {
-    const host = await createHost({ privateKey, listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: testnet.bootstrapAddresses(), dhtClientMode: false, start: false })
+    const host = await createHost({ privateKey, listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: testnet.bootstrapAddresses(), role: 'node', start: false })
     const rogue = new RogueNode(testnet, host, privateKey)
     configure?.(rogue)
     try {

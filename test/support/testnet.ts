@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Testnet, type TestnetOptions } from '@safemesh/node'
+import { Testnet, type TestnetOptions } from '@safemesh/testnet'
 
 /**
  * Starts a testnet of real node processes in a fresh temporary directory.

@@ -5,7 +5,7 @@
  * unknown); and each account still logs in (its session packet read by quorum and opened).
  */
 import { createHash } from 'node:crypto'
-import { SafeMeshClient, libp2pNetwork, type NetworkConfig } from '@safemesh/client'
+import { SafeMeshClient, libp2pNetwork, type NetworkFile } from '@safemesh/client'
 import { isSafeMeshError } from '@safemesh/protocol'
 import type { Logger } from 'pino'
 import { forEachLimited } from '../holds.js'
@@ -25,7 +25,7 @@ export interface ReadBackReport {
   lost: string[]
 }
 
-export async function readBack (writers: readonly Writer[], network: NetworkConfig, log: Logger): Promise<ReadBackReport> {
+export async function readBack (writers: readonly Writer[], network: NetworkFile, log: Logger): Promise<ReadBackReport> {
   const options = { network: libp2pNetwork({ ...network, log: log.child({ component: 'reader' }) }) }
   const reader = await SafeMeshClient.connect(options)
   const writes = writers.reduce((n, w) => n + w.files.length + w.mdata.length + 1, 0)

@@ -13,7 +13,7 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
 import { cryptoReady, generateClientKeys, type ClientKeys, type DeriveKeyOptions } from '@safemesh/crypto'
 import {
-  ANYONE, SafeMeshError, TYPE_TAG_SESSION_PACKET, bytesEqual, entryKeyId, isSafeMeshError, keyUser, newMutableData,
+  ANYONE, SafeMeshError, accountNameOf, TYPE_TAG_SESSION_PACKET, bytesEqual, entryKeyId, isSafeMeshError, keyUser, newMutableData,
   randomXorName, validateNewMutableData, xorNameFromHex,
   type KeyedEntryAction, type MutableData, type MutableDataEntry, type MutableDataValue, type NetworkParams,
   type PermissionSet, type User, type UserPermissions, type XorName
@@ -22,7 +22,7 @@ import { pino, type Logger } from 'pino'
 import { getFile, type GetFileOptions } from './files/get-file.js'
 import { putFile, type PutFileOptions, type PutFileResult } from './files/put-file.js'
 import type { ChunkStore } from './files/chunk-store.js'
-import { accountName, actorOf, ownerKey, type AccountSession, type ClientMode, type Identity } from './identity.js'
+import { actorOf, ownerKey, type AccountSession, type ClientMode, type Identity } from './identity.js'
 import { PrivateEntries } from './mdata/private-entries.js'
 import { libp2pNetwork, type Libp2pNetworkOptions } from './network/libp2p-network.js'
 import type { Network, Transport } from './network/transport.js'
@@ -207,7 +207,7 @@ export class SafeMeshClient {
   /** The account acted for (undefined when connected). */
   get account (): XorName | undefined {
     const owner = ownerKey(this.identity)
-    return owner === undefined ? undefined : accountName(owner)
+    return owner === undefined ? undefined : accountNameOf(owner)
   }
 
   /** The owner's signing public key (undefined when connected). */

@@ -5,7 +5,7 @@
  * Maid-Managers check against the Noise peer).
  */
 import type { ClientKeys } from '@safemesh/crypto'
-import { SafeMeshError, sha3_256, type XorName } from '@safemesh/protocol'
+import { SafeMeshError, accountNameOf, type XorName } from '@safemesh/protocol'
 
 /** What a login knows beyond the keys: where the session packet is, and the root container. */
 export interface AccountSession {
@@ -28,11 +28,6 @@ export interface Actor {
   readonly requester: Uint8Array
 }
 
-/** The account name of an owner's signing public key (SPEC §1). */
-export function accountName (ownerPublicKey: Uint8Array): XorName {
-  return sha3_256(ownerPublicKey)
-}
-
 /** The owner's signing public key: what every MutableData this client creates is owned by. */
 export function ownerKey (identity: Identity): Uint8Array | undefined {
   switch (identity.mode) {
@@ -48,5 +43,5 @@ export function actorOf (identity: Identity): Actor {
     throw new SafeMeshError('AccessDenied', 'connected without an account: reads only (log in, or act as an app)')
   }
   const owner = identity.mode === 'account' ? identity.keys.sign.publicKey : identity.owner
-  return { account: accountName(owner), requester: identity.keys.sign.publicKey }
+  return { account: accountNameOf(owner), requester: identity.keys.sign.publicKey }
 }

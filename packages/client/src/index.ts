@@ -5,10 +5,10 @@ export {
   SafeMeshClient, userOf,
   type AccountInfo, type AuthKeys, type ClientOptions, type ConnectOptions, type NewMutableDataOptions, type PublicKeys, type Session
 } from './client.js'
-export { accountName, type AccountSession, type ClientMode, type Identity } from './identity.js'
+export { type AccountSession, type ClientMode, type Identity } from './identity.js'
 export type { ConnectTransportOptions, Network, NodeRef, SendOptions, Transport } from './network/transport.js'
 export { libp2pNetwork, type Libp2pNetworkOptions } from './network/libp2p-network.js'
-export { loadNetworkFile, parseNetworkConfig, paramsOf, NetworkConfigError, type NetworkConfig } from './network/network-file.js'
+export { loadNetworkFile, parseNetworkFile, paramsOf, NetworkFileError, type NetworkFile } from '@safemesh/net'
 export { askGroup, type GroupOutcome, type GroupQuorumOptions } from './quorum/group-quorum.js'
 export { askNode, type Answer, type ReplyCheck } from './quorum/answer.js'
 export { DEFAULT_RETRY_POLICY, isRetryable, withRetries, type RetryPolicy } from './quorum/retry.js'

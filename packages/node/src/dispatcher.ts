@@ -1,5 +1,5 @@
 import { SafeMeshError, decodeMessage, encodeReply, type WireMessage, type WireReply } from '@safemesh/protocol'
-import type { RequestContext, RequestHandler } from './messaging/messenger.js'
+import type { RequestContext, RequestHandler } from '@safemesh/net'
 
 type MessageType = WireMessage['type']
 type MessageOf<T extends MessageType> = Extract<WireMessage, { type: T }>

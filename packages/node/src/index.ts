@@ -1,11 +1,25 @@
-export { createHost, KAD_PROTOCOL, MESSAGING_PROTOCOL, type Host, type HostOptions, type HostServices } from './host.js'
-export { Messenger, type MessengerOptions, type RequestContext, type RequestHandler, type RequestOptions } from './messaging/messenger.js'
-export { Slots } from './messaging/slots.js'
-export { RoutingView, type MembershipChange, type RoutingViewOptions } from './routing/routing-view.js'
-export { Store, type StoreStats, type StoreOptions } from './store/store.js'
+/**
+ * A SafeMesh network node: one libp2p peer that acts as Maid-Manager for the accounts and
+ * Data-Manager for the data whose close group it is in, stores in LevelDB, and serves `/metrics`,
+ * `/status` and `/close-group` on loopback. The `safemesh-node` binary runs one; a program can
+ * embed one with `SafeMeshNode.start`.
+ *
+ * @example
+ * ```ts
+ * import { SafeMeshNode, createLogger } from '@safemesh/node'
+ * import { networkParams } from '@safemesh/protocol'
+ *
+ * const node = await SafeMeshNode.start({
+ *   dataDir: './node-data',
+ *   listen: ['/ip4/127.0.0.1/tcp/0'],
+ *   bootstrap: [],
+ *   params: networkParams({}),
+ *   log: createLogger('info')
+ * })
+ * await node.stop()
+ * ```
+ *
+ * @packageDocumentation
+ */
 export { SafeMeshNode, NODE_INFO_FILE, type NodeConfig, type NodeStatus } from './node.js'
-export { Testnet, NODE_BIN, isAlive, type TestnetOptions, type NodeRecord, type NodeView, type NetworkFile } from './testnet/testnet.js'
-export { cpuSecondsOfNodes } from './testnet/process-stats.js'
 export { createLogger, LOG_LEVELS, type Logger } from './observability/logger.js'
-export { askForQuorum } from './personas/quorum.js'
-export { Dispatcher } from './dispatcher.js'

@@ -3,10 +3,8 @@ import { join } from 'node:path'
 import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import { Registry } from 'prom-client'
 import { decodeReply, encodeMessage, xorNameFromHex, type NetworkParams, type WireMessage, type WireReply } from '@safemesh/protocol'
-import { createHost, MESSAGING_PROTOCOL, type Host } from './host.js'
+import { createHost, Messenger, MESSAGING_PROTOCOL, RoutingView, type Host } from '@safemesh/net'
 import { loadOrCreatePeerKey, writeJsonAtomic } from './identity.js'
-import { Messenger } from './messaging/messenger.js'
-import { RoutingView } from './routing/routing-view.js'
 import { Store } from './store/store.js'
 import { Dispatcher } from './dispatcher.js'
 import { NodeMetrics } from './observability/metrics.js'
@@ -115,7 +113,7 @@ export class SafeMeshNode {
         privateKey,
         listen: config.listen,
         bootstrap: config.bootstrap,
-        dhtClientMode: false,
+        role: 'node',
         start: false,
         metrics: config.metricsPort != null ? prometheusMetrics({ registry, collectDefaultMetrics: true, preserveExistingMetrics: true }) : undefined
       })

@@ -13,7 +13,7 @@ import { Store } from '../src/store/store.js'
 import { ReplicaStore, replicaKey } from '../src/personas/data-manager/replica-store.js'
 import { Sequencer, type Proposal } from '../src/personas/data-manager/sequencer.js'
 import type { MutableDataMutation } from '../src/personas/data-manager/apply-mutation.js'
-import type { RoutingView } from '../src/routing/routing-view.js'
+import type { RoutingView } from '@safemesh/net'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
 
 const G = 8

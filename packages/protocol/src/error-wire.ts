@@ -26,7 +26,9 @@ const wireErrorShape = object({
   /** InvalidSuccessor: the current version. */
   current: optional(uint()),
   /** InvalidEntryActions: every bad key. */
-  errors: optional(array(entryErrorWire, MAX_ENTRY_ERRORS))
+  errors: optional(array(entryErrorWire, MAX_ENTRY_ERRORS)),
+  /** InvalidRequest from a node outside the group asked for (docs/protocol.md). */
+  misrouted: optional(oneOf(['account', 'data']))
 })
 
 export type WireError = Infer<typeof wireErrorShape>
@@ -50,6 +52,7 @@ export function errorToWire (e: SafeMeshError): WireError {
   if (d !== undefined) {
     if ('version' in d) wire.version = d.version
     else if ('current' in d) wire.current = d.current
+    else if ('misrouted' in d) wire.misrouted = d.misrouted
     else {
       wire.errors = d.errors.map(({ key, error }) => (
         error.version === undefined ? { key, code: error.code } : { key, code: error.code, version: error.version }
@@ -70,11 +73,14 @@ export function errorFromWire (w: unknown): SafeMeshError {
 }
 
 function detailsFor (code: ErrorCode, w: WireError, path: string): ErrorDetails | undefined {
-  const present = (['version', 'current', 'errors'] as const).filter((k) => w[k] !== undefined)
-  const expected = code === 'EntryExists' ? 'version' : code === 'InvalidSuccessor' ? 'current' : code === 'InvalidEntryActions' ? 'errors' : undefined
-  if (present.length > (expected === undefined ? 0 : 1) || (expected !== undefined && present[0] !== expected)) {
+  const present = (['version', 'current', 'errors', 'misrouted'] as const).filter((k) => w[k] !== undefined)
+  const expected = code === 'EntryExists' ? 'version' : code === 'InvalidSuccessor' ? 'current' : code === 'InvalidEntryActions' ? 'errors' : code === 'InvalidRequest' ? 'misrouted' : undefined
+  // InvalidRequest's detail is optional; the others' are required.
+  const optionalDetail = code === 'InvalidRequest' && present.length === 0
+  if (!optionalDetail && (present.length > (expected === undefined ? 0 : 1) || (expected !== undefined && present[0] !== expected))) {
     throw new SafeMeshError('InvalidRequest', `${path}: ${code} cannot carry ${present.join(', ') || 'no details'}`)
   }
+  if (w.misrouted !== undefined) return { misrouted: w.misrouted }
   if (w.version !== undefined) return { version: w.version }
   if (w.current !== undefined) return { current: w.current }
   if (w.errors !== undefined) {

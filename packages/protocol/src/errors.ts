@@ -52,8 +52,17 @@ export interface InvalidEntryActionsDetails {
   readonly errors: ReadonlyArray<{ readonly key: Uint8Array, readonly error: EntryError }>
 }
 
+/** The groups a node may be asked to act for. */
+export type GroupRole = 'account' | 'data'
+
+/**
+ * `InvalidRequest` from a node that is not in the group the request is for, as it sees the network
+ * (an addition to SPEC §3, docs/protocol.md): the sender's view is at fault, not the request.
+ */
+export interface MisroutedDetails { readonly misrouted: GroupRole }
+
 /** The data SPEC attaches to some codes; every other code carries none. */
-export type ErrorDetails = EntryExistsDetails | InvalidSuccessorDetails | InvalidEntryActionsDetails
+export type ErrorDetails = EntryExistsDetails | InvalidSuccessorDetails | InvalidEntryActionsDetails | MisroutedDetails
 
 export class SafeMeshError extends Error {
   override readonly name = 'SafeMeshError'
@@ -94,24 +103,21 @@ function defaultMessage (code: ErrorCode, details: ErrorDetails | undefined): st
   if (details === undefined) return code
   if ('version' in details) return `${code} (current version ${details.version})`
   if ('current' in details) return `${code} (current version ${details.current})`
+  if ('misrouted' in details) return `${code} (not one of the ${GROUP_NAMES[details.misrouted]})`
   return `${code} (${details.errors.length} invalid ${details.errors.length === 1 ? 'key' : 'keys'})`
 }
 
-/** The groups a node may be asked to act for. */
-export type GroupRole = 'account\'s Maid-Managers' | 'data\'s Data-Managers'
-
-const MISROUTED_PREFIX = 'this node is not one of the '
+const GROUP_NAMES: Readonly<Record<GroupRole, string>> = { account: 'account\'s Maid-Managers', data: 'data\'s Data-Managers' }
 
 /**
  * What a node answers a request meant for a group it is not in, as it sees the network. The
  * request is not at fault: the sender's view of the network is, and it should refresh and retry.
- * (The code stays `InvalidRequest`, SPEC §3's list has no other; `isMisrouted` tells it apart.)
  */
 export function misroutedError (role: GroupRole): SafeMeshError {
-  return new SafeMeshError('InvalidRequest', `${MISROUTED_PREFIX}${role}`)
+  return new SafeMeshError('InvalidRequest', `this node is not one of the ${GROUP_NAMES[role]}`, { misrouted: role })
 }
 
 /** Whether `err` is a node's `misroutedError`. */
 export function isMisrouted (err: SafeMeshError): boolean {
-  return err.code === 'InvalidRequest' && err.message.startsWith(MISROUTED_PREFIX)
+  return err.code === 'InvalidRequest' && err.details !== undefined && 'misrouted' in err.details
 }

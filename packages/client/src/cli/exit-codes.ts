@@ -5,7 +5,7 @@
  */
 import { CommanderError } from 'commander'
 import { isSafeMeshError } from '@safemesh/protocol'
-import { NetworkConfigError } from '../network/network-file.js'
+import { NetworkFileError } from '@safemesh/net'
 import { UsageError } from './usage-error.js'
 
 export const EXIT_OK = 0
@@ -21,7 +21,7 @@ export interface ErrorReport {
 
 export function reportOf (err: unknown): ErrorReport {
   if (isSafeMeshError(err)) return { exitCode: EXIT_REFUSED, code: err.code, message: err.message }
-  if (err instanceof UsageError || err instanceof NetworkConfigError) return { exitCode: EXIT_USAGE, code: 'Usage', message: err.message }
+  if (err instanceof UsageError || err instanceof NetworkFileError) return { exitCode: EXIT_USAGE, code: 'Usage', message: err.message }
   if (err instanceof CommanderError) return { exitCode: EXIT_USAGE, code: 'Usage', message: err.message.replace(/^error: /, '') }
   return { exitCode: EXIT_FAILURE, code: 'Error', message: err instanceof Error ? err.message : String(err) }
 }

@@ -3,7 +3,7 @@
  * network file from `--network FILE`, else `$SAFEMESH_NETWORK`, else `./.testnet/network.json`.
  */
 import { isAbsolute, join } from 'node:path'
-import { loadNetworkFile, type NetworkConfig } from '../network/network-file.js'
+import { loadNetworkFile, type NetworkFile } from '@safemesh/net'
 import type { CliIo } from './io.js'
 import { UsageError } from './usage-error.js'
 
@@ -15,7 +15,7 @@ export interface NetworkFlags {
 
 export const DEFAULT_NETWORK_FILE = join('.testnet', 'network.json')
 
-export async function chooseNetwork (io: CliIo, flags: NetworkFlags): Promise<NetworkConfig> {
+export async function chooseNetwork (io: CliIo, flags: NetworkFlags): Promise<NetworkFile> {
   if (flags.bootstrap.length > 0) {
     if (flags.network !== undefined) throw new UsageError('give --network or --bootstrap, not both')
     return { bootstrap: flags.bootstrap, ...(flags.groupSize !== undefined ? { groupSize: flags.groupSize } : {}) }
@@ -23,7 +23,7 @@ export async function chooseNetwork (io: CliIo, flags: NetworkFlags): Promise<Ne
   const given = flags.network ?? io.env['SAFEMESH_NETWORK']
   const path = given ?? DEFAULT_NETWORK_FILE
   const absolute = isAbsolute(path) ? path : join(io.cwd, path)
-  let config: NetworkConfig
+  let config: NetworkFile
   try {
     config = await loadNetworkFile(absolute)
   } catch (err) {

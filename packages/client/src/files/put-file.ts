@@ -9,7 +9,7 @@
  */
 import { CHUNK_OVERHEAD_BYTES, isCryptoError, selfEncrypt, type EncryptedChunk } from '@safemesh/crypto'
 import { SafeMeshError, xorNameToHex } from '@safemesh/protocol'
-import { Slots } from '@safemesh/node'
+import { Slots } from '@safemesh/net'
 import { withRetries, type RetryPolicy } from '../quorum/retry.js'
 import { buildTopChunk } from './data-map-chain.js'
 import type { ChunkStore } from './chunk-store.js'

@@ -11,14 +11,13 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { privateKeyFromRaw } from '@libp2p/crypto/keys'
 import type { SigningKeyPair } from '@safemesh/crypto'
 import { SafeMeshError, type NetworkParams, type XorName } from '@safemesh/protocol'
-import { createHost, Messenger, MESSAGING_PROTOCOL, RoutingView, type Host } from '@safemesh/node'
+import { createHost, Messenger, MESSAGING_PROTOCOL, paramsOf, RoutingView, type Host, type NetworkFile } from '@safemesh/net'
 import { pino, type Logger } from 'pino'
-import { paramsOf, type NetworkConfig } from './network-file.js'
 import type { ConnectTransportOptions, Network, NodeRef, SendOptions, Transport } from './transport.js'
 
 type PeerId = Host['peerId']
 
-export interface Libp2pNetworkOptions extends NetworkConfig {
+export interface Libp2pNetworkOptions extends NetworkFile {
   /** Overrides the parameters the config implies (default: SPEC's, with the config's G). */
   params?: NetworkParams
   log?: Logger
@@ -90,7 +89,7 @@ class Libp2pTransport implements Transport {
   ): Promise<Libp2pTransport> {
     const started = performance.now()
     const host = await createHost({
-      dhtClientMode: true,
+      role: 'client',
       bootstrap: options.bootstrap,
       ...(identity !== undefined ? { privateKey: privateKeyFromRaw(identity.secretKey) } : {})
     })

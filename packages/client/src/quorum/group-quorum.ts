@@ -1,16 +1,15 @@
 /**
- * SPEC §6: a group's answer is accepted when Q of its members give the same one. Success replies
- * count as the same when their encodings are byte-identical (replies are canonical, so equal
- * answers always encode equally); refusals count as the same when they carry the same error code.
+ * SPEC §6: a group's answer is accepted when Q of its members give the same one, by the rule both
+ * sides share (`answerKey`).
  */
-import { SafeMeshError, bytesToHex, encode, errorToWire, isMisrouted, type WireReply } from '@safemesh/protocol'
+import { SafeMeshError, answerKey, bytesToHex, encode, errorToWire, isMisrouted, type WireReply } from '@safemesh/protocol'
 import type { NodeRef, Transport } from '../network/transport.js'
 import { askNode, type Answer, type ReplyCheck } from './answer.js'
 
 export type GroupOutcome =
   /** Q members gave this identical success reply. */
   | { readonly kind: 'agreed', readonly reply: WireReply }
-  /** Q members refused with this error code (the error is the most common form among them). */
+  /** Q members gave this refusal (code and details; the message is the most common among them). */
   | { readonly kind: 'refused', readonly error: SafeMeshError }
   /** No quorum can be reached any more: `NoQuorum` when Q members answered but disagreed, else `Timeout`. */
   | { readonly kind: 'failed', readonly error: SafeMeshError, readonly stale?: boolean }
@@ -132,7 +131,8 @@ function describeAnswers (tallies: ReadonlyMap<string, Tally>, invalid: number):
   const parts: string[] = []
   let replies = 0
   for (const [key, tally] of [...tallies].sort((a, b) => b[1].count - a[1].count)) {
-    parts.push(key.startsWith('reply:') ? `${tally.count} × ${replies++ === 0 ? 'one reply' : 'another reply'}` : `${tally.count} × ${key.slice('refusal:'.length)}`)
+    const refusal = [...tally.forms.values()][0]?.answer
+    parts.push(refusal?.kind === 'refusal' ? `${tally.count} × ${refusal.error.code}` : `${tally.count} × ${replies++ === 0 ? 'one reply' : 'another reply'}`)
   }
   if (invalid > 0) parts.push(`${invalid} × unverifiable`)
   return parts.join(', ')
@@ -140,12 +140,10 @@ function describeAnswers (tallies: ReadonlyMap<string, Tally>, invalid: number):
 
 function classOf (answer: Answer): { class: string, form: string } | undefined {
   switch (answer.kind) {
-    case 'reply': {
-      const hex = bytesToHex(answer.bytes)
-      return { class: `reply:${hex}`, form: hex }
-    }
+    case 'reply':
+      return { class: answerKey(answer), form: '' }
     case 'refusal':
-      return { class: `refusal:${answer.error.code}`, form: bytesToHex(encode(errorToWire(answer.error))) }
+      return { class: answerKey(answer), form: bytesToHex(encode(errorToWire(answer.error))) }
     default:
       return undefined
   }

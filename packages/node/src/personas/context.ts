@@ -1,5 +1,5 @@
 import { SafeMeshError, type NetworkParams, type WireMessage, type WireReply } from '@safemesh/protocol'
-import type { RoutingView } from '../routing/routing-view.js'
+import type { RoutingView } from '@safemesh/net'
 import type { Store } from '../store/store.js'
 import type { PeerId } from '@libp2p/interface'
 import type { Logger } from 'pino'

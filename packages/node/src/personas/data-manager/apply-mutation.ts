@@ -1,5 +1,5 @@
 import {
-  SafeMeshError, bytesEqual, changeOwner, delUserPermissions, mutateEntries, setUserPermissions, sha3_256,
+  SafeMeshError, bytesEqual, changeOwner, delUserPermissions, mutateEntries, setUserPermissions, accountNameOf,
   validateNewMutableData, xorNameEquals, type MutableData, type Mutation, type NetworkParams, type Response, type XorName
 } from '@safemesh/protocol'
 
@@ -30,7 +30,7 @@ function next (data: MutableData | undefined, account: XorName, mutation: Mutabl
     if (data != null) throw new SafeMeshError('DataExists', 'MutableData with that name and tag exists')
     validateNewMutableData(mutation.data, params)
     // The Maid-Managers checked this too; a Data-Manager trusts no single group.
-    if (!xorNameEquals(sha3_256(mutation.data.owners[0] as Uint8Array), account)) {
+    if (!xorNameEquals(accountNameOf(mutation.data.owners[0] as Uint8Array), account)) {
       throw new SafeMeshError('InvalidOwners', 'the data\'s owner is not the account that put it')
     }
     return mutation.data
@@ -45,7 +45,7 @@ function next (data: MutableData | undefined, account: XorName, mutation: Mutabl
       return delUserPermissions(data, mutation.requester, mutation.user, mutation.version)
     case 'ChangeMDataOwner':
       // The current owner's Maid-Managers must be the ones asking (RFC 48).
-      if (!data.owners.some(owner => xorNameEquals(sha3_256(owner), account)) || !data.owners.some(owner => bytesEqual(owner, mutation.requester))) {
+      if (!data.owners.some(owner => xorNameEquals(accountNameOf(owner), account)) || !data.owners.some(owner => bytesEqual(owner, mutation.requester))) {
         throw new SafeMeshError('AccessDenied', 'only the data\'s owner may change its owner')
       }
       return changeOwner(data, mutation.requester, mutation.newOwners, mutation.version)

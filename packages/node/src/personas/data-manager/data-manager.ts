@@ -7,11 +7,11 @@ import { Authority } from './authority.js'
 import { ChunkStaging } from './chunk-staging.js'
 import { ReplicaStore, replicaKey } from './replica-store.js'
 import { Sequencer, type PrepareAnswer, type Proposal } from './sequencer.js'
-import { askUntil } from '../quorum.js'
+import { askUntil } from '@safemesh/net'
 import { ReplicaHandOver } from './replica-hand-over.js'
 import type { PersonaContext } from '../context.js'
 import type { Dispatcher } from '../../dispatcher.js'
-import type { RequestContext } from '../../messaging/messenger.js'
+import type { RequestContext } from '@safemesh/net'
 import type { Response } from '@safemesh/protocol'
 
 /** Bytes of offered chunks a node keeps on disk at most while their authority is on its way. */
@@ -173,7 +173,7 @@ export class DataManager {
 
   private assertDataManager (name: XorName): void {
     if (!this.context.routing.isInCloseGroup(name)) {
-      throw misroutedError('data\'s Data-Managers')
+      throw misroutedError('data')
     }
   }
 

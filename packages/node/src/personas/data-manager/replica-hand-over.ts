@@ -3,7 +3,7 @@ import {
   type MutableData, type NetworkParams, type XorName
 } from '@safemesh/protocol'
 import { encodeReplica, replicaKey, type Replica, type ReplicaStore } from './replica-store.js'
-import { askUntil } from '../quorum.js'
+import { askUntil } from '@safemesh/net'
 import type { PersonaContext } from '../context.js'
 
 /** How long one member may take to say what it holds. */

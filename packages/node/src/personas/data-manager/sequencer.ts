@@ -5,7 +5,7 @@ import {
 import { applyMutation, type MutableDataMutation } from './apply-mutation.js'
 import { KeyedQueue } from '../keyed-queue.js'
 import { replicaKey, type Replica, type ReplicaStore } from './replica-store.js'
-import type { RoutingView } from '../../routing/routing-view.js'
+import type { RoutingView } from '@safemesh/net'
 import type { PeerId } from '@libp2p/interface'
 import type { Logger } from 'pino'
 

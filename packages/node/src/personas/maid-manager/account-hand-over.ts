@@ -3,7 +3,7 @@ import {
   type AccountRecord, type XorName
 } from '@safemesh/protocol'
 import type { Accounts, MessageRecord } from './accounts.js'
-import { askUntil } from '../quorum.js'
+import { askUntil } from '@safemesh/net'
 import type { PersonaContext } from '../context.js'
 import type { HandOverResult } from '../data-manager/replica-hand-over.js'
 

@@ -4,13 +4,13 @@ import {
   responseError, sha3_256, xorNameEquals, xorNameToHex,
   type AccountRecord, type Mutation, type RequestOf, type Response, type WireMessage, type WireReply, type XorName
 } from '@safemesh/protocol'
-import { askForQuorum } from '../quorum.js'
+import { askForQuorum } from '@safemesh/net'
 import { senderKey, type PersonaContext } from '../context.js'
 import { Accounts, type MessageRecord } from './accounts.js'
 import { AccountHandOver } from './account-hand-over.js'
 import { KeyedQueue } from '../keyed-queue.js'
 import type { Dispatcher } from '../../dispatcher.js'
-import type { RequestContext } from '../../messaging/messenger.js'
+import type { RequestContext } from '@safemesh/net'
 
 /** How long a Maid-Manager waits for the Data-Managers' verdict on a forwarded mutation. */
 const FORWARD_TIMEOUT = 20_000
@@ -94,7 +94,7 @@ export class MaidManager {
 
   private assertManager (account: XorName): void {
     if (!this.context.routing.isInCloseGroup(account)) {
-      throw misroutedError('account\'s Maid-Managers')
+      throw misroutedError('account')
     }
   }
 

@@ -17,8 +17,8 @@ describe('Messenger between two libp2p hosts', () => {
   let served = 0
 
   beforeAll(async () => {
-    server = await createHost({ listen: ['/ip4/127.0.0.1/tcp/0'], dhtClientMode: false })
-    client = await createHost({ dhtClientMode: true })
+    server = await createHost({ listen: ['/ip4/127.0.0.1/tcp/0'], role: 'node' })
+    client = await createHost({ role: 'client' })
     serving = new Messenger(server, {
       protocol: PROTOCOL,
       maxMessageSize: MAX,

@@ -7,8 +7,8 @@ describe('the libp2p host of nodes and clients', () => {
   let client: Host
 
   beforeAll(async () => {
-    node = await createHost({ listen: ['/ip4/127.0.0.1/tcp/0'], dhtClientMode: false })
-    client = await createHost({ dhtClientMode: true })
+    node = await createHost({ listen: ['/ip4/127.0.0.1/tcp/0'], role: 'node' })
+    client = await createHost({ role: 'client' })
     // Pings once both sides have identified each other, as the connection monitor's (10 s on).
     const identified = Promise.all([node, client].map(async host => {
       await new Promise(resolve => { host.addEventListener('peer:identify', resolve, { once: true }) })

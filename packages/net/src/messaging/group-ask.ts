@@ -1,14 +1,11 @@
-import { SafeMeshError, bytesToHex, encode, encodeReply, errorToWire, isSafeMeshError, sha3_256, type WireReply } from '@safemesh/protocol'
+import { SafeMeshError, answerKey, isSafeMeshError, type MemberAnswer, type WireReply } from '@safemesh/protocol'
 import type { PeerId } from '@libp2p/interface'
 
-/** What one peer answered: a reply, or a refusal. */
-type Answer = { reply: WireReply } | { error: SafeMeshError }
+type Answer = MemberAnswer
 
 /**
  * Asks every peer of a group the same thing and settles on the first answer
- * that `quorum` of them gave identically: replies compared by their canonical
- * bytes, refusals by code and details (not by message text, which is each
- * node's own). Rejects with that refusal when it is the agreed answer, with
+ * that `quorum` of them gave (the same answer by `answerKey`). Rejects with that refusal when it is the agreed answer, with
  * `NoQuorum` when the answers can no longer agree, and with `Timeout` when too
  * few came.
  */
@@ -32,7 +29,7 @@ export async function askForQuorum (
       pending--
       if (settled) return
       if ('error' in answer && answer.error.code === 'Timeout') timedOut++
-      const key = keyOf(answer)
+      const key = answerKey(answer)
       const entry = tally.get(key) ?? { count: 0, answer }
       entry.count++
       tally.set(key, entry)
@@ -62,12 +59,6 @@ function describeTally (tally: Tally): string {
     .sort((a, b) => b.count - a.count)
     .map(({ count, answer }) => `${count} × ${'reply' in answer ? answer.reply.type : answer.error.code}`)
     .join(', ')
-}
-
-function keyOf (answer: Answer): string {
-  if ('reply' in answer) return `ok:${bytesToHex(sha3_256(encodeReply(answer.reply)))}`
-  const { message: _message, ...rest } = errorToWire(answer.error)
-  return `error:${bytesToHex(encode(rest))}`
 }
 
 /**

@@ -3,7 +3,7 @@
  * of several sizes, idle RSS per node process, and the request/response round
  * trip to a node process on a reused connection.
  *
- *   npm run bench:testnet -w packages/node [-- --sizes 12,24,48 --requests 1000]
+ *   npm run bench:testnet [-- --sizes 12,24,48 --requests 1000]
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -13,10 +13,8 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { pino } from 'pino'
 import { DEFAULT_NETWORK_PARAMS, encodeRequest, randomXorName } from '@safemesh/protocol'
-import { createHost } from '../src/host.js'
-import { MESSAGING_PROTOCOL } from '../src/host.js'
-import { Messenger } from '../src/messaging/messenger.js'
-import { Testnet } from '../src/testnet/testnet.js'
+import { createHost, Messenger, MESSAGING_PROTOCOL } from '@safemesh/net'
+import { Testnet } from '@safemesh/testnet'
 
 const { values } = parseArgs({ options: { sizes: { type: 'string', default: '12,24,48' }, requests: { type: 'string', default: '1000' } } })
 const sizes = (values.sizes ?? '').split(',').map(Number)
@@ -47,7 +45,7 @@ for (const size of sizes) {
     console.log(`${size} nodes: up → converged in ${converged.toFixed(1)} s; idle RSS per node median ${mib(quantile(rss, 0.5))} MiB, max ${mib(rss.at(-1) as number)} MiB`)
 
     if (size === sizes[0]) {
-      const client = await createHost({ dhtClientMode: true })
+      const client = await createHost({ role: 'client' })
       const messenger = new Messenger(client, { protocol: MESSAGING_PROTOCOL, maxMessageSize: DEFAULT_NETWORK_PARAMS.maxMessageSize, log: pino({ level: 'silent' }) })
       await messenger.start()
       const record = testnet.record(0)

@@ -1,14 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { closeSync, existsSync, openSync } from 'node:fs'
-import { mkdir, readFile, rm } from 'node:fs/promises'
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { writeJsonAtomic } from '../identity.js'
-import { NODE_INFO_FILE, type NodeStatus } from '../node.js'
+import { NODE_INFO_FILE, type NodeStatus } from '@safemesh/node'
+import type { NetworkFile } from '@safemesh/net'
 
-/** The node binary, next to this module in the build output. */
-export const NODE_BIN = fileURLToPath(new URL('../bin/safemesh-node.js', import.meta.url))
+/** The node binary, beside @safemesh/node's entry point in its build output. */
+export const NODE_BIN = fileURLToPath(new URL('./bin/safemesh-node.js', import.meta.resolve('@safemesh/node')))
 
 export interface TestnetOptions {
   /** Directory holding every node's data dir, log and the state files. */
@@ -63,13 +63,6 @@ export const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2', '--heap
  */
 export const NODE_ENVIRONMENT: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' }
 
-/** `<dir>/network.json`: what a client needs to find the network. */
-export interface NetworkFile {
-  bootstrap: string[]
-  groupSize: number
-  accountOps: number
-  nodes: number
-}
 
 export interface NodeView extends NodeRecord {
   up: boolean
@@ -360,7 +353,7 @@ export class Testnet {
   private async save (): Promise<void> {
     const { detached: _detached, ...options } = this.options
     await writeJsonAtomic(join(this.dir, STATE_FILE), { nodes: this.nodes, options })
-    const network: NetworkFile = {
+    const network: Required<NetworkFile> = {
       bootstrap: this.bootstrapAddresses(),
       groupSize: this.groupSize,
       accountOps: this.options.accountOps ?? 1000,
@@ -405,4 +398,11 @@ async function terminate (pid: number): Promise<void> {
   if (await waitForExit(pid, 10_000)) return
   try { process.kill(pid, 'SIGKILL') } catch { return }
   await waitForExit(pid, 5_000)
+}
+
+/** Writes JSON so that a reader sees the old file or the new one, never half of one. */
+async function writeJsonAtomic (path: string, value: unknown): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`
+  await writeFile(tmp, JSON.stringify(value, null, 2) + '\n')
+  await rename(tmp, path)
 }

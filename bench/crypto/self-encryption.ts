@@ -1,12 +1,12 @@
 // Self-encryption throughput next to the raw primitives it is built from, so the backend choices
-// in src/self-encryption/chunk-cipher.ts stay visible and checkable:
-//   node packages/crypto/dist/bench/self-encryption.js   (or: npm run bench:crypto at the root)
+// in packages/crypto/src/self-encryption/chunk-cipher.ts stay visible and checkable:
+//   npm run bench:crypto
 // Every figure is the median of 3 runs over 64 MiB of random data, processed in 1 MiB messages.
 
 import { createCipheriv, createDecipheriv, createHash, randomFillSync } from 'node:crypto'
 import sodium from 'libsodium-wrappers-sumo'
-import { cryptoReady, selfDecrypt, selfEncrypt } from '../src/index.js'
-import { xorPadInPlace } from '../src/self-encryption/xor-pad.js'
+import { cryptoReady, selfDecrypt, selfEncrypt } from '@safemesh/crypto'
+import { xorPadInPlace } from '@safemesh/crypto/internals'
 import { mbPerSecond, medianMs, MiB } from './measure.js'
 
 const TOTAL = 64 * MiB

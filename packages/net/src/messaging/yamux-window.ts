@@ -10,17 +10,9 @@ interface ReceiveWindow {
 let installed = false
 
 /**
- * Makes yamux acknowledge received data the way the reference implementation
- * (hashicorp/yamux) does: a window update once at least half of the receive
- * window has been consumed, not after every data frame.
- *
- * @chainsafe/libp2p-yamux 8.0.1 answers every data frame with a window update,
- * so each SafeMesh message (one small frame) cost two frames, two Noise
- * encryptions and two socket writes each way; profiles of a 16-node testnet
- * put `sendWindowUpdate` at ~10 % of all node CPU during mutations. The sender
- * still always has at least half a window to write into, so throughput is
- * unchanged. Streams that are opening (SYN/ACK still to send) or paused keep
- * the library's behaviour.
+ * Makes yamux send a window update once half the receive window is consumed, not after every data
+ * frame (hashicorp/yamux's rule; figures in docs/decisions.md). Patches the library's prototype for
+ * the whole process, so only node hosts install it.
  */
 export function installYamuxWindowBatching (): void {
   if (installed) return

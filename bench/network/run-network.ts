@@ -4,7 +4,7 @@
  * mutation latency p50/p99 and mutations per second with 1 and 32 concurrent
  * clients, and the peak RSS of a node and of the client.
  *
- *   npm run bench:network -w packages/client [-- --nodes 16 --size 64 --mutations 200 --clients 32]
+ *   npm run bench:network [-- --nodes 16 --size 64 --mutations 200 --clients 32]
  */
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ANYONE } from '@safemesh/protocol'
-import { Testnet } from '@safemesh/node'
-import { SafeMeshClient, type ClientOptions } from '../src/index.js'
+import { Testnet } from '@safemesh/testnet'
+import { SafeMeshClient, type ClientOptions } from '@safemesh/client'
 
 const { values } = parseArgs({
   options: {

@@ -3,7 +3,7 @@
  * one file up and down, then sequential mutations. Nodes get extra flags from
  * SAFEMESH_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
  *
- *   node packages/client/dist/bench/probe.js --nodes 16 --size 16 --mutations 100
+ *   node bench/dist/network/probe.js --nodes 16 --size 16 --mutations 100
  */
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ANYONE } from '@safemesh/protocol'
-import { Testnet, cpuSecondsOfNodes } from '@safemesh/node'
-import { SafeMeshClient } from '../src/index.js'
+import { Testnet, cpuSecondsOfNodes } from '@safemesh/testnet'
+import { SafeMeshClient } from '@safemesh/client'
 
 const { values } = parseArgs({
   options: {

@@ -1,12 +1,12 @@
 /**
- * `network.json` (SPEC §10): what a client needs to find a network. `npm run testnet -- up` writes
+ * `network.json` (SPEC §10): what a client needs to find a network. The testnet writes
  * `{"bootstrap": [multiaddr…], "groupSize": 8, "accountOps": 1000, "nodes": 12}`; only `bootstrap`
- * is required.
+ * is required. The one type of that file, for whoever writes or reads it.
  */
 import { readFile } from 'node:fs/promises'
 import { networkParams, type NetworkParams } from '@safemesh/protocol'
 
-export interface NetworkConfig {
+export interface NetworkFile {
   /** Multiaddrs (with /p2p/<peer id>) of nodes to join through. */
   bootstrap: string[]
   /** G (default 8). */
@@ -18,52 +18,52 @@ export interface NetworkConfig {
 }
 
 /** Why a network file could not be used (a configuration problem, not a network refusal). */
-export class NetworkConfigError extends Error {
-  override readonly name = 'NetworkConfigError'
+export class NetworkFileError extends Error {
+  override readonly name = 'NetworkFileError'
 }
 
-export async function loadNetworkFile (path: string): Promise<NetworkConfig> {
+export async function loadNetworkFile (path: string): Promise<NetworkFile> {
   let text: string
   try {
     text = await readFile(path, 'utf8')
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
-    throw new NetworkConfigError(code === 'ENOENT' ? `no network file at ${path}` : `cannot read ${path}: ${(err as Error).message}`)
+    throw new NetworkFileError(code === 'ENOENT' ? `no network file at ${path}` : `cannot read ${path}: ${(err as Error).message}`)
   }
   let value: unknown
   try {
     value = JSON.parse(text)
   } catch {
-    throw new NetworkConfigError(`${path} is not JSON`)
+    throw new NetworkFileError(`${path} is not JSON`)
   }
-  return parseNetworkConfig(value, path)
+  return parseNetworkFile(value, path)
 }
 
-export function parseNetworkConfig (value: unknown, source = 'network file'): NetworkConfig {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new NetworkConfigError(`${source}: expected an object`)
+export function parseNetworkFile (value: unknown, source = 'network file'): NetworkFile {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new NetworkFileError(`${source}: expected an object`)
   const record = value as Record<string, unknown>
   const bootstrap = record['bootstrap']
   if (!Array.isArray(bootstrap) || bootstrap.length === 0 || !bootstrap.every((a): a is string => typeof a === 'string')) {
-    throw new NetworkConfigError(`${source}: "bootstrap" must be a non-empty list of multiaddrs`)
+    throw new NetworkFileError(`${source}: "bootstrap" must be a non-empty list of multiaddrs`)
   }
-  const config: NetworkConfig = { bootstrap }
+  const config: NetworkFile = { bootstrap }
   for (const field of ['groupSize', 'accountOps', 'nodes'] as const) {
     const n = record[field]
     if (n === undefined) continue
-    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new NetworkConfigError(`${source}: "${field}" must be a non-negative integer`)
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new NetworkFileError(`${source}: "${field}" must be a non-negative integer`)
     config[field] = n
   }
   return config
 }
 
 /** The network parameters a config implies (SPEC defaults for everything it does not say). */
-export function paramsOf (config: Pick<NetworkConfig, 'groupSize' | 'accountOps'>): NetworkParams {
+export function paramsOf (config: Pick<NetworkFile, 'groupSize' | 'accountOps'>): NetworkParams {
   try {
     return networkParams({
       ...(config.groupSize !== undefined ? { groupSize: config.groupSize } : {}),
       ...(config.accountOps !== undefined && config.accountOps > 0 ? { accountAllowance: config.accountOps } : {})
     })
   } catch (err) {
-    throw new NetworkConfigError((err as Error).message)
+    throw new NetworkFileError((err as Error).message)
   }
 }

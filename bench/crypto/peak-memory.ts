@@ -1,14 +1,14 @@
 // Peak memory of streaming self-encryption: encrypts a generated 1 GiB stream, storing chunks in a
 // temporary directory, then decrypts it back from there and checks the plaintext's SHA3-256.
 // Neither side ever holds the file: memory is bounded by a few chunks. Prints the process's peak
-// RSS (target: under 200 MB).   npm run bench:memory -w packages/crypto
+// RSS (target: under 200 MB).   npm run bench:crypto-memory
 // Size can be changed with SAFEMESH_BENCH_MIB (default 1024).
 
 import { createCipheriv, createHash } from 'node:crypto'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { selfDecrypt, selfEncrypt } from '../src/index.js'
+import { selfDecrypt, selfEncrypt } from '@safemesh/crypto'
 import { mbPerSecond, MiB, peakRssMb } from './measure.js'
 
 const totalMiB = Number(process.env['SAFEMESH_BENCH_MIB'] ?? 1024)
