@@ -2,9 +2,8 @@ import { checkBytes, checkLength } from './check.js'
 import { SIGN_PUBLIC_KEY_BYTES, SIGN_SECRET_KEY_BYTES } from './keys.js'
 import { sodium } from './sodium.js'
 
-// libsodium (WASM) rather than node:crypto: measured here ~11k signs/s and ~5.2k verifies/s against
-// ~5.3k/~4.9k for node:crypto, whose raw keys must first be wrapped into KeyObjects per call.
-// libsodium's verify is also the strict one (rejects non-canonical signatures and small-order keys).
+// libsodium (WASM), not node:crypto: faster here (docs/decisions.md "Signatures") and its verify is
+// the strict one (rejects non-canonical signatures and small-order keys).
 
 export const SIGNATURE_BYTES = 64
 

@@ -35,8 +35,8 @@ export const DEFAULT_NETWORK_PARAMS: NetworkParams = Object.freeze({
   groupSize: 8,
   quorum: quorumOf(8),
   accountAllowance: 1000,
-  // The largest payloads are a whole MutableData (1 MiB serialised) or a chunk (1 MiB + 10 KiB);
-  // the headroom covers the envelope and an error listing every key of a big batch.
+  // Room for the largest payloads (a whole MutableData or a chunk), the envelope and an error
+  // listing every key of a big batch.
   maxMessageSize: 2 * MiB + 64 * KiB,
   maxImmutableDataSize: MAX_IMMUTABLE_DATA_SIZE,
   maxMutableDataEntries: MAX_MUTABLE_DATA_ENTRIES,

@@ -38,11 +38,7 @@ export function randomXorName (): XorName {
   return new Uint8Array(randomBytes(XOR_NAME_LENGTH))
 }
 
-/**
- * Longer than this, byte strings are compared natively (memcmp): the strict decoder compares every
- * message with its re-encoding, and a JS loop over a 1 MiB chunk cost ~9 ms (18 % of a client's
- * CPU while downloading, profiled). Shorter ones (names, keys) are cheaper in the loop.
- */
+/** Longer than this, byte strings are compared natively (docs/decisions.md "Byte comparison"); names and keys in a loop. */
 const NATIVE_COMPARE_FROM = 64
 
 export function bytesEqual (a: Uint8Array, b: Uint8Array): boolean {

@@ -38,29 +38,10 @@ export interface NodeRecord {
   address?: string
 }
 
-/**
- * V8 flags every node process starts with. Semi-spaces capped at 2 MiB (V8 grows them to
- * 16 MiB under load) lower a busy node's peak RSS with no measurable cost in mutation latency:
- * `npm run bench -- --only safemesh --size 16 --runs 1 --clients 8 --mutations 100`, one run
- * each: 16 MiB semi-spaces 203 MB highest node / 184 MB median, p50 113 ms; 2 MiB 171 / 164 MB,
- * p50 105 ms; 1 MiB 199 / 166 MB, p50 143 ms. The old generation grows by 50 % past what
- * survived a full collection (V8 picks up to 100 % and more for a small heap): 64 MiB up and
- * down a 16-node testnet (`SAFEMESH_NODE_FLAGS=--heap-growing-percent=N node
- * packages/client/dist/bench/probe.js --size 64 --mutations 0`, one run each) gave highest /
- * median node VmHWM 172 / 157 MB without it and 162 / 145 MB with 50 %. Node CPU per MiB
- * uploaded (a 32 MiB putFile, two runs each): default 0.30–0.36 s, 50 % 0.31–0.32 s, while 20 %
- * (lower RSS still) cost 0.40–0.42 s.
- * Nodes started by hand get the same with NODE_OPTIONS.
- */
+/** V8 flags every node process starts with: a lower peak RSS at no cost in latency (docs/decisions.md "Node process flags"). */
 export const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2', '--heap-growing-percent=50']
 
-/**
- * Environment every node process starts with (a variable already set outside wins). glibc gives
- * each thread that allocates its own malloc arena (LevelDB's compaction thread, libuv's pool,
- * V8's helpers), and freed memory stays in them: capped at 2 arenas, a 16-node testnet's peak
- * node RSS after a 64 MiB upload and two downloads went from 215 MB highest / 184 MB median to
- * 180 / 169 MB (one run each, same throughput). Nodes started by hand get the same by setting it.
- */
+/** Environment every node process starts with (a variable already set outside wins): at most 2 malloc arenas (docs/decisions.md). */
 export const NODE_ENVIRONMENT: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' }
 
 

@@ -33,8 +33,6 @@ export interface MessengerOptions {
   /** Nodes serve requests; clients pass no handler and only send. */
   handler?: RequestHandler
   log: Logger
-  /** Called once per served request, for metrics. */
-  onServed?: (outcome: 'ok' | 'error', millis: number) => void
 }
 
 export interface RequestOptions {
@@ -51,16 +49,15 @@ const DEFAULT_MAX_INBOUND_STREAMS = 8
  * Request/response between SafeMesh peers on one protocol.
  *
  * Every peer pair shares one long-lived outbound stream per direction, and
- * requests on it are multiplexed by id: a new stream costs ~2.3 ms on this
- * machine against ~0.35 ms for a round trip on a reused one, and mutations
- * fan out to many peers. Frames are bounded (`maxMessageSize`), outstanding
+ * requests on it are multiplexed by id: a new stream costs several round trips
+ * (docs/decisions.md "Messaging"), and mutations fan out to many peers. Frames are bounded (`maxMessageSize`), outstanding
  * requests are bounded on both ends, and every wait has a timeout or signal,
  * so garbage, oversized frames or half-open streams cost a reset stream and
  * nothing else.
  */
 export class Messenger {
   private readonly libp2p: Libp2p
-  private readonly options: Required<Omit<MessengerOptions, 'handler' | 'onServed'>> & Pick<MessengerOptions, 'handler' | 'onServed'>
+  private readonly options: Required<Omit<MessengerOptions, 'handler'>> & Pick<MessengerOptions, 'handler'>
   private readonly channels = new Map<string, Promise<Channel>>()
   private readonly inbound = new Set<Stream>()
   private started = false
@@ -204,9 +201,7 @@ export class Messenger {
   }
 
   private async serveFrame (stream: Stream, frame: Frame, from: PeerId, signal: AbortSignal, handler: RequestHandler): Promise<void> {
-    const started = performance.now()
     let reply
-    let outcome: 'ok' | 'error' = 'ok'
     try {
       const body = await handler(frame.body, { from, signal })
       if (body.byteLength > this.options.maxMessageSize) {
@@ -214,7 +209,6 @@ export class Messenger {
       }
       reply = encodeFrame(FrameKind.Response, frame.id, body)
     } catch (err) {
-      outcome = 'error'
       let error: SafeMeshError
       if (isSafeMeshError(err)) {
         error = err
@@ -224,7 +218,6 @@ export class Messenger {
       }
       reply = encodeFrame(FrameKind.Error, frame.id, encode(errorToWire(error)))
     }
-    this.options.onServed?.(outcome, performance.now() - started)
     if (stream.status !== 'open' || stream.writeStatus !== 'writable') return
     try {
       if (stream.writableNeedsDrain) await stream.onDrain({ signal })

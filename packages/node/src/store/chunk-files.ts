@@ -7,11 +7,8 @@ import { join } from 'node:path'
  * of its first two hex digits (as safe_vault's chunk store kept them). The Store keeps which
  * chunks it holds, and their count and bytes, in LevelDB; only the bytes live here.
  *
- * Why not LevelDB: a 1 MiB value is written to LevelDB's log, its memtable, a level-0 table and
- * again at every compaction, and its block cache and mapped tables hold whole chunks in the
- * node's memory. Measured on this machine (`level` 10, 64 values of 1 MiB, one process): 7.5 ms
- * of CPU per MiB stored in LevelDB, compactions included, against 0.46 ms for a file written
- * and renamed into place.
+ * Not in LevelDB: a 1 MiB value is rewritten at every compaction and cached whole; a file costs
+ * a sixteenth of the CPU (docs/decisions.md "Chunks in files").
  *
  * A chunk is written to a file in `staging/` and renamed into place, so a reader never sees part
  * of one, and what a crash cuts short is removed with the staging folder at the next open.

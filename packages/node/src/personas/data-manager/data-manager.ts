@@ -111,7 +111,7 @@ export class DataManager {
     dispatcher.on('OfferChunk', async (message) => {
       // Hashed once: the name is derived from the bytes, so only the size is left to check.
       if (message.value.byteLength > this.context.params.maxImmutableDataSize) {
-        throw new SafeMeshError('DataTooLarge', 'ImmutableData is at most 1 MiB + 10 KiB')
+        throw new SafeMeshError('DataTooLarge', `ImmutableData is at most ${this.context.params.maxImmutableDataSize} bytes`)
       }
       const name = sha3_256(message.value)
       this.assertDataManager(name)

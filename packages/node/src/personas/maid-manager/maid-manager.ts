@@ -250,7 +250,7 @@ export class MaidManager {
   private check (request: Mutation, record: AccountRecord): void {
     switch (request.type) {
       case 'PutIData':
-        if (request.size > this.context.params.maxImmutableDataSize) throw new SafeMeshError('DataTooLarge', 'ImmutableData is at most 1 MiB + 10 KiB')
+        if (request.size > this.context.params.maxImmutableDataSize) throw new SafeMeshError('DataTooLarge', `ImmutableData is at most ${this.context.params.maxImmutableDataSize} bytes`)
         break
       case 'PutMData':
         if (request.data.owners.length !== 1 || !bytesEqual(request.data.owners[0] as Uint8Array, record.owner)) {
