@@ -1,7 +1,7 @@
 import { SafeMeshError, decode, encode, errorFromWire, errorToWire, isSafeMeshError } from '@safemesh/protocol'
 import { FrameDecoder, FrameError, FrameKind, encodeFrame, sendFrame, type Frame } from './frame.js'
 import { Slots } from './slots.js'
-import type { Connection, PeerId, Stream } from '@libp2p/interface'
+import type { Connection, PeerId, Startable, Stream } from '@libp2p/interface'
 import type { Libp2p } from 'libp2p'
 import type { Logger } from 'pino'
 
@@ -55,7 +55,7 @@ const DEFAULT_MAX_INBOUND_STREAMS = 8
  * so garbage, oversized frames or half-open streams cost a reset stream and
  * nothing else.
  */
-export class Messenger {
+export class Messenger implements Startable {
   private readonly libp2p: Libp2p
   private readonly options: Required<Omit<MessengerOptions, 'handler'>> & Pick<MessengerOptions, 'handler'>
   private readonly channels = new Map<string, Promise<Channel>>()

@@ -3,7 +3,7 @@ import { closestTo, kadPositionOfName, kadPositionOfPeer, randomXorName, type Xo
 import { setTimeout as sleep } from 'node:timers/promises'
 import { multiaddr } from '@multiformats/multiaddr'
 import { MESSAGING_PROTOCOL, type Host } from '../host.js'
-import type { PeerId, PeerInfo } from '@libp2p/interface'
+import type { PeerId, PeerInfo, Startable } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Logger } from 'pino'
 
@@ -78,7 +78,7 @@ interface Member {
  * names) connect it to every node the DHT knows of, which in networks of up to
  * a few hundred nodes is all of them.
  */
-export class RoutingView extends TypedEventEmitter<RoutingViewEvents> {
+export class RoutingView extends TypedEventEmitter<RoutingViewEvents> implements Startable {
   private readonly host: Host
   private readonly options: Required<RoutingViewOptions>
   private readonly members = new Map<string, Member>()
