@@ -21,6 +21,7 @@ export default defineConfig({
       unit('net'),
       unit('node'),
       unit('client'),
+      unit('cli'),
       {
         test: {
           name: 'e2e',

@@ -15,7 +15,7 @@ import { runNode, type ProcessRun } from './support/process.js'
 
 const G = 8
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
-const CLI = join(ROOT, 'packages', 'client', 'dist', 'src', 'bin', 'safemesh.js')
+const CLI = join(ROOT, 'packages', 'cli', 'dist', 'src', 'bin', 'safemesh.js')
 /** Fast Argon2id limits for the library's tests; the CLI runs with its defaults. */
 const KDF = { opsLimit: 1, memLimit: 8 * 2 ** 20 }
 const MiB = 2 ** 20

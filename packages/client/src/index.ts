@@ -1,5 +1,5 @@
 /**
- * @safemesh/client — the SafeMesh client library (the `safemesh` command line is `src/bin`).
+ * @safemesh/client — the SafeMesh client library (the `safemesh` command line is @safemesh/cli).
  */
 export {
   SafeMeshClient, userOf,

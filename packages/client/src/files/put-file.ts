@@ -34,7 +34,7 @@ export interface PutFileOptions {
   concurrency?: number
   onProgress?: (progress: UploadProgress) => void
   signal?: AbortSignal
-  /** Retries of one chunk after its request's own retries gave up (default: 3 tries, 1 s apart). */
+  /** Retries of one chunk after its request's own retries gave up (default: 3 tries in all, 1 s then 2 s apart). */
   chunkRetry?: RetryPolicy
 }
 

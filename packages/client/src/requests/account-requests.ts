@@ -1,7 +1,7 @@
 /**
  * Requests to an account's Maid-Managers (SPEC §3, §4, §6): every mutation, and the account reads.
  * The same encoded message goes to every member of closeGroup(account); Q identical success
- * replies are success, Q refusals with one code are that error. A retried mutation is the very
+ * replies are success, Q identical refusals (code and details) are that error. A retried mutation is the very
  * same request (same message id): Maid-Managers run a message id once and answer its retries with
  * the first outcome, so a try that succeeded unseen is never applied or charged twice.
  */

@@ -3,7 +3,7 @@
  * tests (captured streams, a fake network, fast key derivation).
  */
 import type { DeriveKeyOptions } from '@safemesh/crypto'
-import type { Network } from '../network/transport.js'
+import type { Network } from '@safemesh/client'
 
 export interface CliInput extends NodeJS.ReadableStream {
   isTTY?: boolean

@@ -4,11 +4,11 @@ import { join } from 'node:path'
 import { PassThrough, Readable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cryptoReady } from '@safemesh/crypto'
-import { runCli } from '../src/cli/program.js'
-import type { CliIo } from '../src/cli/io.js'
-import { parseActions } from '../src/cli/arguments.js'
-import { FakeNetwork } from './support/fake-network.js'
-import { FAST_KDF, expectSameBytes, pseudoRandomBytes } from './support/helpers.js'
+import { runCli } from '../src/program.js'
+import type { CliIo } from '../src/io.js'
+import { parseActions } from '../src/arguments.js'
+import { FakeNetwork } from '../../client/test/support/fake-network.js'
+import { FAST_KDF, expectSameBytes, pseudoRandomBytes } from '../../client/test/support/helpers.js'
 
 interface Run {
   code: number

@@ -7,8 +7,7 @@ import type { Command } from 'commander'
 import {
   bytesToHex, isSafeMeshError, isTombstone, listEntries, listPermissions, type KeyedEntryAction, type MutableDataEntry, type XorName
 } from '@safemesh/protocol'
-import type { SafeMeshClient } from '../../client.js'
-import { isPrivateMarker } from '../../mdata/private-entries.js'
+import { type SafeMeshClient, isPrivateMarker } from '@safemesh/client'
 import { signalOption, type ActionContext } from '../action-context.js'
 import {
   describePermissions, describeUser, parseActions, parseKeyHex, parseName, parseTag, parseUser, parseVersion, textOrHex, utf8

@@ -4,9 +4,7 @@
  */
 import type { ClientKeys } from '@safemesh/crypto'
 import { isSafeMeshError, isTombstone, type MutableDataEntry, type XorName } from '@safemesh/protocol'
-import type { SafeMeshClient } from '../client.js'
-import { PRIVATE_MARKER_KEY, PrivateEntries, isPrivateMarker } from '../mdata/private-entries.js'
-import type { RequestOptions } from '../requests/request-context.js'
+import { type SafeMeshClient, PRIVATE_MARKER_KEY, PrivateEntries, isPrivateMarker, type RequestOptions } from '@safemesh/client'
 
 export interface EntryCodec {
   readonly private: boolean

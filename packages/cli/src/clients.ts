@@ -4,10 +4,7 @@
  */
 import type { ClientKeys, DeriveKeyOptions } from '@safemesh/crypto'
 import { pino, type Logger } from 'pino'
-import { SafeMeshClient, type ClientOptions } from '../client.js'
-import { libp2pNetwork } from '../network/libp2p-network.js'
-import type { Network } from '../network/transport.js'
-import { decodeAppCredentials } from '../session/app-credentials.js'
+import { SafeMeshClient, type ClientOptions, libp2pNetwork, type Network, decodeAppCredentials } from '@safemesh/client'
 import { appCredentialsOf, ownerCredentials } from './credentials.js'
 import type { CliIo } from './io.js'
 import { chooseNetwork, type NetworkFlags } from './network-choice.js'

@@ -3,7 +3,7 @@
 import { enableCompileCache } from 'node:module'
 
 enableCompileCache?.()
-const { runCli } = await import('../cli/program.js')
+const { runCli } = await import('../program.js')
 
 const interrupt = new AbortController()
 process.once('SIGINT', () => { interrupt.abort(new Error('interrupted')) })
