@@ -138,4 +138,3 @@ function benches (o: BenchOptions, dir: string): SystemBench[] {
   }
   return SYSTEMS.filter(s => o.only.includes(s)).map(s => all[s]())
 }
-

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { bytesToHex, encodeReply, newMutableData, randomXorName, sha3_256 } from '@safemesh/protocol'
+import { bytesToHex, encodeReply, newMutableData, randomXorName } from '@safemesh/protocol'
 import { eventually } from './support/testnet.js'
 import { useNetwork } from './support/fixture.js'
 import { messageId, text } from './support/accounts.js'

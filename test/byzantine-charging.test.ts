@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { newMutableData, randomXorName, type Mutation, type WireReply } from '@safemesh/protocol'
+import { newMutableData, randomXorName, type Mutation } from '@safemesh/protocol'
 import { eventually } from './support/testnet.js'
 import { useNetwork } from './support/fixture.js'
 import { messageId, mutate, openAccount, outcome, text } from './support/accounts.js'
@@ -63,7 +63,7 @@ describe(`byzantine: charging the group agrees on (12 nodes, G = ${G}, allowance
       const insert: Mutation = { type: 'MutateMDataEntries', account: client.account, requester: client.key, messageId: messageId(), name: md.name, tag: TAG, actions: [{ key: text(`k${i}`), action: { kind: 'Insert', content: text('v') } }] }
       const answers = await Promise.allSettled(five.map(async peer => await client.send(peer, insert)))
       sent++
-      if (answers.every(a => a.status === 'fulfilled' && (a.value as WireReply).type === 'MutateMDataEntries')) {
+      if (answers.every(a => a.status === 'fulfilled' && (a.value).type === 'MutateMDataEntries')) {
         agreed++
         refusedInARow = 0
       } else {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { newMutableData, type EntryAction, type MutableData, type Mutation, type WireReply, type XorName } from '@safemesh/protocol'
+import { newMutableData, type EntryAction, type MutableData, type Mutation, type XorName } from '@safemesh/protocol'
 import { eventually } from './support/testnet.js'
 import { useNetwork } from './support/fixture.js'
 import { messageId, mutateWithRetries, outcome, text } from './support/accounts.js'
@@ -138,7 +138,7 @@ describe(`byzantine: order comes only from the sequencer (12 nodes, G = ${G}, Q 
         rogue.on('Forward', async (message) => {
           const members = rogue.routing.closeGroup(md.name).filter(p => !p.equals(rogue.peerId))
           void signedCommit(rogue, md, requestIdOf(message), FAR + 11).then(async commit => await rogue.sendEach(members, commit))
-          return { type: message.mutation.type } as WireReply
+          return { type: message.mutation.type }
         })
       }
     }, async ([rogue]) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { newMutableData, randomXorName, type MutableData, type XorName } from '@safemesh/protocol'
+import { newMutableData, type MutableData, type XorName } from '@safemesh/protocol'
 import { eventually } from './support/testnet.js'
 import { useNetwork } from './support/fixture.js'
 import { mutate, openAccount, outcome, text } from './support/accounts.js'

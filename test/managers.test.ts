@@ -96,5 +96,4 @@ describe(`Maid-Managers and Data-Managers on a 12-node testnet (G = ${G})`, () =
       return new Set(replicas).size === 1
     }, 10_000)
   })
-
 })

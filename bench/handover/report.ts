@@ -62,7 +62,7 @@ export function formatReport (r: ReportInput): string {
   if (r.viewDisagreements != null) lines.push(`the newcomer's own view of the ${r.count} close groups ${r.viewDisagreements === 0 ? 'agrees with the bench\'s for every name' : `differs from the bench's for ${r.viewDisagreements} names`}`)
   lines.push(`counters: before add() and once the nodes were quiet again (${r.settle.cores.toFixed(2)} cores, ${r.settle.seconds.toFixed(0)} s after polling stopped)`)
   lines.push('')
-  lines.push(table(['requests served', `newcomer`, 'per MD', `${r.window.others.size} pre-existing`, 'per MD', 'all nodes', 'per MD'], [
+  lines.push(table(['requests served', 'newcomer', 'per MD', `${r.window.others.size} pre-existing`, 'per MD', 'all nodes', 'per MD'], [
     ...HAND_OVER.map(type => row(type, served(r.window.newcomer, type), served(others, type), moved)),
     row('hand-over total', handOver(r.window.newcomer), handOver(others), moved),
     row('everything else', rest(r.window.newcomer), rest(others), moved)

@@ -82,7 +82,7 @@ async function run (options: HandOverOptions, signal: AbortSignal): Promise<numb
   const membersBefore = membersOf(testnet.records())
   progress('waiting for every replica')
   const replicaSeconds = await waitForReplicas(client, data, membersBefore, G, options.concurrency, REPLICAS_TIMEOUT, signal)
-  progress(`every replica in place; waiting for the nodes to be quiet`)
+  progress('every replica in place; waiting for the nodes to be quiet')
   await waitUntilQuiet(testnet.records(), { ...QUIET, signal })
 
   let warmUp: string | undefined
@@ -155,7 +155,7 @@ async function joinOne (options: HandOverOptions, data: readonly MutableData[], 
   progress(`node ${added.index} added in ${((addReturned - addStarted) / 1000).toFixed(1)} s; ${moved.length} of ${data.length} MutableData now have it in their close group`)
   if (added.address == null) throw new Error(`node ${added.index} has no address`)
   // The client's view learns of the newcomer only at its next walk: it is dialled by its address.
-  await client.host.peerStore.merge(newcomer.peer, { multiaddrs: [multiaddr(added.address.split('/p2p/')[0] as string)] })
+  await client.host.peerStore.merge(newcomer.peer, { multiaddrs: [multiaddr(added.address.split('/p2p/')[0])] })
   const hold = await pollNewcomer(client, newcomer, moved, addReturned, {
     concurrency: options.concurrency,
     pollMs: options.pollMs,

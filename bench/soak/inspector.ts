@@ -34,7 +34,7 @@ export class Inspector {
   async ask (node: NetworkNode, message: WireMessage, timeout: number): Promise<WireReply> {
     const peer = peerIdFromString(node.peerId)
     if (this.known.get(node.peerId) !== node.address) {
-      await this.host.peerStore.merge(peer, { multiaddrs: [multiaddr(node.address.split('/p2p/')[0] as string)] })
+      await this.host.peerStore.merge(peer, { multiaddrs: [multiaddr(node.address.split('/p2p/')[0])] })
       this.known.set(node.peerId, node.address)
     }
     return decodeReply(await this.messenger.request(peer, encodeMessage(message), { timeout }))

@@ -49,7 +49,7 @@ for (const size of sizes) {
       const messenger = new Messenger(client, { protocol: MESSAGING_PROTOCOL, maxMessageSize: DEFAULT_NETWORK_PARAMS.maxMessageSize, log: pino({ level: 'silent' }) })
       await messenger.start()
       const record = testnet.record(0)
-      await client.dial(multiaddr(record.address as string))
+      await client.dial(multiaddr(record.address))
       const target = peerIdFromString(record.peerId as string)
       const body = encodeRequest({ type: 'GetIData', name: randomXorName() })
       const ask = async (): Promise<void> => { await messenger.request(target, body).catch(() => {}) }

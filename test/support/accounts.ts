@@ -17,7 +17,7 @@ export async function openAccount (client: RawClient): Promise<void> {
 
 /** A mutation by `client` charged to `account` (its own, or the owner's when it acts as an app). */
 export async function mutate (client: RawClient, fields: MutationFields, account: XorName = client.account): Promise<WireReply> {
-  return await client.quorum(account, { ...fields, account, requester: client.key, messageId: messageId() } as Mutation)
+  return await client.quorum(account, { ...fields, account, requester: client.key, messageId: messageId() })
 }
 
 /**
@@ -26,7 +26,7 @@ export async function mutate (client: RawClient, fields: MutationFields, account
  * outcome, the reply or the refusal, rather than throwing.
  */
 export async function mutateWithRetries (client: RawClient, fields: MutationFields, account: XorName, forMs: number): Promise<WireReply | { error: string }> {
-  const request = { ...fields, account, requester: client.key, messageId: messageId() } as Mutation
+  const request = { ...fields, account, requester: client.key, messageId: messageId() }
   const deadline = Date.now() + forMs
   let delay = 500
   while (true) {

@@ -59,6 +59,7 @@ export async function floodSplitCommits (
   const commit = async (peer: PeerId, requestId: Uint8Array, seq: number): Promise<void> => {
     await rogue.send(peer, await signedCommit(rogue, md, requestId, seq), 5_000).catch(() => {})
   }
+  // eslint-disable-next-line no-unmodified-loop-condition -- `until` settling sets `done`
   while (!done) {
     await Promise.all(members.map(async (peer, i) => {
       const [a, b] = i % 2 === 0 ? [first, second] : [second, first]

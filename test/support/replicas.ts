@@ -67,4 +67,3 @@ export async function accountsAt (client: RawClient, peers: readonly PeerId[], a
     }
   }))
 }
-

@@ -35,7 +35,7 @@ export function answer<T extends MessageType> (reply: WireReply | ((message: Mes
 
 /** A Data-Manager that reports every forwarded mutation applied, whatever it is. */
 export function agree (): RogueHandler<'Forward'> {
-  return async (message) => ({ type: message.mutation.type }) as WireReply
+  return async (message) => ({ type: message.mutation.type })
 }
 
 /**
@@ -67,7 +67,7 @@ export function actAsMaidManager (rogue: RogueNode): void {
     const message = { type: 'Forward' as const, account: request.account, owner: ownerOf(rogue, request), mutation: request }
     return await askForQuorum(group, async peer => await rogue.send(peer, message, 20_000), quorumOf(rogue.routing.groupSize))
   }
-  for (const type of MUTATION_REQUEST_TYPES) rogue.on(type, forward as RogueHandler<typeof type>)
+  for (const type of MUTATION_REQUEST_TYPES) rogue.on(type, forward)
 }
 
 /** The account's owner as its honest Maid-Managers handed it to the rogue, else the requester itself. */

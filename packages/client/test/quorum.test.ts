@@ -63,7 +63,7 @@ describe('quorum (G = 8, Q = 5) against an in-memory network', () => {
     })
 
     it('ignore replies of the wrong kind and undecodable ones', async () => {
-      for (const node of group(name).slice(0, 2)) node.behaviour = lying('GetMDataVersion', { type: 'GetMDataShell' as 'GetMDataVersion', version: 0 } as never)
+      for (const node of group(name).slice(0, 2)) node.behaviour = lying('GetMDataVersion', { type: 'GetMDataShell' as 'GetMDataVersion', version: 0 })
       for (const node of group(name).slice(2, 3)) node.behaviour = async () => new Uint8Array([0xff, 0x00])
       expect(await client.getMDataVersion(name, TAG)).toBe(0)
     })

@@ -159,7 +159,7 @@ describe('streaming self-decryption', () => {
         // Later chunks answer sooner, so out-of-order completion is exercised.
         await new Promise((resolve) => setTimeout(resolve, 12 - index))
         inFlight--
-        return storeFetch(encrypted.chunks)(name, index, new AbortController().signal)
+        return await storeFetch(encrypted.chunks)(name, index, new AbortController().signal)
       }
       const { bytes, error } = await collect(selfDecrypt(dataMap, fetch, { concurrency }))
       expect(error).toBeUndefined()
@@ -172,7 +172,7 @@ describe('streaming self-decryption', () => {
     const fetched: number[] = []
     const fetch: FetchChunk = async (name, index, signal) => {
       fetched.push(index)
-      return storeFetch(encrypted.chunks)(name, index, signal)
+      return await storeFetch(encrypted.chunks)(name, index, signal)
     }
     let consumed = 0
     for await (const piece of selfDecrypt(dataMap, fetch, { concurrency: 2 })) {
@@ -189,7 +189,7 @@ describe('streaming self-decryption', () => {
       const fetched = new Set<number>()
       const fetch: FetchChunk = async (name, index, signal) => {
         fetched.add(index)
-        return storeFetch(encrypted.chunks)(name, index, signal)
+        return await storeFetch(encrypted.chunks)(name, index, signal)
       }
       const { bytes, error } = await collect(selfDecrypt(dataMap, fetch, { range: { offset, length } }))
       expect(error).toBeUndefined()
@@ -215,8 +215,9 @@ describe('streaming self-decryption', () => {
     const signals: AbortSignal[] = []
     const fetch: FetchChunk = async (name, index, signal) => {
       signals.push(signal)
-      return storeFetch(encrypted.chunks)(name, index, signal)
+      return await storeFetch(encrypted.chunks)(name, index, signal)
     }
+    // eslint-disable-next-line no-unreachable-loop -- the reader stops after the first piece on purpose
     for await (const piece of selfDecrypt(dataMap, fetch, { concurrency: 4 })) {
       expect(piece.length).toBe(MiB)
       break
@@ -229,8 +230,8 @@ describe('streaming self-decryption', () => {
     const controller = new AbortController()
     const reason = new Error('stop')
     const hanging: FetchChunk = async (name, index, signal) => {
-      if (index === 2) return new Promise<Uint8Array>(() => {})
-      return storeFetch(encrypted.chunks)(name, index, signal)
+      if (index === 2) return await new Promise<Uint8Array>(() => {})
+      return await storeFetch(encrypted.chunks)(name, index, signal)
     }
     const pieces: Uint8Array[] = []
     const error = await thrown(async () => {

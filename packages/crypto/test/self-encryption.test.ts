@@ -76,7 +76,7 @@ describe('self-encryption round trip', () => {
 
   it('keeps the chunk format stable (changing it breaks deduplication with stored chunks)', async () => {
     const { dataMap } = await selfEncryptBytes(pseudoRandomBytes(3 * MiB + 2 * KiB, 'golden'))
-    expect(hex(sha3_256(encodeDataMap(dataMap)))).toMatchInlineSnapshot(`"c09347756036d53e8b2656c5d89fef692834a83e7d3d5c3eb46d9314fd762bdb"`)
+    expect(hex(sha3_256(encodeDataMap(dataMap)))).toMatchInlineSnapshot('"c09347756036d53e8b2656c5d89fef692834a83e7d3d5c3eb46d9314fd762bdb"')
   })
 })
 

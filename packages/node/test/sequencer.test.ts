@@ -104,8 +104,13 @@ async function group (wire: Wire = (_f, _t, p) => p, waits = timing): Promise<{ 
 
 function insert (md: MutableData, key: string, value: string): { id: Uint8Array, mutation: MutableDataMutation } {
   const mutation: MutableDataMutation = {
-    type: 'MutateMDataEntries', account: sha3_256(md.owners[0] as Uint8Array), requester: md.owners[0] as Uint8Array, messageId: randomXorName(),
-    name: md.name, tag: md.tag, actions: [{ key: text(key), action: { kind: 'Insert', content: text(value) } }]
+    type: 'MutateMDataEntries',
+    account: sha3_256(md.owners[0] as Uint8Array),
+    requester: md.owners[0] as Uint8Array,
+    messageId: randomXorName(),
+    name: md.name,
+    tag: md.tag,
+    actions: [{ key: text(key), action: { kind: 'Insert', content: text(value) } }]
   }
   return { id: sha3_256(text(`${key}=${value}`)), mutation }
 }

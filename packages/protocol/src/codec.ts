@@ -178,7 +178,7 @@ function assertEncodable (value: unknown, depth: number): void {
   }
   const proto: unknown = Object.getPrototypeOf(value)
   if (proto !== Object.prototype && proto !== null) {
-    throw invalidRequest(`cannot encode a ${(value as object).constructor?.name ?? 'non-plain object'}`)
+    throw invalidRequest(`cannot encode a ${(value).constructor?.name ?? 'non-plain object'}`)
   }
   for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
     if (key === FORBIDDEN_KEY) throw invalidRequest(`cannot encode the key ${FORBIDDEN_KEY}`)

@@ -28,8 +28,12 @@ describe('errors', () => {
 describe('network parameters', () => {
   it('defaults follow SPEC', () => {
     expect(DEFAULT_NETWORK_PARAMS).toMatchObject({
-      groupSize: 8, quorum: 5, accountAllowance: 1000, maxImmutableDataSize: 1024 * 1024 + 10 * 1024,
-      maxMutableDataEntries: 1000, maxMutableDataSize: 1024 * 1024
+      groupSize: 8,
+      quorum: 5,
+      accountAllowance: 1000,
+      maxImmutableDataSize: 1024 * 1024 + 10 * 1024,
+      maxMutableDataEntries: 1000,
+      maxMutableDataSize: 1024 * 1024
     })
     expect(DEFAULT_NETWORK_PARAMS.maxMessageSize).toBeGreaterThan(2 * 1024 * 1024)
   })

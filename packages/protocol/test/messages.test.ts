@@ -66,11 +66,21 @@ describe('requests', () => {
     ['a short message id', { type: 'InsAuthKey', account, requester, messageId: new Uint8Array(31), key: publicKey(), version: 1 }],
     ['a short requester key', { type: 'InsAuthKey', account, requester: new Uint8Array(31), messageId, key: publicKey(), version: 1 }],
     ['a key twice in one batch', {
-      type: 'MutateMDataEntries', account, requester, messageId, name: randomXorName(), tag: 1,
+      type: 'MutateMDataEntries',
+      account,
+      requester,
+      messageId,
+      name: randomXorName(),
+      tag: 1,
       actions: [{ key: text('k'), action: { kind: 'Insert', content: text('a') } }, { key: text('k'), action: { kind: 'Delete', version: 1 } }]
     }],
     ['an action with a missing version', {
-      type: 'MutateMDataEntries', account, requester, messageId, name: randomXorName(), tag: 1,
+      type: 'MutateMDataEntries',
+      account,
+      requester,
+      messageId,
+      name: randomXorName(),
+      tag: 1,
       actions: [{ key: text('k'), action: { kind: 'Update', content: text('a') } }]
     }],
     ['a non-array batch', { type: 'MutateMDataEntries', account, requester, messageId, name: randomXorName(), tag: 1, actions: 'all' }],
@@ -89,7 +99,7 @@ describe('requests', () => {
   it('refuse a PutMData whose data is not canonical', () => {
     const data = newMutableData({ name: randomXorName(), tag: 0, owners: [requester], entries: [{ key: text('a'), content: text('1') }, { key: text('b'), content: text('2') }] })
     const wire = { type: 'PutMData', account, requester, messageId, data: { name: data.name, tag: 0, version: 0, owners: [requester], entries: [[text('b'), text('2'), 0], [text('a'), text('1'), 0]], permissions: [] } }
-    expectSafeMeshError(() => decodeRequest(encode(wire as never)), 'InvalidRequest')
+    expectSafeMeshError(() => decodeRequest(encode(wire)), 'InvalidRequest')
     expect(encodeMutableData(data).length).toBeGreaterThan(0)
   })
 

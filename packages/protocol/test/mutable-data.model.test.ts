@@ -74,7 +74,10 @@ describe('mutateEntries matches the reference model', () => {
         if (appSet !== null) permissions.push({ user: keyUser(app), permissions: appSet })
         if (anyoneSet !== null) permissions.push({ user: ANYONE, permissions: anyoneSet })
         const md = newMutableData({
-          name: randomXorName(), tag: 1, owners: [owner], permissions,
+          name: randomXorName(),
+          tag: 1,
+          owners: [owner],
+          permissions,
           entries: [...model].map(([key, v]) => ({ key: Buffer.from(key, 'hex'), content: Buffer.from(v.content, 'hex'), version: v.version }))
         })
         const before = hex(encodeMutableData(md))

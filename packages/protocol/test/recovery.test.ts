@@ -13,8 +13,11 @@ const op = (g: number): fc.Arbitrary<Op> => fc.oneof(
   fc.record({ kind: fc.constant('vote' as const), member: fc.nat({ max: g - 1 }), proposal: fc.nat({ max: 40 }) }),
   fc.record({ kind: fc.constant('vote' as const), member: fc.nat({ max: g - 1 }), proposal: fc.nat({ max: 40 }) }),
   fc.record({
-    kind: fc.constant('takeOver' as const), leader: fc.nat({ max: g - 1 }), round: fc.integer({ min: 1, max: 4 }),
-    answering: fc.uniqueArray(fc.nat({ max: g - 1 }), { maxLength: g }), id: fc.nat({ max: 3 })
+    kind: fc.constant('takeOver' as const),
+    leader: fc.nat({ max: g - 1 }),
+    round: fc.integer({ min: 1, max: 4 }),
+    answering: fc.uniqueArray(fc.nat({ max: g - 1 }), { maxLength: g }),
+    id: fc.nat({ max: 3 })
   })
 )
 
@@ -56,7 +59,7 @@ function play (g: number, ops: Op[]): Set<number> {
     } else {
       const ballot = { round: o.round, sequencer: Uint8Array.of(o.leader) }
       if (used.has(ballotKey(ballot))) continue
-      const granted = o.answering.filter(m => promised[m] == null || compareBallots(ballot, promised[m] as Ballot) > 0)
+      const granted = o.answering.filter(m => promised[m] == null || compareBallots(ballot, promised[m]) > 0)
       if (granted.length < q) continue
       for (const m of granted) promised[m] = ballot
       const reported = granted.flatMap(m => {

@@ -44,7 +44,6 @@ export const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2', '--heap
 /** Environment every node process starts with (a variable already set outside wins): at most 2 malloc arenas (docs/decisions.md). */
 export const NODE_ENVIRONMENT: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' }
 
-
 export interface NodeView extends NodeRecord {
   up: boolean
   status?: NodeStatus

@@ -78,14 +78,14 @@ export async function putFile (
 
   const slots = new Slots(concurrency)
   const uploads = new Set<Promise<void>>()
-  let failure: unknown
+  let failure: Error | undefined
   const upload = async (chunk: EncryptedChunk): Promise<void> => {
     await slots.acquire(signal)
     const running = storeChunk(chunk).then(() => {
       progress.bytesStored += Math.max(0, chunk.content.length - CHUNK_OVERHEAD_BYTES)
       report()
     }, (err: unknown) => {
-      failure ??= err
+      failure ??= err instanceof Error ? err : new Error(String(err))
       failed.abort(err)
     }).finally(() => {
       slots.release()

@@ -130,7 +130,7 @@ export async function refreshView (transport: Transport, signal: AbortSignal | u
 function describeAnswers (tallies: ReadonlyMap<string, Tally>, invalid: number): string {
   const parts: string[] = []
   let replies = 0
-  for (const [key, tally] of [...tallies].sort((a, b) => b[1].count - a[1].count)) {
+  for (const [, tally] of [...tallies].sort((a, b) => b[1].count - a[1].count)) {
     const refusal = [...tally.forms.values()][0]?.answer
     parts.push(refusal?.kind === 'refusal' ? `${tally.count} × ${refusal.error.code}` : `${tally.count} × ${replies++ === 0 ? 'one reply' : 'another reply'}`)
   }

@@ -38,7 +38,6 @@ interface Authority {
   outcome?: Outcome
 }
 
-
 export class FakeNode implements NodeRef {
   readonly id: string
   readonly position: Uint8Array

@@ -88,6 +88,7 @@ export async function * selfDecrypt (
     next++
   }
   try {
+    // eslint-disable-next-line no-unmodified-loop-condition -- startNext() advances `next`
     while (next <= last && window.length < concurrency) startNext()
     for (let index = first; index <= last; index++) {
       const pending = window.shift()

@@ -17,18 +17,21 @@ export class NodeMetrics {
 
   constructor (registry: Registry, sources: NodeMetricsSources) {
     this.registry = registry
+    // eslint-disable-next-line no-new -- prom-client registers a gauge as it is constructed
     new Gauge({
       name: 'safemesh_routing_table_size',
       help: 'Other nodes in this node\'s routing view',
       registers: [registry],
       collect () { this.set(sources.routingTableSize()) }
     })
+    // eslint-disable-next-line no-new -- prom-client registers a gauge as it is constructed
     new Gauge({
       name: 'safemesh_stored_items',
       help: 'Items (chunks, MutableData, accounts) in this node\'s store',
       registers: [registry],
       collect () { this.set(sources.storedItems()) }
     })
+    // eslint-disable-next-line no-new -- prom-client registers a gauge as it is constructed
     new Gauge({
       name: 'safemesh_stored_bytes',
       help: 'Bytes of values in this node\'s store',

@@ -89,7 +89,12 @@ export class DataManager {
       },
       broadcastProof: (name, tag, first, second) => {
         toGroup(name, {
-          type: 'Equivocation', name, tag, seq: first.seq, round: first.round, sequencer: first.sequencer,
+          type: 'Equivocation',
+          name,
+          tag,
+          seq: first.seq,
+          round: first.round,
+          sequencer: first.sequencer,
           first: { requestId: Buffer.from(first.id, 'hex'), signature: first.signature },
           second: { requestId: Buffer.from(second.id, 'hex'), signature: second.signature }
         })

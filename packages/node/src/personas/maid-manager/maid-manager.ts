@@ -221,7 +221,7 @@ export class MaidManager {
     const digest = sha3_256(encodeMessage(mutation))
     const item = `${xorNameToHex(mutation.account)}/${bytesToHex(mutation.messageId)}/${bytesToHex(digest)}`
     if (!this.verdicts.vote(item, ctx.from.toString())) return
-    await this.withAccount(mutation.account, async () => { await this.chargeOnce(mutation, digest, { type: mutation.type } as Response) })
+    await this.withAccount(mutation.account, async () => { await this.chargeOnce(mutation, digest, { type: mutation.type }) })
   }
 
   /**
@@ -316,7 +316,7 @@ export class MaidManager {
     const message = { type: 'Forward' as const, account: request.account, owner: record.owner, mutation: request }
     const reply = await askForQuorum(group, async (peer) => await this.context.send(peer, message, { timeout: FORWARD_TIMEOUT }), quorumOf(this.context.params.groupSize))
     if (reply.type !== request.type) throw new SafeMeshError('InvalidOperation', `the Data-Managers answered ${reply.type} to ${request.type}`)
-    return reply as Response
+    return reply
   }
 
   private async withAccount<T> (account: XorName, work: () => Promise<T>): Promise<T> {
