@@ -17,7 +17,7 @@ export const MESSAGING = '/safemesh/msg/1.0.0'
 const REQUESTS = /^safemesh_requests_total\{([^}]*)\}\s+(\S+)/
 const BYTES = /^libp2p_data_transfer_bytes_total\{protocol="([^"]*)"\}\s+(\S+)/
 
-export function emptyCounters (): Counters {
+function emptyCounters (): Counters {
   return { requests: new Map(), bytes: new Map() }
 }
 

@@ -6,7 +6,7 @@ import { closeGroupOf, type Member } from './membership.js'
 import { forEachLimited } from './wait.js'
 import type { RawClient } from './raw-client.js'
 
-export const TAG = 20_000
+const TAG = 20_000
 /** A PutMData that fails (Timeout, NoQuorum on a busy machine) is sent again, this many times in all. */
 const ATTEMPTS = 3
 

@@ -4,9 +4,9 @@ import { MESSAGING, served, sum, type Counters } from './counters.js'
 import type { HoldReport } from './newcomer.js'
 
 /** The requests of the quorum hand-over of MutableData (docs/protocol.md). */
-export const HAND_OVER = ['PushMData', 'GetReplicaDigest', 'GetReplica'] as const
+const HAND_OVER = ['PushMData', 'GetReplicaDigest', 'GetReplica'] as const
 /** The bench's own requests to the nodes: not the hand-over's. */
-export const BENCH_OWN = ['GetMDataVersion']
+const BENCH_OWN = ['GetMDataVersion']
 
 export interface Window {
   /** Counters served by the newcomer over the window. */

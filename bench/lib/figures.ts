@@ -2,9 +2,3 @@
 export type Figures = Record<string, number>
 
 export const MB = 1e6
-
-export interface SystemResult {
-  runs: Figures[]
-  medians: Figures
-  notes: string[]
-}

@@ -5,7 +5,7 @@
 import { createInterface } from 'node:readline'
 import { MARK, UNHANDLED_COMMAND, type Request, type Response } from './rpc.js'
 
-export type Handler = (args: Record<string, unknown>) => Promise<unknown>
+type Handler = (args: Record<string, unknown>) => Promise<unknown>
 
 export interface ServeOptions {
   handlers: Record<string, Handler>
@@ -77,7 +77,7 @@ export function serve (options: ServeOptions): void {
 }
 
 /** Logs go to stderr: stdout carries the answers. */
-export function log (message: string): void {
+function log (message: string): void {
   process.stderr.write(`${message}\n`)
 }
 

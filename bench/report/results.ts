@@ -12,7 +12,7 @@ import type { Target } from './targets.js'
 import { markdownTargets } from './targets.js'
 
 /** bench/results, next to the compiled bench/dist. */
-export const RESULTS_DIR = fileURLToPath(new URL('../../results/', import.meta.url))
+const RESULTS_DIR = fileURLToPath(new URL('../../results/', import.meta.url))
 
 export interface SystemRecord {
   notes: string[]

@@ -2,7 +2,7 @@
 import type { Medians } from './table.js'
 import { formatNumber } from './table.js'
 
-export type TargetStatus = 'met' | 'not met' | 'n/a'
+type TargetStatus = 'met' | 'not met' | 'n/a'
 
 export interface Target {
   target: string

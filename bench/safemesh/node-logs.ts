@@ -7,7 +7,7 @@ const WIDTH = 300
 /** The lines every node prints when it starts: no help in explaining a failure. */
 const BANNER = /^(SafeMesh node |\s+(listening on|metrics on) )/
 
-export async function nodeLogTails (nodes: readonly NodeRecord[]): Promise<string> {
+async function nodeLogTails (nodes: readonly NodeRecord[]): Promise<string> {
   const parts: string[] = []
   for (const node of nodes) {
     const text = await readFile(node.logFile, 'utf8').catch(() => '')

@@ -8,7 +8,7 @@ import { describeEntries } from './md-model.js'
 import type { MutationLedger } from './mutation-ledger.js'
 import type { Writer } from './writer.js'
 
-export const RECORD_FILE = 'soak-record.json'
+const RECORD_FILE = 'soak-record.json'
 
 export async function writeRecord (dir: string, ledger: MutationLedger, writers: readonly Writer[]): Promise<string> {
   const path = join(dir, RECORD_FILE)

@@ -18,7 +18,7 @@ const SAMPLE = 8
 const POLL_MS = 500
 const ASK_TIMEOUT_MS = 3_000
 /** How long one kill is followed at most. */
-export const RECOVERY_BOUND_MS = 120_000
+const RECOVERY_BOUND_MS = 120_000
 
 export interface KillRecovery {
   victim: number

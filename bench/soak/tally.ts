@@ -89,7 +89,7 @@ export function assembleTally (inputs: TallyInputs): Tally {
   return { ...tally, failures: failuresOf(tally) }
 }
 
-export function recoverySummary (details: KillRecovery[], kills: number): Tally['recovery'] {
+function recoverySummary (details: KillRecovery[], kills: number): Tally['recovery'] {
   const measured = details.filter(d => d.names > 0)
   const back = measured.flatMap(d => d.seconds === undefined ? [] : [d.seconds])
   return {
@@ -103,7 +103,7 @@ export function recoverySummary (details: KillRecovery[], kills: number): Tally[
 }
 
 /** The verdict's reasons, from the rest of the tally. */
-export function failuresOf (tally: Omit<Tally, 'failures'>): string[] {
+function failuresOf (tally: Omit<Tally, 'failures'>): string[] {
   const failures: string[] = []
   if (tally.writes.lost > 0) failures.push(`${tally.writes.lost} acknowledged writes lost`)
   if (tally.charges.wrong > 0) failures.push(`${tally.charges.wrong} accounts charged wrongly`)

@@ -16,7 +16,7 @@ import type { Rng } from './rng.js'
 import type { WrittenNames } from './written-names.js'
 
 /** The type tag of the soak's MutableData (an app's range, SPEC §2). */
-export const SOAK_TAG = 31_000
+const SOAK_TAG = 31_000
 /** Argon2id limits low enough to open accounts quickly (the tests' and benches' setting). */
 export const SOAK_KDF = { opsLimit: 1, memLimit: 8 * 2 ** 20 }
 const ACTIVE_MDATA = 4

@@ -31,7 +31,7 @@ export interface GrindOptions {
 /** A node id is free to generate (ARCHITECTURE.md): this is what an attacker does in milliseconds. */
 const MAX_TRIES = 20_000
 
-export function positionOf (peer: PeerId | string): Uint8Array {
+function positionOf (peer: PeerId | string): Uint8Array {
   const id = typeof peer === 'string' ? peerIdFromString(peer) : peer
   return kadPositionOfPeer(id.toMultihash().bytes)
 }
@@ -81,12 +81,6 @@ export async function grindKeys (options: GrindOptions): Promise<PrivateKey[]> {
  */
 export async function keysNear (name: XorName, nodes: string[], count: number, groupSize: number): Promise<PrivateKey[]> {
   return await grindKeys({ names: [name], nodes, count, groupSize })
-}
-
-/** A peer key nearer to `name` than every node of `nodes`: it becomes the name's sequencer when it joins. */
-export async function keyNearest (name: XorName, nodes: string[], groupSize: number): Promise<PrivateKey> {
-  const [key] = await grindKeys({ names: [name], nodes, count: 1, groupSize, rank: 'nearest' })
-  return key as PrivateKey
 }
 
 /** A fresh name whose true close group among `peers` satisfies `fits` (names cost one hash: ground freely). */

@@ -29,7 +29,7 @@ export function describeMData (data: MutableData): Record<string, unknown> {
 }
 
 /** What `peer` answers to `message`: its reply, or `{ error: code }`. */
-export async function askDirectly (client: RawClient, peer: PeerId, message: WireMessage): Promise<WireReply | { error: string }> {
+async function askDirectly (client: RawClient, peer: PeerId, message: WireMessage): Promise<WireReply | { error: string }> {
   try {
     return await client.send(peer, message)
   } catch (err) {

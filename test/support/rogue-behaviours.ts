@@ -43,7 +43,7 @@ export function agree (): RogueHandler<'Forward'> {
  * truthfully, so that what a test reads by quorum shows what the honest
  * members hold rather than that Q − 1 liars can block a read (which they can).
  */
-export function relayTo<T extends MessageType> (rogue: RogueNode, peer: (message: MessageOf<T>) => PeerId): RogueHandler<T> {
+function relayTo<T extends MessageType> (rogue: RogueNode, peer: (message: MessageOf<T>) => PeerId): RogueHandler<T> {
   return async (message) => await rogue.send(peer(message), message)
 }
 

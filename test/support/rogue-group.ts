@@ -57,7 +57,7 @@ export async function untilMembers (testnet: Testnet, peers: PeerId[], name: Xor
  * Connects a client to the rogues: nodes find a newcomer through its own walk, but a client
  * learns of it only at its next walk (30 s or more on a settled network).
  */
-export async function introduce (client: RawClient, rogues: readonly RogueNode[]): Promise<void> {
+async function introduce (client: RawClient, rogues: readonly RogueNode[]): Promise<void> {
   for (const rogue of rogues) {
     if (!client.routing.has(rogue.peerId)) await client.host.dial(rogue.host.getMultiaddrs(), { signal: AbortSignal.timeout(10_000) })
   }

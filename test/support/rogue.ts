@@ -166,6 +166,6 @@ export function tallyAnswers (answers: ReadonlyArray<PromiseSettledResult<WireRe
 }
 
 /** The default: every message refused with `InvalidRequest`. */
-export function refuseEverything (): RogueHandler {
+function refuseEverything (): RogueHandler {
   return async () => { throw new SafeMeshError('InvalidRequest', 'rogue') }
 }

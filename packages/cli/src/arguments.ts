@@ -62,7 +62,7 @@ export function parseActions (text: string): PermissionSet {
 }
 
 /** The display name of an action. */
-export function actionName (action: Action): string {
+function actionName (action: Action): string {
   return action === 'ManagePermissions' ? 'manage-permissions' : action.toLowerCase()
 }
 

@@ -9,9 +9,9 @@ import { NetworkFileError } from '@safemesh/net'
 import { UsageError } from './usage-error.js'
 
 export const EXIT_OK = 0
-export const EXIT_FAILURE = 1
+const EXIT_FAILURE = 1
 export const EXIT_USAGE = 2
-export const EXIT_REFUSED = 3
+const EXIT_REFUSED = 3
 
 export interface ErrorReport {
   exitCode: number

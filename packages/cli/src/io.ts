@@ -5,12 +5,12 @@
 import type { DeriveKeyOptions } from '@safemesh/crypto'
 import type { Network } from '@safemesh/client'
 
-export interface CliInput extends NodeJS.ReadableStream {
+interface CliInput extends NodeJS.ReadableStream {
   isTTY?: boolean
   setRawMode?: (mode: boolean) => unknown
 }
 
-export interface CliOutput extends NodeJS.WritableStream {
+interface CliOutput extends NodeJS.WritableStream {
   isTTY?: boolean
 }
 

@@ -13,7 +13,7 @@ export interface NetworkFlags {
   groupSize?: number
 }
 
-export const DEFAULT_NETWORK_FILE = join('.testnet', 'network.json')
+const DEFAULT_NETWORK_FILE = join('.testnet', 'network.json')
 
 export async function chooseNetwork (io: CliIo, flags: NetworkFlags): Promise<NetworkFile> {
   if (flags.bootstrap.length > 0) {

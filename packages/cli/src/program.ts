@@ -71,7 +71,7 @@ function collect (value: string, previous: string[]): string[] {
   return [...previous, value]
 }
 
-export function buildProgram (io: CliIo, run: (handler: ActionHandler) => (...args: unknown[]) => Promise<void>): Command {
+function buildProgram (io: CliIo, run: (handler: ActionHandler) => (...args: unknown[]) => Promise<void>): Command {
   const program = new Command('safemesh')
     .description('The SafeMesh client: store files and MutableData on a SafeMesh network.')
     .option('--network <FILE>', 'the network file (default: $SAFEMESH_NETWORK, else ./.testnet/network.json)')

@@ -1,5 +1,17 @@
 /**
  * @safemesh/client — the SafeMesh client library (the `safemesh` command line is @safemesh/cli).
+ *
+ * @example
+ * ```ts
+ * import { SafeMeshClient, libp2pNetwork, loadNetworkFile } from '@safemesh/client'
+ *
+ * const network = libp2pNetwork(await loadNetworkFile('.testnet/network.json'))
+ * const client = await SafeMeshClient.createAccount('my secret', 'my password', { network })
+ * const { address } = await client.putFile([new TextEncoder().encode('hello')])
+ * await client.close()
+ * ```
+ *
+ * @packageDocumentation
  */
 export {
   SafeMeshClient, userOf,

@@ -4,6 +4,17 @@
  * libsodium-backed functions (key generation, sign/verify, seal, symmetric boxes, deriveKey) need
  * `await cryptoReady()` once first; hashing, randomness and self-encryption use Node's native
  * crypto and work at any time.
+ *
+ * @example
+ * ```ts
+ * import { cryptoReady, generateClientKeys, selfEncrypt } from '@safemesh/crypto'
+ *
+ * await cryptoReady()
+ * const keys = generateClientKeys()
+ * const { dataMap } = await selfEncrypt([new TextEncoder().encode('hello')], { onChunk: async () => {} })
+ * ```
+ *
+ * @packageDocumentation
  */
 export type { CryptoErrorCode } from './errors.js'
 export { CryptoError, isCryptoError } from './errors.js'

@@ -26,7 +26,7 @@ export function hex (bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('hex')
 }
 
-export function concat (pieces: readonly Uint8Array[]): Uint8Array {
+function concat (pieces: readonly Uint8Array[]): Uint8Array {
   return new Uint8Array(Buffer.concat(pieces))
 }
 

@@ -4,7 +4,7 @@ import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@
 import type { PrivateKey } from '@libp2p/interface'
 
 /** File in a node's data directory that holds its libp2p Ed25519 peer key (protobuf form). */
-export const PEER_KEY_FILE = 'peer.key'
+const PEER_KEY_FILE = 'peer.key'
 
 /**
  * Loads the node's peer key from `dataDir`, creating it once if absent.

@@ -1,3 +1,19 @@
+/**
+ * The pure core of SafeMesh (no I/O): names and XOR distance, ImmutableData and MutableData rules,
+ * requests, responses and node messages with their one canonical codec, SPEC §3's errors, network
+ * parameters, and the group rules (agreement, recovery, the same answer) node and client share.
+ *
+ * @example
+ * ```ts
+ * import { encodeRequest, randomXorName, quorumOf } from '@safemesh/protocol'
+ *
+ * const name = randomXorName()
+ * const bytes = encodeRequest({ type: 'GetIData', name })
+ * console.log(quorumOf(8)) // 5
+ * ```
+ *
+ * @packageDocumentation
+ */
 export * from './errors.js'
 export * from './error-wire.js'
 export * from './params.js'

@@ -11,11 +11,11 @@ const bytesN = (n: number): fc.Arbitrary<Uint8Array> => fc.uint8Array({ minLengt
 export const name = bytesN(32)
 export const publicKey = bytesN(32)
 export const messageId = bytesN(32)
-export const smallBytes = fc.uint8Array({ maxLength: 24 })
-export const tag = fc.oneof(fc.integer({ min: 0, max: 20_000 }), fc.constant(2 ** 53 - 1))
-export const version = fc.oneof(fc.nat({ max: 5 }), fc.maxSafeNat())
+const smallBytes = fc.uint8Array({ maxLength: 24 })
+const tag = fc.oneof(fc.integer({ min: 0, max: 20_000 }), fc.constant(2 ** 53 - 1))
+const version = fc.oneof(fc.nat({ max: 5 }), fc.maxSafeNat())
 
-export const user: fc.Arbitrary<User> = fc.oneof(
+const user: fc.Arbitrary<User> = fc.oneof(
   fc.constant<User>({ kind: 'Anyone' }),
   publicKey.map((key): User => ({ kind: 'Key', key }))
 )
@@ -25,7 +25,7 @@ export const permissionSet: fc.Arbitrary<PermissionSet> = fc.record(
   { requiredKeys: [] }
 )
 
-export const mutableData: fc.Arbitrary<MutableData> = fc.record({
+const mutableData: fc.Arbitrary<MutableData> = fc.record({
   name,
   tag,
   owners: fc.array(publicKey, { minLength: 1, maxLength: 2 }),
@@ -37,7 +37,7 @@ export const mutableData: fc.Arbitrary<MutableData> = fc.record({
 const mutation = { messageId, requester: publicKey, account: name }
 const md = { name, tag }
 
-export const entryAction = fc.oneof(
+const entryAction = fc.oneof(
   fc.record({ kind: fc.constant('Insert' as const), content: smallBytes }),
   fc.record({ kind: fc.constant('Update' as const), content: smallBytes, version }),
   fc.record({ kind: fc.constant('Delete' as const), version })

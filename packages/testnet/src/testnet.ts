@@ -39,10 +39,10 @@ export interface NodeRecord {
 }
 
 /** V8 flags every node process starts with: a lower peak RSS at no cost in latency (docs/decisions.md "Node process flags"). */
-export const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2', '--heap-growing-percent=50']
+const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2', '--heap-growing-percent=50']
 
 /** Environment every node process starts with (a variable already set outside wins): at most 2 malloc arenas (docs/decisions.md). */
-export const NODE_ENVIRONMENT: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' }
+const NODE_ENVIRONMENT: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' }
 
 export interface NodeView extends NodeRecord {
   up: boolean

@@ -20,7 +20,7 @@ export const MAX_DATA_MAP_DEPTH = 8
 
 const envelopeSchema = object({ v: literal(1), depth: uint(MAX_DATA_MAP_DEPTH), map: bytes() })
 
-export function encodeTopChunk (depth: number, encodedMap: Uint8Array): Uint8Array {
+function encodeTopChunk (depth: number, encodedMap: Uint8Array): Uint8Array {
   return encodeWith(envelopeSchema, { v: 1, depth, map: encodedMap })
 }
 

@@ -17,7 +17,7 @@ import { encodeAppCredentials } from './app-credentials.js'
 import { SESSION_PACKET_TAG } from './session-packet.js'
 
 /** The owner's requests this module needs (a SafeMeshClient in account mode). */
-export interface OwnerRequests {
+interface OwnerRequests {
   getMDataValue (name: XorName, tag: number, key: Uint8Array, options?: RequestOptions): Promise<MutableDataValue>
   mutateMDataEntries (name: XorName, tag: number, actions: KeyedEntryAction[], options?: RequestOptions): Promise<void>
   listAuthKeysAndVersion (options?: RequestOptions): Promise<{ keys: Uint8Array[], version: number }>

@@ -54,7 +54,7 @@ export interface LoginRecord {
 
 const loginSchema = object({ v: literal(1), keys: bytes(), root: xorNameSchema })
 
-export function sealLogin (record: LoginRecord, key: Uint8Array): Uint8Array {
+function sealLogin (record: LoginRecord, key: Uint8Array): Uint8Array {
   return encryptSymmetric(encodeWith(loginSchema, { v: 1, keys: encodeClientKeys(record.keys), root: record.root }), key)
 }
 

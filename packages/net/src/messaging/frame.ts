@@ -16,7 +16,7 @@ export const FrameKind = {
 } as const
 export type FrameKind = typeof FrameKind[keyof typeof FrameKind]
 
-export const FRAME_HEADER_LENGTH = 5
+const FRAME_HEADER_LENGTH = 5
 
 export interface Frame {
   kind: FrameKind

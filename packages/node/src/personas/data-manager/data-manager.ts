@@ -23,7 +23,7 @@ const OFFER_WAIT = 5_000
 const PREPARE_TIMEOUT = 3_000
 
 type Forward = Extract<WireMessage, { type: 'Forward' }>
-export type AuthKeyChange = RequestOf<'InsAuthKey'> | RequestOf<'DelAuthKey'>
+type AuthKeyChange = RequestOf<'InsAuthKey'> | RequestOf<'DelAuthKey'>
 
 /** What the Data-Manager persona needs of the node's other personas. */
 export interface DataManagerLinks {

@@ -111,7 +111,7 @@ function heldKey (held: Held): string {
 }
 
 /** Ours is behind the agreed state: we hold nothing, an earlier step, or another replica at the same step. */
-export function isBehind (ours: Replica, agreed: Held): boolean {
+function isBehind (ours: Replica, agreed: Held): boolean {
   if (agreed.digest == null) return false
   if (ours.data == null || ours.digest == null) return true
   if (agreed.seq !== ours.seq) return agreed.seq > ours.seq

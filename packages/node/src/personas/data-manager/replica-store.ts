@@ -1,9 +1,8 @@
-import { decodeWith, encodeWith, mutableDataSchema, object, sha3_256, uint, xorNameToHex, type Infer, type MutableData, type XorName } from '@safemesh/protocol'
+import { decodeWith, encodeWith, mutableDataSchema, object, sha3_256, uint, xorNameToHex, type MutableData, type XorName } from '@safemesh/protocol'
 import type { Store } from '../../store/store.js'
 
 /** A MutableData replica as stored: the data and the sequence number of the last mutation applied. */
 const replicaSchema = object({ data: mutableDataSchema, seq: uint() })
-export type StoredReplica = Infer<typeof replicaSchema>
 
 export interface Replica {
   data: MutableData | undefined

@@ -25,7 +25,7 @@ export interface SequencerTiming {
 
 // The order may take longer than a Maid-Manager's forward (20 s): its retry joins the same ballot
 // and gets the outcome once the step is applied, instead of a Timeout kept for the ballot's life.
-export const DEFAULT_SEQUENCER_TIMING: SequencerTiming = Object.freeze({ orderTimeout: 60_000, suspectAfter: 4_000, gapTimeout: 2_000 })
+const DEFAULT_SEQUENCER_TIMING: SequencerTiming = Object.freeze({ orderTimeout: 60_000, suspectAfter: 4_000, gapTimeout: 2_000 })
 /** Steps ahead of this replica whose votes are kept; farther ones only make this node catch up. */
 const VOTE_WINDOW = 64
 /** How long a deposed sequencer stays deposed for that data. */

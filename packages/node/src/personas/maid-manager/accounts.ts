@@ -13,7 +13,7 @@ import type { Store } from '../../store/store.js'
  * no second word of its success (a retry, a Data-Manager's verdict, a
  * hand-over) counts it again.
  */
-export const messageRecordSchema = object({
+const messageRecordSchema = object({
   digest: bytes({ length: 32 }),
   outcome: optional(bytes()),
   charged: optional(boolean())
