@@ -47,8 +47,10 @@ export interface HostOptions {
   metrics?: Libp2pOptions['metrics']
   /** libp2p's own debug logger (the `DEBUG=libp2p:*` switch); pino logs are separate. */
   logger?: ComponentLogger
-  /** Connection-monitor ping interval (ms); tests shorten it. */
+  /** Connection-monitor ping interval (ms). Default `PING_INTERVAL`. */
   pingInterval?: number
+  /** How long a ping may take, on the pinging and the answering side (ms). Default `PING_TIMEOUT`. */
+  pingTimeout?: number
   /**
    * Default true. A node passes false, registers its messaging handler, then starts: the first
    * identify a peer runs must already list the protocol, or that peer would not count it a node.
@@ -67,6 +69,7 @@ export interface HostOptions {
  */
 export async function createHost (options: HostOptions): Promise<Host> {
   const isNode = options.role === 'node'
+  const pingTimeout = options.pingTimeout ?? PING_TIMEOUT
   // A node process owns its process; an app embedding the client keeps stock yamux.
   if (isNode) installYamuxWindowBatching()
   const init: Libp2pOptions<HostServices> = {
@@ -78,7 +81,7 @@ export async function createHost (options: HostOptions): Promise<Host> {
     // A fixed, long ping timeout; clients never abort (docs/decisions.md "Connection monitor").
     connectionMonitor: {
       pingInterval: options.pingInterval ?? PING_INTERVAL,
-      pingTimeout: { minTimeout: PING_TIMEOUT, maxTimeout: PING_TIMEOUT },
+      pingTimeout: { minTimeout: pingTimeout, maxTimeout: pingTimeout },
       abortConnectionOnPingFailure: isNode
     },
     // Loopback is allow-listed: the inbound rate limit otherwise drops a testnet bootstrap's burst of dials.
@@ -93,7 +96,7 @@ export async function createHost (options: HostOptions): Promise<Host> {
       // Peers' views follow a change of served protocols without waiting for a walk.
       identifyPush: identifyPush(),
       // Room for overlapping monitor pings; the answering side waits as long as the pinging one.
-      ping: ping({ timeout: PING_TIMEOUT, maxOutboundStreams: 8, maxInboundStreams: 16 }),
+      ping: ping({ timeout: pingTimeout, maxOutboundStreams: 8, maxInboundStreams: 16 }),
       dht: kadDHT({
         protocol: KAD_PROTOCOL,
         // kad-dht would stay in client mode on loopback, where no address looks public.
