@@ -23,9 +23,12 @@ interface Ballot<T> {
 export class Authority<T> {
   private readonly ballots = new Map<string, Ballot<T>>()
   private readonly quorum: number
+  private readonly quorumTimeout: number
 
-  constructor (quorum: number) {
+  /** `quorumTimeout`: how long a forwarded mutation waits for the rest of its quorum (ms). */
+  constructor (quorum: number, quorumTimeout = QUORUM_TIMEOUT) {
     this.quorum = quorum
+    this.quorumTimeout = quorumTimeout
   }
 
   async vote (requestId: Uint8Array, voter: PeerId, execute: () => Promise<T>): Promise<T> {
@@ -38,7 +41,7 @@ export class Authority<T> {
       const timer = setTimeout(() => {
         reached.reject(new SafeMeshError('NoQuorum', 'too few Maid-Managers forwarded this mutation'))
         this.ballots.delete(key)
-      }, QUORUM_TIMEOUT)
+      }, this.quorumTimeout)
       ballot = { voters: new Set(), reached, timer }
       this.ballots.set(key, ballot)
     }

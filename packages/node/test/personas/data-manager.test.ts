@@ -1,0 +1,72 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { SafeMeshError, newMutableData, quorumOf, randomXorName, type WireMessage } from '@safemesh/protocol'
+import { Authority } from '../../src/personas/data-manager/authority.js'
+import { answerOf, inProcessGroup, messageId, newClient, type InProcessGroup } from './in-process-group.js'
+
+let group: InProcessGroup
+beforeEach(async () => { group = await inProcessGroup() })
+afterEach(async () => { await group.close() })
+
+describe('a Data-Manager group in process (SPEC §5 group authority)', () => {
+  it('applies a mutation only once Q distinct Maid-Managers forwarded it, never on Q − 1', async () => {
+    const client = await newClient()
+    const data = newMutableData({ name: randomXorName(), tag: 20_000, owners: [client.owner] })
+    const forward: WireMessage = {
+      type: 'Forward',
+      account: client.account,
+      owner: client.owner,
+      mutation: { type: 'PutMData', messageId: messageId(), account: client.account, requester: client.owner, data }
+    }
+    const q = quorumOf(group.params.groupSize)
+    const forwardFrom = (voter: number): Array<Promise<unknown>> =>
+      group.nodes.map(async dm => await answerOf(group.deliver(group.nodes[voter]!.peer, dm, forward)))
+    const read = async (): Promise<unknown[]> => await Promise.all(group.nodes.map(async dm => await answerOf(group.deliver(client.peer, dm, { type: 'GetMDataVersion', name: data.name, tag: data.tag }))))
+
+    // Q − 1 members forward (one of them twice: a voter counts once).
+    const early = [...Array.from({ length: q - 1 }, (_, i) => forwardFrom(i + 1)).flat(), ...forwardFrom(1)]
+    // Applying takes the group ~0.1 s in process; a mutation that had its quorum would be answered by then.
+    const answered = await Promise.race([Promise.all(early).then(() => true), sleep(500).then(() => false)])
+    expect(answered).toBe(false)
+    expect(await read()).toEqual(Array(group.nodes.length).fill('NoSuchData'))
+
+    const last = forwardFrom(q)
+    const outcomes = await Promise.all([...early, ...last])
+    expect(outcomes).toEqual(Array(outcomes.length).fill({ type: 'PutMData' }))
+    expect(await read()).toEqual(Array(group.nodes.length).fill({ type: 'GetMDataVersion', version: 0 }))
+  })
+
+  it('refuses a Forward from a node outside the account\'s Maid-Managers', async () => {
+    const client = await newClient()
+    const outsider = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+    const data = newMutableData({ name: randomXorName(), tag: 20_000, owners: [client.owner] })
+    const forward: WireMessage = { type: 'Forward', account: client.account, owner: client.owner, mutation: { type: 'PutMData', messageId: messageId(), account: client.account, requester: client.owner, data } }
+    expect(await answerOf(group.deliver(outsider, group.nodes[0]!, forward))).toBe('AccessDenied')
+  })
+})
+
+describe('Authority', () => {
+  it('executes once on the Q-th distinct voter and gives every voter the one outcome', async () => {
+    const voters = await Promise.all(Array.from({ length: 4 }, async () => peerIdFromPrivateKey(await generateKeyPair('Ed25519'))))
+    const authority = new Authority<string>(3, 5_000)
+    let executions = 0
+    const vote = async (i: number): Promise<string> => await authority.vote(new Uint8Array([1]), voters[i]!, async () => { executions++; return 'done' })
+    const outcomes = await Promise.all([vote(0), vote(0), vote(1), vote(2), vote(3)])
+    expect(outcomes).toEqual(Array(5).fill('done'))
+    expect(executions).toBe(1)
+    authority.clear()
+  })
+
+  it('never executes on Q − 1 voters, however often they vote, and tells them NoQuorum', async () => {
+    const voters = await Promise.all(Array.from({ length: 2 }, async () => peerIdFromPrivateKey(await generateKeyPair('Ed25519'))))
+    const authority = new Authority<string>(3, 50)
+    let executions = 0
+    const vote = async (i: number): Promise<string> => await authority.vote(new Uint8Array([2]), voters[i]!, async () => { executions++; return 'done' })
+    const outcomes = await Promise.allSettled([vote(0), vote(1), vote(0), vote(1)])
+    expect(outcomes.map(o => o.status === 'rejected' && o.reason instanceof SafeMeshError ? o.reason.code : o.status)).toEqual(Array(4).fill('NoQuorum'))
+    expect(executions).toBe(0)
+    authority.clear()
+  })
+})
