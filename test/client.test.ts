@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeDataMap } from '@safemesh/crypto'
-import { SafeMeshClient, type ClientOptions } from '@safemesh/client'
+import { type SafeMeshClient, type ClientOptions, createAccount, login } from '@safemesh/client'
 import { bytes, decodeWith, literal, object, uint, xorNameFromHex, xorNameToHex, type XorName } from '@safemesh/protocol'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Testnet } from '@safemesh/testnet'
@@ -83,7 +83,7 @@ describe(`the client and the safemesh CLI on a 12-node testnet (G = ${G})`, () =
 
   it('stores files of 0 B, 2 KiB, 5 MiB and 64 MiB through the library, each chunk on exactly G nodes, and gives them back byte-identical', async () => {
     const initial = await storedItems()
-    const client = await SafeMeshClient.createAccount(`secret ${randomBytes(8).toString('hex')}`, 'password', options)
+    const client = await createAccount({ secret: `secret ${randomBytes(8).toString('hex')}`, password: 'password' }, options)
     try {
       // The new account's record (on its G Maid-Managers) and session packet (on G Data-Managers)
       // may still be landing on the last replicas; count files only once they have.
@@ -110,15 +110,15 @@ describe(`the client and the safemesh CLI on a 12-node testnet (G = ${G})`, () =
 
   it('logs in from a fresh process and refuses a wrong password and an unknown secret with the same error', async () => {
     const secret = `secret ${randomBytes(8).toString('hex')}`
-    const created = await SafeMeshClient.createAccount(secret, 'right password', options)
+    const created = await createAccount({ secret, password: 'right password' }, options)
     const account = (await created.getAccountInfo())
     await created.close()
-    const wrongPassword = await SafeMeshClient.login(secret, 'wrong password', options).then(() => undefined, (e: unknown) => e as { code: string, message: string })
-    const unknownSecret = await SafeMeshClient.login(`no such ${secret}`, 'right password', options).then(() => undefined, (e: unknown) => e as { code: string, message: string })
+    const wrongPassword = await login({ secret, password: 'wrong password' }, options).then(() => undefined, (e: unknown) => e as { code: string, message: string })
+    const unknownSecret = await login({ secret: `no such ${secret}`, password: 'right password' }, options).then(() => undefined, (e: unknown) => e as { code: string, message: string })
     expect(wrongPassword?.code).toBe('InvalidCredentials')
     expect(unknownSecret?.code).toBe('InvalidCredentials')
     expect(wrongPassword?.message).toBe(unknownSecret?.message)
-    const again = await SafeMeshClient.login(secret, 'right password', options)
+    const again = await login({ secret, password: 'right password' }, options)
     expect(await again.getAccountInfo()).toEqual(account)
     await again.close()
   })

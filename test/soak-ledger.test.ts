@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { SafeMeshClient } from '@safemesh/client'
+import { createAccount } from '@safemesh/client'
 import { SafeMeshError, misroutedError, randomXorName, xorNameToHex, type Mutation } from '@safemesh/protocol'
 import { FakeNetwork } from '../packages/client/test/support/fake-network.js'
 import { MutationLedger, answerOf, type MutationRecord } from '../bench/soak/mutation-ledger.js'
@@ -69,7 +69,7 @@ describe('the soak\'s observed network', () => {
     const fake = new FakeNetwork({ nodes: 10, groupSize: G, forwardWait: 5_000 })
     const ledger = new MutationLedger(G)
     const network = new ObservedNetwork(fake, ledger)
-    const client = await SafeMeshClient.createAccount(`secret ${Math.random()}`, 'password', { network, kdf: { opsLimit: 1, memLimit: 8 * 1024 }, requestTimeout: 1_000 })
+    const client = await createAccount({ secret: `secret ${Math.random()}`, password: 'password' }, { network, kdf: { opsLimit: 1, memLimit: 8 * 1024 }, requestTimeout: 1_000 })
     const transport = network.transports.at(-1) as ObservedTransport
     const account = xorNameToHex(client.account as Uint8Array)
 
@@ -86,9 +86,9 @@ describe('the soak\'s observed network', () => {
     // The same file again: every chunk already stored, nothing charged, nothing to count.
     await client.putFile([content])
     const md = await client.createMData({ tag: 31_000, entries: [{ key: new Uint8Array([1]), content: new Uint8Array([2]) }] })
-    await client.mutateMDataEntries(md.name, md.tag, [{ key: new Uint8Array([1]), action: { kind: 'Update', content: new Uint8Array([3]), version: 1 } }])
+    await client.mutateMDataEntries(md, [{ key: new Uint8Array([1]), action: { kind: 'Update', content: new Uint8Array([3]), version: 1 } }])
     // Refused (a wrong version): answered, not charged.
-    await expect(client.mutateMDataEntries(md.name, md.tag, [{ key: new Uint8Array([1]), action: { kind: 'Update', content: new Uint8Array([4]), version: 1 } }])).rejects.toThrow()
+    await expect(client.mutateMDataEntries(md, [{ key: new Uint8Array([1]), action: { kind: 'Update', content: new Uint8Array([4]), version: 1 } }])).rejects.toThrow()
 
     const counts = ledger.ofAccount(account)
     expect(counts).toEqual({ acknowledged: 1 + 4 + 1 + 1, refused: 1, ambiguous: 0 })

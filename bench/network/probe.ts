@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ANYONE } from '@safemesh/protocol'
 import { Testnet, cpuSecondsOfNodes } from '@safemesh/testnet'
-import { SafeMeshClient } from '@safemesh/client'
+import { type SafeMeshClient, createAccount } from '@safemesh/client'
 
 const { values } = parseArgs({
   options: {
@@ -44,7 +44,7 @@ try {
   const idleSeconds = Number(values.idle)
   await new Promise(resolve => setTimeout(resolve, idleSeconds * 1000))
   console.log(`idle: nodes use ${((await nodesCpu(testnet) - idle) / idleSeconds * 100).toFixed(0)}% of a core together`)
-  client = await SafeMeshClient.createAccount(`probe ${randomBytes(8).toString('hex')}`, 'pw', {
+  client = await createAccount({ secret: `probe ${randomBytes(8).toString('hex')}`, password: 'pw' }, {
     network: { bootstrap: testnet.bootstrapAddresses(), groupSize: 8 }, kdf: { opsLimit: 1, memLimit: 8 * 2 ** 20 }
   })
   const size = Number(values.size) * 2 ** 20
@@ -67,7 +67,7 @@ try {
   const started = performance.now()
   for (let i = 0; i < Number(values.mutations); i++) {
     const t = performance.now()
-    await client.mutateMDataEntries(md.name, md.tag, [{ key: text(`k${i}`), action: { kind: 'Insert', content: text('v') } }])
+    await client.mutateMDataEntries(md, [{ key: text(`k${i}`), action: { kind: 'Insert', content: text('v') } }])
     lat.push(performance.now() - t)
   }
   const count = lat.length

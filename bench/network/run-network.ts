@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ANYONE } from '@safemesh/protocol'
 import { Testnet } from '@safemesh/testnet'
-import { SafeMeshClient, type ClientOptions } from '@safemesh/client'
+import { type SafeMeshClient, type ClientOptions, createAccount } from '@safemesh/client'
 
 const { values } = parseArgs({
   options: {
@@ -66,7 +66,7 @@ const clients: SafeMeshClient[] = []
 try {
   await testnet.up(NODES, { timeoutMs: 300_000 })
   const options: ClientOptions = { network: { bootstrap: testnet.bootstrapAddresses(), groupSize: 8 }, kdf: KDF }
-  const owner = await SafeMeshClient.createAccount(`bench ${randomBytes(8).toString('hex')}`, 'password', options)
+  const owner = await createAccount({ secret: `bench ${randomBytes(8).toString('hex')}`, password: 'password' }, options)
   clients.push(owner)
   console.log(`${NODES}-node testnet, G = 8; file of ${mib(SIZE)} MiB`)
 
@@ -89,7 +89,7 @@ try {
   const run = async (client: SafeMeshClient, prefix: string, count: number, latencies: number[]): Promise<void> => {
     for (let i = 0; i < count; i++) {
       const t = performance.now()
-      await client.mutateMDataEntries(md.name, md.tag, [{ key: text(`${prefix}-${i}`), action: { kind: 'Insert', content: text('v') } }])
+      await client.mutateMDataEntries(md, [{ key: text(`${prefix}-${i}`), action: { kind: 'Insert', content: text('v') } }])
       latencies.push(performance.now() - t)
     }
   }
@@ -102,7 +102,7 @@ try {
   // Joined one by one: 32 simultaneous joins on two cores time out before they converge.
   const crowd: SafeMeshClient[] = []
   for (let i = 0; i < CLIENTS; i++) {
-    crowd.push(await SafeMeshClient.createAccount(`bench ${i} ${randomBytes(8).toString('hex')}`, 'password', options))
+    crowd.push(await createAccount({ secret: `bench ${i} ${randomBytes(8).toString('hex')}`, password: 'password' }, options))
     clients.push(crowd[i] as SafeMeshClient)
   }
   const many: number[] = []

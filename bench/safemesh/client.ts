@@ -8,7 +8,7 @@
  */
 import { createReadStream } from 'node:fs'
 import { randomBytes } from 'node:crypto'
-import { SafeMeshClient, type ClientOptions } from '@safemesh/client'
+import { type SafeMeshClient, type ClientOptions, createClient, createAccount } from '@safemesh/client'
 import { inContext } from '../lib/context.js'
 import { numberArg, peakRss, serve, stringArg, stringsArg } from '../lib/serve.js'
 import { createTarget, insertConcurrently, insertSequentially, type Member, type Target } from './mutations.js'
@@ -30,7 +30,7 @@ function ready (): { options: ClientOptions, owner: SafeMeshClient } {
 }
 
 async function newAccount (label: string, clientOptions: ClientOptions): Promise<SafeMeshClient> {
-  const client = await SafeMeshClient.createAccount(`bench ${label} ${randomBytes(8).toString('hex')}`, PASSWORD, clientOptions)
+  const client = await createAccount({ secret: `bench ${label} ${randomBytes(8).toString('hex')}`, password: PASSWORD }, clientOptions)
   clients.push(client)
   return client
 }
@@ -83,7 +83,7 @@ serve({
       const { options, owner } = ready()
       const put = await owner.putFile(createReadStream(stringArg(args, 'path')))
       // A fresh client: nothing of the file is cached, the clock starts once it has joined.
-      const reader = await SafeMeshClient.connect(options)
+      const reader = await createClient(options)
       try {
         const t = performance.now()
         for await (const piece of reader.getFile(put.address)) {

@@ -1,5 +1,5 @@
 /** MutableData mutations timed one by one: inserts of new keys into one shared MutableData. */
-import { SafeMeshClient, userOf } from '@safemesh/client'
+import { type SafeMeshClient, userOf } from '@safemesh/client'
 import { inContext } from '../lib/context.js'
 import type { MutationsResult } from './protocol.js'
 
@@ -22,7 +22,7 @@ export async function insertSequentially (client: SafeMeshClient, target: Target
   for (let i = 0; i < count; i++) {
     const started = performance.now()
     try {
-      await client.mutateMDataEntries(target.name, target.tag, [{ key: text(`${prefix}-${i}`), action: { kind: 'Insert', content: text('v') } }])
+      await client.mutateMDataEntries(target, [{ key: text(`${prefix}-${i}`), action: { kind: 'Insert', content: text('v') } }])
     } catch (err) {
       throw inContext(err, `insert ${i + 1} of ${count} by ${prefix}, after ${((performance.now() - started) / 1000).toFixed(1)} s`)
     }

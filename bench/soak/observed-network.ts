@@ -7,7 +7,8 @@
  * Everything passes through unchanged; the wrapper only watches.
  */
 import type { SigningKeyPair } from '@safemesh/crypto'
-import type { ConnectTransportOptions, Network, NodeRef, SendOptions, Transport } from '@safemesh/client'
+import type { Network } from '@safemesh/client'
+import type { ConnectTransportOptions, NodeRef, SendOptions, Transport } from '@safemesh/client/internals'
 import {
   MUTATION_REQUEST_TYPES, decodeMessage, decodeReply, immutableDataName, xorNameToHex,
   type Mutation, type NetworkParams, type WireMessage, type XorName

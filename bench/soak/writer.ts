@@ -6,7 +6,7 @@
  * entries) for the checks at the end.
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { SafeMeshClient, libp2pNetwork, type NetworkFile } from '@safemesh/client'
+import { type SafeMeshClient, libp2pNetwork, type NetworkFile, createAccount } from '@safemesh/client'
 import { isSafeMeshError, xorNameToHex, type KeyedEntryAction } from '@safemesh/protocol'
 import type { Logger } from 'pino'
 import { entriesOf, type EntryState, type TrackedMData } from './md-model.js'
@@ -102,7 +102,7 @@ export class Writer {
     const secret = `soak client ${index} ${randomBytes(8).toString('hex')}`
     const password = randomBytes(8).toString('hex')
     const network = new ObservedNetwork(libp2pNetwork({ ...context.network, log: context.log.child({ client: index, component: 'client' }) }), context.ledger)
-    const client = await SafeMeshClient.createAccount(secret, password, { network, kdf: SOAK_KDF })
+    const client = await createAccount({ secret, password }, { network, kdf: SOAK_KDF })
     const transport = network.transports.at(-1)
     if (transport === undefined) throw new Error('unreachable: the account was created through no transport')
     return new Writer(index, secret, password, client, transport, context, rng)
@@ -175,7 +175,7 @@ export class Writer {
     const scope = this.begin()
     let outcome: Outcome
     try {
-      await this.client.mutateMDataEntries(md.name, md.tag, actions, { signal })
+      await this.client.mutateMDataEntries(md, actions, { signal })
       md.acknowledged = next
       md.writes++
       this.expectAcknowledged(scope, `mutateMDataEntries ${md.hex}`)

@@ -5,7 +5,7 @@
  * unknown); and each account still logs in (its session packet read by quorum and opened).
  */
 import { createHash } from 'node:crypto'
-import { SafeMeshClient, libp2pNetwork, type NetworkFile } from '@safemesh/client'
+import { libp2pNetwork, type NetworkFile, createClient, login } from '@safemesh/client'
 import { isSafeMeshError } from '@safemesh/protocol'
 import type { Logger } from 'pino'
 import { forEachLimited } from '../holds.js'
@@ -27,7 +27,7 @@ export interface ReadBackReport {
 
 export async function readBack (writers: readonly Writer[], network: NetworkFile, log: Logger): Promise<ReadBackReport> {
   const options = { network: libp2pNetwork({ ...network, log: log.child({ component: 'reader' }) }) }
-  const reader = await SafeMeshClient.connect(options)
+  const reader = await createClient(options)
   const writes = writers.reduce((n, w) => n + w.files.length + w.mdata.length + 1, 0)
   const signal = AbortSignal.timeout(BASE_MS + PER_WRITE_MS * writes)
   const lost: string[] = []
@@ -54,7 +54,7 @@ export async function readBack (writers: readonly Writer[], network: NetworkFile
         mdata++
         const accepted = acceptedStates(md)
         try {
-          const entries = await reader.listMDataEntries(md.name, md.tag, { signal })
+          const entries = await reader.listMDataEntries(md, { signal })
           if (!accepted.map(entriesKey).includes(entriesKeyOfList(entries))) {
             lost.push(`client ${writer.index}: MutableData ${md.hex} reads back ${describeEntries(entriesOf(entries))}, expected ${accepted.map(describeEntries).join(' or ')}`)
           }
@@ -68,7 +68,7 @@ export async function readBack (writers: readonly Writer[], network: NetworkFile
   }
   for (const writer of writers) {
     try {
-      const client = await SafeMeshClient.login(writer.secret, writer.password, { ...options, kdf: SOAK_KDF, signal })
+      const client = await login({ secret: writer.secret, password: writer.password }, { ...options, kdf: SOAK_KDF, signal })
       await client.close()
     } catch (err) {
       lost.push(`client ${writer.index}: account ${writer.account} does not log in: ${describe(err)}`)

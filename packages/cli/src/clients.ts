@@ -4,7 +4,7 @@
  */
 import type { ClientKeys, DeriveKeyOptions } from '@safemesh/crypto'
 import { pino, type Logger } from 'pino'
-import { SafeMeshClient, type ClientOptions, libp2pNetwork, type Network, decodeAppCredentials } from '@safemesh/client'
+import { type SafeMeshClient, type ClientOptions, libp2pNetwork, type Network, decodeAppCredentials, createClient, createAccount, login } from '@safemesh/client'
 import { appCredentialsOf, ownerCredentials } from './credentials.js'
 import type { CliIo } from './io.js'
 import { chooseNetwork, type NetworkFlags } from './network-choice.js'
@@ -31,14 +31,14 @@ export class CliClients {
 
   /** No account: reads only. */
   async connected (): Promise<SafeMeshClient> {
-    this.reader ??= this.track(async (options) => await SafeMeshClient.connect(options))
+    this.reader ??= this.track(async (options) => await createClient(options))
     return await this.reader
   }
 
   /** The app of `$SAFEMESH_APP`, else the owner (secret and password). */
   async acting (): Promise<SafeMeshClient> {
     const app = appCredentialsOf(this.io)
-    if (app !== undefined) return await this.track(async (options) => await SafeMeshClient.connect({ ...options, app }))
+    if (app !== undefined) return await this.track(async (options) => await createClient({ ...options, app }))
     return await this.owner()
   }
 
@@ -46,13 +46,13 @@ export class CliClients {
   async owner (): Promise<SafeMeshClient> {
     if (appCredentialsOf(this.io) !== undefined) throw new UsageError('this command needs the account owner; unset SAFEMESH_APP')
     const { secret, password } = await ownerCredentials(this.io)
-    return await this.track(async (options) => await SafeMeshClient.login(secret, password, options))
+    return await this.track(async (options) => await login({ secret, password }, options))
   }
 
   async createAccount (): Promise<SafeMeshClient> {
     if (appCredentialsOf(this.io) !== undefined) throw new UsageError('an app cannot create accounts; unset SAFEMESH_APP')
     const { secret, password } = await ownerCredentials(this.io, { confirm: true })
-    return await this.track(async (options) => await SafeMeshClient.createAccount(secret, password, options))
+    return await this.track(async (options) => await createAccount({ secret, password }, options))
   }
 
   /**
@@ -64,7 +64,7 @@ export class CliClients {
     if (app !== undefined) return decodeAppCredentials(app).keys
     const { secret, password } = await ownerCredentials(this.io)
     const reader = await this.connected()
-    return (await reader.openSession(secret, password, this.kdf())).keys
+    return (await reader.openSession({ secret, password }, this.kdf())).keys
   }
 
   async closeAll (): Promise<void> {

@@ -4,7 +4,8 @@
  */
 import type { ClientKeys } from '@safemesh/crypto'
 import { isSafeMeshError, isTombstone, type MutableDataEntry, type XorName } from '@safemesh/protocol'
-import { type SafeMeshClient, PRIVATE_MARKER_KEY, PrivateEntries, isPrivateMarker, type RequestOptions } from '@safemesh/client'
+import type { SafeMeshClient, RequestOptions } from '@safemesh/client'
+import { PRIVATE_MARKER_KEY, PrivateEntries, isPrivateMarker } from '@safemesh/client/internals'
 
 export interface EntryCodec {
   readonly private: boolean
@@ -51,7 +52,7 @@ export async function entryCodecFor (
 ): Promise<EntryCodec> {
   let marker
   try {
-    marker = await reader.getMDataValue(name, tag, PRIVATE_MARKER_KEY, options)
+    marker = await reader.getMDataValue({ name, tag }, PRIVATE_MARKER_KEY, options)
   } catch (err) {
     if (isSafeMeshError(err) && err.code === 'NoSuchEntry') return PLAIN_ENTRIES
     throw err

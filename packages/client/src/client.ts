@@ -35,6 +35,18 @@ import { decodeAppCredentials, type AppCredentials } from './session/app-credent
 import { authoriseApp, listApps, revokeApp, type AppInfo, type AuthorisedApp, type OwnerContext } from './session/apps.js'
 import { deriveSessionSecrets, invalidCredentials, LOGIN_ENTRY_KEY, newSessionPacket, openLogin, SESSION_PACKET_TAG, type SessionSecrets } from './session/session-packet.js'
 
+/** Where a MutableData is: its name and type tag. */
+export interface MDataAddress {
+  readonly name: XorName
+  readonly tag: number
+}
+
+/** What logs an account in: the secret (where its session packet is) and the password (what opens it). */
+export interface Credentials {
+  readonly secret: string
+  readonly password: string
+}
+
 export interface ClientOptions {
   /** The network: a `Network` (e.g. `libp2pNetwork(…)`, or a fake in tests), or its config (bootstrap, G…). */
   network: Network | Libp2pNetworkOptions
@@ -89,7 +101,8 @@ export interface PublicKeys {
 /** What an app gets on its own MutableData: everything an owner could do but change the owner. */
 const APP_PERMISSIONS: PermissionSet = Object.freeze({ Insert: true, Update: true, Delete: true, ManagePermissions: true })
 
-export class SafeMeshClient {
+/** The client behind the `SafeMeshClient` interface (its public members are the interface). */
+export class MeshClient {
   private readonly transport: Transport
   private readonly identity: Identity
   private readonly ctx: RequestContext
@@ -111,7 +124,7 @@ export class SafeMeshClient {
   // ---- Ways in (SPEC §6) ----
 
   /** Connected mode (no keys: reads only), account mode (`keys`) or app mode (`app`). */
-  static async connect (options: ConnectOptions): Promise<SafeMeshClient> {
+  static async connect (options: ConnectOptions): Promise<MeshClient> {
     if (options.keys != null && options.app != null) throw new SafeMeshError('InvalidRequest', 'give keys or app credentials, not both')
     await cryptoReady()
     let identity: Identity = { mode: 'connected' }
@@ -121,7 +134,7 @@ export class SafeMeshClient {
       identity = { mode: 'app', app: app.app, owner: app.owner, keys: app.keys }
     }
     const transport = await networkOf(options).connect(identity.mode === 'connected' ? undefined : identity.keys.sign, signalOf(options))
-    return new SafeMeshClient(transport, identity, options)
+    return new MeshClient(transport, identity, options)
   }
 
   /**
@@ -129,7 +142,7 @@ export class SafeMeshClient {
    * new account's own Maid-Managers, which opens the account (`AccountExists` when the secret is
    * taken). Returns a client in account mode.
    */
-  static async createAccount (secret: string, password: string, options: ClientOptions): Promise<SafeMeshClient> {
+  static async createAccount (secret: string, password: string, options: ClientOptions): Promise<MeshClient> {
     if (secret.length === 0 || password.length === 0) throw new SafeMeshError('InvalidRequest', 'the secret and the password must not be empty')
     await cryptoReady()
     const keys = generateClientKeys()
@@ -138,7 +151,7 @@ export class SafeMeshClient {
     connecting.catch(() => {})
     const secrets = await deriveWhileConnecting(secret, password, options.kdf)
     const transport = await connecting
-    const client = new SafeMeshClient(transport, { mode: 'account', keys, session: { location: secrets.location, root } }, options)
+    const client = new MeshClient(transport, { mode: 'account', keys, session: { location: secrets.location, root } }, options)
     try {
       await client.putMData(newSessionPacket(secrets, { keys, root }), signalOf(options))
     } catch (err) {
@@ -152,13 +165,13 @@ export class SafeMeshClient {
    * Logs in (SPEC §8): reads the session packet without an account, decrypts it, and reconnects as
    * the account's key. A wrong secret and a wrong password are the same `InvalidCredentials`.
    */
-  static async login (secret: string, password: string, options: ClientOptions): Promise<SafeMeshClient> {
+  static async login (secret: string, password: string, options: ClientOptions): Promise<MeshClient> {
     await cryptoReady()
     const network = networkOf(options)
     const connecting = network.connect(undefined, signalOf(options))
     connecting.catch(() => {})
     const secrets = await deriveWhileConnecting(secret, password, options.kdf)
-    const reader = new SafeMeshClient(await connecting, { mode: 'connected' }, options)
+    const reader = new MeshClient(await connecting, { mode: 'connected' }, options)
     let session: Session
     try {
       session = await reader.openSessionWith(secrets, signalOf(options))
@@ -166,14 +179,14 @@ export class SafeMeshClient {
       await reader.close()
     }
     const transport = await network.connect(session.keys.sign, signalOf(options))
-    return new SafeMeshClient(transport, { mode: 'account', keys: session.keys, session: { location: session.location, root: session.root } }, options)
+    return new MeshClient(transport, { mode: 'account', keys: session.keys, session: { location: session.location, root: session.root } }, options)
   }
 
   /**
    * Reads and opens a session packet without changing who this client acts as: the account's keys,
    * e.g. to decrypt private data while connected. `InvalidCredentials` as for `login`.
    */
-  async openSession (secret: string, password: string, options: RequestOptions & { kdf?: DeriveKeyOptions } = {}): Promise<Session> {
+  async openSession ({ secret, password }: Credentials, options: RequestOptions & { kdf?: DeriveKeyOptions } = {}): Promise<Session> {
     await cryptoReady()
     return await this.openSessionWith(deriveSessionSecrets(secret, password, options.kdf), options)
   }
@@ -181,7 +194,7 @@ export class SafeMeshClient {
   private async openSessionWith (secrets: SessionSecrets, options: RequestOptions): Promise<Session> {
     let packet: MutableData
     try {
-      packet = await this.getMData(secrets.location, SESSION_PACKET_TAG, options)
+      packet = await this.getMData({ name: secrets.location, tag: SESSION_PACKET_TAG }, options)
     } catch (err) {
       if (isSafeMeshError(err) && err.code === 'NoSuchData') throw invalidCredentials()
       throw err
@@ -250,44 +263,44 @@ export class SafeMeshClient {
 
   // ---- MutableData reads ----
 
-  async getMData (name: XorName, tag: number, options: RequestOptions = {}): Promise<MutableData> {
+  async getMData ({ name, tag }: MDataAddress, options: RequestOptions = {}): Promise<MutableData> {
     return (await readMutableData(this.ctx, { type: 'GetMData', name, tag }, options)).data
   }
 
   /** The MutableData without its entries. */
-  async getMDataShell (name: XorName, tag: number, options: RequestOptions = {}): Promise<MutableData> {
+  async getMDataShell ({ name, tag }: MDataAddress, options: RequestOptions = {}): Promise<MutableData> {
     return (await readMutableData(this.ctx, { type: 'GetMDataShell', name, tag }, options)).data
   }
 
-  async getMDataVersion (name: XorName, tag: number, options: RequestOptions = {}): Promise<number> {
+  async getMDataVersion ({ name, tag }: MDataAddress, options: RequestOptions = {}): Promise<number> {
     return (await readMutableData(this.ctx, { type: 'GetMDataVersion', name, tag }, options)).version
   }
 
   /** Every entry in key order, tombstones included. */
-  async listMDataEntries (name: XorName, tag: number, options: RequestOptions = {}): Promise<MutableDataEntry[]> {
+  async listMDataEntries ({ name, tag }: MDataAddress, options: RequestOptions = {}): Promise<MutableDataEntry[]> {
     return (await readMutableData(this.ctx, { type: 'ListMDataEntries', name, tag }, options)).entries
   }
 
-  async listMDataKeys (name: XorName, tag: number, options: RequestOptions = {}): Promise<Uint8Array[]> {
+  async listMDataKeys ({ name, tag }: MDataAddress, options: RequestOptions = {}): Promise<Uint8Array[]> {
     return (await readMutableData(this.ctx, { type: 'ListMDataKeys', name, tag }, options)).keys
   }
 
   /** Values in key order. */
-  async listMDataValues (name: XorName, tag: number, options: RequestOptions = {}): Promise<MutableDataValue[]> {
+  async listMDataValues ({ name, tag }: MDataAddress, options: RequestOptions = {}): Promise<MutableDataValue[]> {
     return (await readMutableData(this.ctx, { type: 'ListMDataValues', name, tag }, options)).values
   }
 
   /** One entry's value (a tombstone has empty content); `NoSuchEntry` when the key never existed. */
-  async getMDataValue (name: XorName, tag: number, key: Uint8Array, options: RequestOptions = {}): Promise<MutableDataValue> {
+  async getMDataValue ({ name, tag }: MDataAddress, key: Uint8Array, options: RequestOptions = {}): Promise<MutableDataValue> {
     return (await readMutableData(this.ctx, { type: 'GetMDataValue', name, tag, key }, options)).value
   }
 
-  async listMDataPermissions (name: XorName, tag: number, options: RequestOptions = {}): Promise<UserPermissions[]> {
+  async listMDataPermissions ({ name, tag }: MDataAddress, options: RequestOptions = {}): Promise<UserPermissions[]> {
     return (await readMutableData(this.ctx, { type: 'ListMDataPermissions', name, tag }, options)).permissions
   }
 
   /** `NoSuchKey` when the user has no permissions set. */
-  async listMDataUserPermissions (name: XorName, tag: number, user: User, options: RequestOptions = {}): Promise<PermissionSet> {
+  async listMDataUserPermissions ({ name, tag }: MDataAddress, user: User, options: RequestOptions = {}): Promise<PermissionSet> {
     return (await readMutableData(this.ctx, { type: 'ListMDataUserPermissions', name, tag, user }, options)).permissions
   }
 
@@ -329,24 +342,25 @@ export class SafeMeshClient {
   }
 
   /** Inserts, updates and deletes entries, all or nothing (SPEC §2). */
-  async mutateMDataEntries (name: XorName, tag: number, actions: KeyedEntryAction[], options: RequestOptions = {}): Promise<void> {
+  async mutateMDataEntries ({ name, tag }: MDataAddress, actions: KeyedEntryAction[], options: RequestOptions = {}): Promise<void> {
     const actor = actorOf(this.identity)
     await sendMutation(this.ctx, (messageId) => ({ type: 'MutateMDataEntries', ...actor, messageId, name, tag, actions }), options)
   }
 
   /** Sets (replaces) a user's permissions; `version` is the data's version + 1. */
-  async setMDataUserPermissions (name: XorName, tag: number, user: User, permissions: PermissionSet, version: number, options: RequestOptions = {}): Promise<void> {
+  async setMDataUserPermissions ({ name, tag }: MDataAddress, { user, permissions, version }: { user: User, permissions: PermissionSet, version: number }, options: RequestOptions = {}): Promise<void> {
     const actor = actorOf(this.identity)
     await sendMutation(this.ctx, (messageId) => ({ type: 'SetMDataUserPermissions', ...actor, messageId, name, tag, user, permissions, version }), options)
   }
 
-  async delMDataUserPermissions (name: XorName, tag: number, user: User, version: number, options: RequestOptions = {}): Promise<void> {
+  /** Removes a user's permissions; `version` is the data's version + 1. */
+  async delMDataUserPermissions ({ name, tag }: MDataAddress, { user, version }: { user: User, version: number }, options: RequestOptions = {}): Promise<void> {
     const actor = actorOf(this.identity)
     await sendMutation(this.ctx, (messageId) => ({ type: 'DelMDataUserPermissions', ...actor, messageId, name, tag, user, version }), options)
   }
 
   /** Hands the data to `newOwner` (only the owner acting itself may). */
-  async changeMDataOwner (name: XorName, tag: number, newOwner: Uint8Array, version: number, options: RequestOptions = {}): Promise<void> {
+  async changeMDataOwner ({ name, tag }: MDataAddress, { newOwner, version }: { newOwner: Uint8Array, version: number }, options: RequestOptions = {}): Promise<void> {
     const actor = actorOf(this.identity)
     await sendMutation(this.ctx, (messageId) => ({ type: 'ChangeMDataOwner', ...actor, messageId, name, tag, newOwners: [newOwner], version }), options)
   }
@@ -422,6 +436,27 @@ export class SafeMeshClient {
     this.closing ??= this.transport.close()
     await this.closing
   }
+}
+
+/** A SafeMesh client: what `createClient`, `createAccount` and `login` return. */
+export type SafeMeshClient = Pick<MeshClient, keyof MeshClient>
+
+/** Connected mode (no keys: reads only), account mode (`keys`) or app mode (`app`), SPEC §6. */
+export async function createClient (options: ConnectOptions): Promise<SafeMeshClient> {
+  return await MeshClient.connect(options)
+}
+
+/**
+ * Creates an account (SPEC §8): new keys and their session packet, which opens the account
+ * (`AccountExists` when the secret is taken). The client acts as the new account.
+ */
+export async function createAccount ({ secret, password }: Credentials, options: ClientOptions): Promise<SafeMeshClient> {
+  return await MeshClient.createAccount(secret, password, options)
+}
+
+/** Logs in (SPEC §8); a wrong secret and a wrong password are the same `InvalidCredentials`. */
+export async function login ({ secret, password }: Credentials, options: ClientOptions): Promise<SafeMeshClient> {
+  return await MeshClient.login(secret, password, options)
 }
 
 /** The user `anyone` or a key's user, for permission calls. */

@@ -1,9 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { cryptoReady, decryptSymmetric } from '@safemesh/crypto'
 import { bytesToHex, entryKeyId, sha3_256, type MutableData } from '@safemesh/protocol'
-import {
-  APPS_ENTRY_KEY, LOGIN_ENTRY_KEY, SESSION_PACKET_TAG, SafeMeshClient, decodeAppCredentials, deriveSessionSecrets, encodeAppCredentials
-} from '../src/index.js'
+import { type SafeMeshClient, decodeAppCredentials, encodeAppCredentials, createClient, createAccount, login } from '../src/index.js'
+import { APPS_ENTRY_KEY, LOGIN_ENTRY_KEY, SESSION_PACKET_TAG, deriveSessionSecrets } from '../src/internals.js'
 import { FakeNetwork } from './support/fake-network.js'
 import { FAST_KDF, clientOptions, connectedClient, expectCode, freshKeys, pseudoRandomBytes, rejectionOf, utf8 } from './support/helpers.js'
 
@@ -30,7 +29,7 @@ describe('accounts and login through the in-memory network', () => {
   let owner: SafeMeshClient
 
   beforeAll(async () => {
-    owner = await SafeMeshClient.createAccount(secret, password, clientOptions(network))
+    owner = await createAccount({ secret, password }, clientOptions(network))
   })
 
   it('creating an account stores its session packet through its own Maid-Managers and opens the account', async () => {
@@ -45,7 +44,7 @@ describe('accounts and login through the in-memory network', () => {
     expect(info.mutationsDone + info.mutationsAvailable).toBe(network.params.accountAllowance)
 
     const { location } = deriveSessionSecrets(secret, password, FAST_KDF)
-    const packet: MutableData = await owner.getMData(location, SESSION_PACKET_TAG)
+    const packet: MutableData = await owner.getMData({ name: location, tag: SESSION_PACKET_TAG })
     expect(packet.owners).toEqual([keys.sign.publicKey])
     const login = packet.entries.get(entryKeyId(LOGIN_ENTRY_KEY))
     expect(login).toBeDefined()
@@ -54,7 +53,7 @@ describe('accounts and login through the in-memory network', () => {
   })
 
   it('logs in with the secret and password, to the same keys, session and root', async () => {
-    const again = await SafeMeshClient.login(secret, password, clientOptions(network))
+    const again = await login({ secret, password }, clientOptions(network))
     expect(again.mode).toBe('account')
     expect(again.publicKeys).toEqual(owner.publicKeys)
     expect(again.keys).toEqual(owner.keys)
@@ -64,26 +63,26 @@ describe('accounts and login through the in-memory network', () => {
   })
 
   it('a wrong password and an unknown secret give the same InvalidCredentials', async () => {
-    const wrongPassword = await expectCode(SafeMeshClient.login(secret, 'hunter3', clientOptions(network)), 'InvalidCredentials')
-    const unknownSecret = await expectCode(SafeMeshClient.login('nobody has this secret', password, clientOptions(network)), 'InvalidCredentials')
+    const wrongPassword = await expectCode(login({ secret, password: 'hunter3' }, clientOptions(network)), 'InvalidCredentials')
+    const unknownSecret = await expectCode(login({ secret: 'nobody has this secret', password }, clientOptions(network)), 'InvalidCredentials')
     expect(wrongPassword.message).toBe(unknownSecret.message)
     expect(wrongPassword.details).toEqual(unknownSecret.details)
   })
 
   it('a taken secret is AccountExists', async () => {
-    await expectCode(SafeMeshClient.createAccount(secret, 'another password', clientOptions(network)), 'AccountExists')
+    await expectCode(createAccount({ secret, password: 'another password' }, clientOptions(network)), 'AccountExists')
   })
 
   it('refuses an empty secret or password', async () => {
-    await expectCode(SafeMeshClient.createAccount('', 'x', clientOptions(network)), 'InvalidRequest')
-    await expectCode(SafeMeshClient.createAccount('x', '', clientOptions(network)), 'InvalidRequest')
+    await expectCode(createAccount({ secret: '', password: 'x' }, clientOptions(network)), 'InvalidRequest')
+    await expectCode(createAccount({ secret: 'x', password: '' }, clientOptions(network)), 'InvalidRequest')
   })
 
   it('opens a session packet without changing identity (to read private data while connected)', async () => {
     const reader = await connectedClient(network)
-    const session = await reader.openSession(secret, password, { kdf: FAST_KDF })
+    const session = await reader.openSession({ secret, password }, { kdf: FAST_KDF })
     expect(session.keys).toEqual(owner.keys)
-    await expectCode(reader.openSession(secret, 'nope', { kdf: FAST_KDF }), 'InvalidCredentials')
+    await expectCode(reader.openSession({ secret, password: 'nope' }, { kdf: FAST_KDF }), 'InvalidCredentials')
     expect(reader.mode).toBe('connected')
   })
 
@@ -98,7 +97,7 @@ describe('accounts and login through the in-memory network', () => {
       expect(after.keys.map(bytesToHex)).toContain(app.key)
       expect(await owner.listApps()).toEqual([{ app: 'photos', key: app.key, authorised: true }])
       // The registry entry is encrypted with the account's symmetric key.
-      const registry = await owner.getMDataValue(owner.session?.location as Uint8Array, SESSION_PACKET_TAG, APPS_ENTRY_KEY)
+      const registry = await owner.getMDataValue({ name: owner.session?.location as Uint8Array, tag: SESSION_PACKET_TAG }, APPS_ENTRY_KEY)
       expect(decryptSymmetric(registry.content, owner.keys?.symmetric as Uint8Array).length).toBeGreaterThan(0)
 
       const credentials = decodeAppCredentials(app.credentials)
@@ -118,7 +117,7 @@ describe('accounts and login through the in-memory network', () => {
 
     it('an app acts for the owner\'s account with its own key', async () => {
       const { credentials, key } = await owner.authoriseApp('editor')
-      const app = await SafeMeshClient.connect({ ...clientOptions(network), app: credentials })
+      const app = await createClient({ ...clientOptions(network), app: credentials })
       expect(app.mode).toBe('app')
       expect(app.app).toBe('editor')
       expect(app.account).toEqual(owner.account)
@@ -134,10 +133,10 @@ describe('accounts and login through the in-memory network', () => {
       // Its MutableData is owned by the owner, and the app may change it.
       const md = await app.createMData({ tag: 30_000, entries: [{ key: utf8('k'), content: utf8('v') }] })
       expect(md.owners).toEqual([owner.keys?.sign.publicKey])
-      await app.mutateMDataEntries(md.name, 30_000, [{ key: utf8('k'), action: { kind: 'Update', content: utf8('w'), version: 1 } }])
-      expect((await owner.getMDataValue(md.name, 30_000, utf8('k'))).content).toEqual(utf8('w'))
+      await app.mutateMDataEntries({ name: md.name, tag: 30_000 }, [{ key: utf8('k'), action: { kind: 'Update', content: utf8('w'), version: 1 } }])
+      expect((await owner.getMDataValue({ name: md.name, tag: 30_000 }, utf8('k'))).content).toEqual(utf8('w'))
       // But never change its owner, or manage apps.
-      await expectCode(app.changeMDataOwner(md.name, 30_000, app.publicKeys?.sign as Uint8Array, 1), 'AccessDenied')
+      await expectCode(app.changeMDataOwner({ name: md.name, tag: 30_000 }, { newOwner: app.publicKeys?.sign as Uint8Array, version: 1 }), 'AccessDenied')
       await expectCode(app.authoriseApp('another'), 'AccessDenied')
       // Charged to the owner's account.
       expect((await owner.getAccountInfo()).mutationsDone).toBeGreaterThan(before)
@@ -146,7 +145,7 @@ describe('accounts and login through the in-memory network', () => {
 
     it('revokes an app: its key is deleted and every later request refused', async () => {
       const { credentials, key } = await owner.authoriseApp('short-lived')
-      const app = await SafeMeshClient.connect({ ...clientOptions(network), app: credentials })
+      const app = await createClient({ ...clientOptions(network), app: credentials })
       await app.putIData(utf8('allowed'))
       expect(await owner.revokeApp('short-lived')).toEqual({ app: 'short-lived', key })
       expect((await owner.listApps()).map(a => a.app)).not.toContain('short-lived')
@@ -156,7 +155,7 @@ describe('accounts and login through the in-memory network', () => {
     })
 
     it('managing apps needs a login, not just the keys', async () => {
-      const keysOnly = await SafeMeshClient.connect({ ...clientOptions(network), keys: owner.keys })
+      const keysOnly = await createClient({ ...clientOptions(network), keys: owner.keys })
       await expectCode(keysOnly.authoriseApp('x'), 'InvalidOperation')
       await expectCode(keysOnly.listApps(), 'InvalidOperation')
     })
@@ -168,24 +167,24 @@ describe('accounts and login through the in-memory network', () => {
       for (const bad of ['', 'nonsense', 'safemesh-app-1.', good.slice(0, -4), good.replace('safemesh-app-1.', 'safemesh-app-2.')]) {
         expect(() => decodeAppCredentials(bad)).toThrow(expect.objectContaining({ code: 'InvalidCredentials' }))
       }
-      await expectCode(SafeMeshClient.connect({ ...clientOptions(network), app: 'nonsense' }), 'InvalidCredentials')
+      await expectCode(createClient({ ...clientOptions(network), app: 'nonsense' }), 'InvalidCredentials')
     })
   })
 
   describe('private MutableData', () => {
     it('encrypts keys and values with the creator\'s key and marks itself private', async () => {
       const md = await owner.createMData({ tag: 40_000, private: true, entries: [{ key: utf8('diary'), content: utf8('dear diary') }] })
-      const entries = await owner.listMDataEntries(md.name, 40_000)
+      const entries = await owner.listMDataEntries({ name: md.name, tag: 40_000 })
       expect(entries.map(e => Buffer.from(e.key).toString())).toContain('safemesh:private')
       expect(entries.some(e => Buffer.from(e.key).toString() === 'diary')).toBe(false)
       const cipher = owner.privateEntries()
       const marker = entries.find(e => Buffer.from(e.key).toString() === 'safemesh:private')
       cipher.checkMarker(marker?.content as Uint8Array)
       expect(cipher.decryptEntries(entries)).toEqual([{ key: utf8('diary'), content: utf8('dear diary'), version: 0 }])
-      const value = await owner.getMDataValue(md.name, 40_000, cipher.encryptKey(utf8('diary')))
+      const value = await owner.getMDataValue({ name: md.name, tag: 40_000 }, cipher.encryptKey(utf8('diary')))
       expect(cipher.decryptValue(value.content)).toEqual(utf8('dear diary'))
 
-      const stranger = await SafeMeshClient.connect({ ...clientOptions(network), keys: await freshKeys() })
+      const stranger = await createClient({ ...clientOptions(network), keys: await freshKeys() })
       expect(() => { stranger.privateEntries().checkMarker(marker?.content as Uint8Array) }).toThrow(expect.objectContaining({ code: 'AccessDenied' }))
     })
   })

@@ -38,34 +38,34 @@ describe('quorum (G = 8, Q = 5) against an in-memory network', () => {
   describe('MutableData reads', () => {
     it('accept the answer Q identical replies give, whatever the other G − Q say', async () => {
       for (const node of group(name).slice(0, 3)) node.behaviour = lying('GetMDataValue', { type: 'GetMDataValue', value: { content: utf8('forged'), version: 7 } })
-      expect(await client.getMDataValue(name, TAG, utf8('a'))).toEqual({ content: utf8('one'), version: 0 })
+      expect(await client.getMDataValue({ name, tag: TAG }, utf8('a'))).toEqual({ content: utf8('one'), version: 0 })
       expect(network.sent('GetMDataValue').map(m => m.to).sort()).toEqual(group(name).map(n => n.id).sort())
     })
 
     it('never accept what fewer than Q agree on, even when the liars agree among themselves', async () => {
       for (const node of group(name).slice(0, 4)) node.behaviour = lying('GetMDataVersion', { type: 'GetMDataVersion', version: 42 })
-      await expectCode(client.getMDataVersion(name, TAG), 'NoQuorum')
+      await expectCode(client.getMDataVersion({ name, tag: TAG }), 'NoQuorum')
       // Every try asked the whole group.
       expect(network.sent('GetMDataVersion')).toHaveLength(3 * G)
     })
 
     it('fail with the error Q members refuse with', async () => {
       for (const node of group(name).slice(0, 3)) node.behaviour = lying('GetMDataValue', { type: 'GetMDataValue', value: { content: utf8('x'), version: 0 } })
-      await expectCode(client.getMDataValue(name, TAG, utf8('missing')), 'NoSuchEntry')
-      await expectCode(client.getMData(new Uint8Array(32), TAG), 'NoSuchData')
+      await expectCode(client.getMDataValue({ name, tag: TAG }, utf8('missing')), 'NoSuchEntry')
+      await expectCode(client.getMData({ name: new Uint8Array(32), tag: TAG }), 'NoSuchData')
       // An agreed refusal is an answer: it is not retried.
       expect(network.sent('GetMData')).toHaveLength(G)
     })
 
     it('Timeout when fewer than Q answer at all', async () => {
       for (const node of group(name).slice(0, 4)) node.behaviour = 'silent'
-      await expectCode(client.getMDataVersion(name, TAG), 'Timeout')
+      await expectCode(client.getMDataVersion({ name, tag: TAG }), 'Timeout')
     })
 
     it('ignore replies of the wrong kind and undecodable ones', async () => {
       for (const node of group(name).slice(0, 2)) node.behaviour = lying('GetMDataVersion', { type: 'GetMDataShell' as 'GetMDataVersion', version: 0 })
       for (const node of group(name).slice(2, 3)) node.behaviour = async () => new Uint8Array([0xff, 0x00])
-      expect(await client.getMDataVersion(name, TAG)).toBe(0)
+      expect(await client.getMDataVersion({ name, tag: TAG })).toBe(0)
     })
   })
 
@@ -74,14 +74,14 @@ describe('quorum (G = 8, Q = 5) against an in-memory network', () => {
       const account = client.account as XorName
       for (const node of group(account).slice(0, 3)) node.behaviour = 'silent'
       const started = performance.now()
-      await client.mutateMDataEntries(name, TAG, [{ key: utf8('b'), action: { kind: 'Insert', content: utf8('two') } }])
+      await client.mutateMDataEntries({ name, tag: TAG }, [{ key: utf8('b'), action: { kind: 'Insert', content: utf8('two') } }])
       expect(performance.now() - started).toBeLessThan(90) // the silent ones time out after 100 ms
       network.reset()
-      expect(await client.getMDataValue(name, TAG, utf8('b'))).toEqual({ content: utf8('two'), version: 0 })
+      expect(await client.getMDataValue({ name, tag: TAG }, utf8('b'))).toEqual({ content: utf8('two'), version: 0 })
     })
 
     it('fail with the error Q members agree on, and do not retry it', async () => {
-      const err = await expectCode(client.mutateMDataEntries(name, TAG, [{ key: utf8('a'), action: { kind: 'Insert', content: utf8('again') } }]), 'InvalidEntryActions')
+      const err = await expectCode(client.mutateMDataEntries({ name, tag: TAG }, [{ key: utf8('a'), action: { kind: 'Insert', content: utf8('again') } }]), 'InvalidEntryActions')
       expect(err.details).toEqual({ errors: [{ key: utf8('a'), error: { code: 'EntryExists', version: 0 } }] })
       expect(network.sent('MutateMDataEntries')).toHaveLength(G)
     })
@@ -89,7 +89,7 @@ describe('quorum (G = 8, Q = 5) against an in-memory network', () => {
     it('NoQuorum when members answer but disagree, after bounded retries of the very same request (one message id)', async () => {
       const account = client.account as XorName
       group(account).forEach((node, i) => { node.behaviour = refusing('SetMDataUserPermissions', i < 4 ? 'LowBalance' : 'NoSuchAccount') })
-      await expectCode(client.setMDataUserPermissions(name, TAG, { kind: 'Anyone' }, { Insert: true }, 1), 'NoQuorum')
+      await expectCode(client.setMDataUserPermissions({ name, tag: TAG }, { user: { kind: 'Anyone' }, permissions: { Insert: true }, version: 1 }), 'NoQuorum')
       const sent = network.sent('SetMDataUserPermissions')
       expect(sent).toHaveLength(3 * G)
       const ids = new Set(sent.map(m => bytesToHex(m.message.messageId)))
@@ -112,12 +112,12 @@ describe('quorum (G = 8, Q = 5) against an in-memory network', () => {
         return await honest()
       }
       members.forEach((node, i) => { node.behaviour = firstTryOnly(i < 4 ? 'silent' : 'refuse') })
-      await client.setMDataUserPermissions(name, TAG, { kind: 'Anyone' }, { Insert: true }, 1)
+      await client.setMDataUserPermissions({ name, tag: TAG }, { user: { kind: 'Anyone' }, permissions: { Insert: true }, version: 1 })
       const sent = network.sent('SetMDataUserPermissions')
       expect(sent).toHaveLength(2 * G)
       expect(new Set(sent.map(m => bytesToHex(m.message.messageId))).size).toBe(1)
       network.reset()
-      expect(await client.getMDataVersion(name, TAG)).toBe(1)
+      expect(await client.getMDataVersion({ name, tag: TAG })).toBe(1)
     })
 
     it('account reads count by quorum too', async () => {
@@ -131,9 +131,9 @@ describe('quorum (G = 8, Q = 5) against an in-memory network', () => {
     it('a connected client cannot mutate, and sends nothing trying', async () => {
       const reader = await connectedClient(network)
       await expectCode(reader.putIData(utf8('x')), 'AccessDenied')
-      await expectCode(reader.mutateMDataEntries(name, TAG, []), 'AccessDenied')
+      await expectCode(reader.mutateMDataEntries({ name, tag: TAG }, []), 'AccessDenied')
       expect(network.log).toHaveLength(0)
-      expect(await reader.getMDataVersion(name, TAG)).toBeGreaterThanOrEqual(0)
+      expect(await reader.getMDataVersion({ name, tag: TAG })).toBeGreaterThanOrEqual(0)
     })
   })
 

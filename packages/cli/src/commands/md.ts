@@ -7,7 +7,8 @@ import type { Command } from 'commander'
 import {
   bytesToHex, isSafeMeshError, isTombstone, listEntries, listPermissions, type KeyedEntryAction, type MutableDataEntry, type XorName
 } from '@safemesh/protocol'
-import { type SafeMeshClient, isPrivateMarker } from '@safemesh/client'
+import type { SafeMeshClient } from '@safemesh/client'
+import { isPrivateMarker } from '@safemesh/client/internals'
 import { signalOption, type ActionContext } from '../action-context.js'
 import {
   describePermissions, describeUser, parseActions, parseKeyHex, parseName, parseTag, parseUser, parseVersion, textOrHex, utf8
@@ -44,14 +45,14 @@ export function registerMd (program: Command, run: ActionRunner): void {
       const reader = await ctx.clients.connected()
       if (key !== undefined) {
         const codec = await entryCodecFor(reader, name, tag, async () => await ctx.clients.actingKeys(), signalOption(ctx))
-        const value = await reader.getMDataValue(name, tag, codec.key(utf8(key)), signalOption(ctx))
+        const value = await reader.getMDataValue({ name, tag }, codec.key(utf8(key)), signalOption(ctx))
         const entry = { key: utf8(key), content: codec.readValue(value.content), version: value.version }
         const json = entryJson(entry)
         if (isTombstone(value)) json['deleted'] = true
         ctx.out.result(json, isTombstone(value) ? `${key} (deleted, version ${value.version})` : entryLine(entry))
         return
       }
-      const data = await reader.getMData(name, tag, signalOption(ctx))
+      const data = await reader.getMData({ name, tag }, signalOption(ctx))
       const stored = listEntries(data)
       const marker = stored.find(e => isPrivateMarker(e.key))
       const codec = marker === undefined ? PLAIN_ENTRIES : privateCodec(await ctx.clients.actingKeys(), marker.content)
@@ -75,7 +76,7 @@ export function registerMd (program: Command, run: ActionRunner): void {
     .action(run(async (ctx: ActionContext, nameHex: string, tagText: string, options: { all?: boolean }) => {
       const [name, tag] = [parseName(nameHex), parseTag(tagText)]
       const reader = await ctx.clients.connected()
-      const stored = await reader.listMDataEntries(name, tag, signalOption(ctx))
+      const stored = await reader.listMDataEntries({ name, tag }, signalOption(ctx))
       const marker = stored.find(e => isPrivateMarker(e.key))
       const codec = marker === undefined ? PLAIN_ENTRIES : privateCodec(await ctx.clients.actingKeys(), marker.content)
       const entries = codec.readEntries(stored, options.all === true)
@@ -96,18 +97,18 @@ export function registerMd (program: Command, run: ActionRunner): void {
         if (!codec.private && isPrivateMarker(storedKey)) throw new UsageError(`the key ${key} is reserved`)
         const content = codec.value(utf8(value))
         const update = async (v: number): Promise<void> => {
-          await client.mutateMDataEntries(name, tag, [{ key: storedKey, action: { kind: 'Update', content, version: v } }], signalOption(ctx))
+          await client.mutateMDataEntries({ name, tag }, [{ key: storedKey, action: { kind: 'Update', content, version: v } }], signalOption(ctx))
         }
         if (verb === 'update' || version !== undefined) {
-          version ??= (await client.getMDataValue(name, tag, storedKey, signalOption(ctx))).version + 1
+          version ??= (await client.getMDataValue({ name, tag }, storedKey, signalOption(ctx))).version + 1
           await update(version)
         } else {
           try {
             version = 0
-            await client.mutateMDataEntries(name, tag, [{ key: storedKey, action: { kind: 'Insert', content } }], signalOption(ctx))
+            await client.mutateMDataEntries({ name, tag }, [{ key: storedKey, action: { kind: 'Insert', content } }], signalOption(ctx))
           } catch (err) {
             // Inserting a deleted key re-creates it: Update(current + 1) (SPEC §2).
-            const current = await client.getMDataValue(name, tag, storedKey, signalOption(ctx)).catch(() => undefined)
+            const current = await client.getMDataValue({ name, tag }, storedKey, signalOption(ctx)).catch(() => undefined)
             if (!isSafeMeshError(err) || err.code !== 'InvalidEntryActions' || current === undefined || !isTombstone(current)) throw err
             version = current.version + 1
             await update(version)
@@ -127,9 +128,9 @@ export function registerMd (program: Command, run: ActionRunner): void {
       const given = options.version !== undefined ? parseVersion(options.version) : undefined
       const { client, codec } = await forWriting(ctx, name, tag)
       const storedKey = codec.key(utf8(key))
-      const version = given ?? (await client.getMDataValue(name, tag, storedKey, signalOption(ctx))).version + 1
+      const version = given ?? (await client.getMDataValue({ name, tag }, storedKey, signalOption(ctx))).version + 1
       const actions: KeyedEntryAction[] = [{ key: storedKey, action: { kind: 'Delete', version } }]
-      await client.mutateMDataEntries(name, tag, actions, signalOption(ctx))
+      await client.mutateMDataEntries({ name, tag }, actions, signalOption(ctx))
       ctx.out.result({ name: bytesToHex(name), tag, key, version }, `Deleted ${key} (version ${version})`)
     }))
 
@@ -138,7 +139,7 @@ export function registerMd (program: Command, run: ActionRunner): void {
     .action(run(async (ctx: ActionContext, nameHex: string, tagText: string) => {
       const [name, tag] = [parseName(nameHex), parseTag(tagText)]
       const reader = await ctx.clients.connected()
-      const permissions = (await reader.listMDataPermissions(name, tag, signalOption(ctx)))
+      const permissions = (await reader.listMDataPermissions({ name, tag }, signalOption(ctx)))
         .map(p => ({ user: describeUser(p.user), ...describePermissions(p.permissions) }))
       ctx.out.result({ permissions }, permissions.length === 0 ? ['no permissions (only the owner may change it)'] : permissions.map(p => `${p.user}: ${permissionLine(p)}`))
     }))
@@ -151,7 +152,7 @@ export function registerMd (program: Command, run: ActionRunner): void {
       const given = givenVersion(options)
       const client = await ctx.clients.acting()
       const version = await nextDataVersion(ctx, client, name, tag, given)
-      await client.setMDataUserPermissions(name, tag, user, permissions, version, signalOption(ctx))
+      await client.setMDataUserPermissions({ name, tag }, { user, permissions, version }, signalOption(ctx))
       const described = describePermissions(permissions)
       ctx.out.result({ name: bytesToHex(name), tag, user: describeUser(user), ...described, version }, `Set permissions of ${describeUser(user)}: ${permissionLine(described)} (version ${version})`)
     }))
@@ -164,7 +165,7 @@ export function registerMd (program: Command, run: ActionRunner): void {
       const given = givenVersion(options)
       const client = await ctx.clients.acting()
       const version = await nextDataVersion(ctx, client, name, tag, given)
-      await client.delMDataUserPermissions(name, tag, user, version, signalOption(ctx))
+      await client.delMDataUserPermissions({ name, tag }, { user, version }, signalOption(ctx))
       ctx.out.result({ name: bytesToHex(name), tag, user: describeUser(user), version }, `Removed the permissions of ${describeUser(user)} (version ${version})`)
     }))
 
@@ -176,7 +177,7 @@ export function registerMd (program: Command, run: ActionRunner): void {
       const given = givenVersion(options)
       const client = await ctx.clients.acting()
       const version = await nextDataVersion(ctx, client, name, tag, given)
-      await client.changeMDataOwner(name, tag, owner, version, signalOption(ctx))
+      await client.changeMDataOwner({ name, tag }, { newOwner: owner, version }, signalOption(ctx))
       ctx.out.result({ name: bytesToHex(name), tag, owner: bytesToHex(owner), version }, `Owner is now ${bytesToHex(owner)} (version ${version})`)
     }))
 }
@@ -197,7 +198,7 @@ function givenVersion (options: VersionOption): number | undefined {
 
 /** The version a permission or owner change must carry: the one given, else the data's + 1. */
 async function nextDataVersion (ctx: ActionContext, client: SafeMeshClient, name: XorName, tag: number, given: number | undefined): Promise<number> {
-  return given ?? (await client.getMDataVersion(name, tag, signalOption(ctx))) + 1
+  return given ?? (await client.getMDataVersion({ name, tag }, signalOption(ctx))) + 1
 }
 
 function entryJson (entry: MutableDataEntry): JsonObject {

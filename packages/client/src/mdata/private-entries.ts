@@ -19,12 +19,6 @@ export function isPrivateMarker (key: Uint8Array): boolean {
   return bytesEqual(key, PRIVATE_MARKER_KEY)
 }
 
-/** Whether a listing is of a private MutableData. */
-export function hasPrivateMarker (entries: Iterable<{ readonly key: Uint8Array }>): boolean {
-  for (const entry of entries) if (isPrivateMarker(entry.key)) return true
-  return false
-}
-
 export class PrivateEntries {
   private readonly key: Uint8Array
 

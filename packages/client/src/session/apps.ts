@@ -12,14 +12,15 @@
 import { bytesEqual, bytesToHex, SafeMeshError, isSafeMeshError, type KeyedEntryAction, type MutableDataValue, type XorName } from '@safemesh/protocol'
 import { generateClientKeys, type ClientKeys } from '@safemesh/crypto'
 import type { RequestOptions } from '../requests/request-context.js'
+import type { MDataAddress } from '../client.js'
 import { APPS_ENTRY_KEY, checkAppId, openAppRegistry, sealAppRegistry, type AppRecord } from './app-registry.js'
 import { encodeAppCredentials } from './app-credentials.js'
 import { SESSION_PACKET_TAG } from './session-packet.js'
 
 /** The owner's requests this module needs (a SafeMeshClient in account mode). */
 interface OwnerRequests {
-  getMDataValue (name: XorName, tag: number, key: Uint8Array, options?: RequestOptions): Promise<MutableDataValue>
-  mutateMDataEntries (name: XorName, tag: number, actions: KeyedEntryAction[], options?: RequestOptions): Promise<void>
+  getMDataValue (md: MDataAddress, key: Uint8Array, options?: RequestOptions): Promise<MutableDataValue>
+  mutateMDataEntries (md: MDataAddress, actions: KeyedEntryAction[], options?: RequestOptions): Promise<void>
   listAuthKeysAndVersion (options?: RequestOptions): Promise<{ keys: Uint8Array[], version: number }>
   insAuthKey (key: Uint8Array, version: number, options?: RequestOptions): Promise<void>
   delAuthKey (key: Uint8Array, version: number, options?: RequestOptions): Promise<void>
@@ -85,7 +86,7 @@ interface Registry {
 
 async function readRegistry (owner: OwnerContext, options: RequestOptions): Promise<Registry> {
   try {
-    const value = await owner.requests.getMDataValue(owner.location, SESSION_PACKET_TAG, APPS_ENTRY_KEY, options)
+    const value = await owner.requests.getMDataValue({ name: owner.location, tag: SESSION_PACKET_TAG }, APPS_ENTRY_KEY, options)
     return { apps: openAppRegistry(value.content, owner.keys.symmetric), version: value.version }
   } catch (err) {
     if (isSafeMeshError(err) && err.code === 'NoSuchEntry') return { apps: [] }
@@ -111,7 +112,7 @@ async function onRegistry<R> (
       ? { key: APPS_ENTRY_KEY, action: { kind: 'Insert', content } }
       : { key: APPS_ENTRY_KEY, action: { kind: 'Update', content, version: registry.version + 1 } }
     try {
-      await owner.requests.mutateMDataEntries(owner.location, SESSION_PACKET_TAG, [action], options)
+      await owner.requests.mutateMDataEntries({ name: owner.location, tag: SESSION_PACKET_TAG }, [action], options)
       return result
     } catch (err) {
       if (attempt >= CONFLICT_TRIES || !isSafeMeshError(err) || err.code !== 'InvalidEntryActions') throw err

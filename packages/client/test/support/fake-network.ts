@@ -15,7 +15,8 @@ import {
   validateImmutableData, validateNewMutableData,
   type MutableData, type Mutation, type NetworkParams, type WireMessage, type WireReply, type XorName
 } from '@safemesh/protocol'
-import type { Network, NodeRef, SendOptions, Transport } from '../../src/index.js'
+import type { Network } from '../../src/index.js'
+import type { NodeRef, SendOptions, Transport } from '../../src/internals.js'
 
 /** What a node does with a message: answer honestly, never answer, or anything else. */
 export type Behaviour =

@@ -2,7 +2,7 @@ import { createHash, createCipheriv } from 'node:crypto'
 import { expect } from 'vitest'
 import { cryptoReady, generateClientKeys, type ClientKeys } from '@safemesh/crypto'
 import { isSafeMeshError, type ErrorCode, type SafeMeshError } from '@safemesh/protocol'
-import { SafeMeshClient, type ClientOptions } from '../../src/index.js'
+import { type SafeMeshClient, type ClientOptions, createClient, createAccount } from '../../src/index.js'
 import { FakeNetwork } from './fake-network.js'
 
 /** Argon2id at its smallest: these tests check the logic, not the cost. */
@@ -16,13 +16,13 @@ export function clientOptions (network: FakeNetwork, overrides: Partial<ClientOp
 /** A client of an account opened directly (no login): the account's keys and a session packet. */
 export async function accountClient (network: FakeNetwork, overrides: Partial<ClientOptions> = {}): Promise<{ client: SafeMeshClient, keys: ClientKeys }> {
   await cryptoReady()
-  const client = await SafeMeshClient.createAccount(`secret ${Math.random()}`, 'password', clientOptions(network, overrides))
+  const client = await createAccount({ secret: `secret ${Math.random()}`, password: 'password' }, clientOptions(network, overrides))
   const keys = client.keys as ClientKeys
   return { client, keys }
 }
 
 export async function connectedClient (network: FakeNetwork, overrides: Partial<ClientOptions> = {}): Promise<SafeMeshClient> {
-  return await SafeMeshClient.connect(clientOptions(network, overrides))
+  return await createClient(clientOptions(network, overrides))
 }
 
 export async function freshKeys (): Promise<ClientKeys> {

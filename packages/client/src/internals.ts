@@ -1,0 +1,26 @@
+/**
+ * The client's building blocks, for the command line, tests and benches: the client class behind
+ * the `SafeMeshClient` interface, the transport seam, group quorums, retries, session packets and
+ * private entries. Not a stable API: applications use `@safemesh/client`.
+ *
+ * @example
+ * ```ts
+ * import { askGroup, DEFAULT_RETRY_POLICY } from '@safemesh/client/internals'
+ * ```
+ *
+ * @packageDocumentation
+ */
+export { MeshClient } from './client.js'
+export type { Identity } from './identity.js'
+export type { ConnectTransportOptions, NodeRef, SendOptions, Transport } from './network/transport.js'
+export { paramsOf } from '@safemesh/net'
+export { askGroup, type GroupOutcome, type GroupQuorumOptions } from './quorum/group-quorum.js'
+export { askNode, type Answer, type ReplyCheck } from './quorum/answer.js'
+export { DEFAULT_RETRY_POLICY, isRetryable, withRetries, type RetryPolicy } from './quorum/retry.js'
+export { DEFAULT_REQUEST_TIMEOUT, type RequestContext } from './requests/request-context.js'
+export { DEFAULT_UPLOAD_CONCURRENCY } from './files/put-file.js'
+export { DEFAULT_DOWNLOAD_CONCURRENCY } from './files/get-file.js'
+export { MAX_DATA_MAP_DEPTH } from './files/data-map-chain.js'
+export { PrivateEntries, PRIVATE_MARKER_KEY, isPrivateMarker } from './mdata/private-entries.js'
+export { APPS_ENTRY_KEY, type AppRecord } from './session/app-registry.js'
+export { LOGIN_ENTRY_KEY, SESSION_PACKET_TAG, deriveSessionSecrets, invalidCredentials, type LoginRecord, type SessionSecrets } from './session/session-packet.js'
