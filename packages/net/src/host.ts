@@ -1,5 +1,4 @@
 import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
 import { bootstrap } from '@libp2p/bootstrap'
 import { identify, identifyPush } from '@libp2p/identify'
 import { kadDHT, removePublicAddressesMapper, type KadDHT } from '@libp2p/kad-dht'
@@ -7,7 +6,7 @@ import { ping, type Ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p, type Libp2p, type Libp2pOptions } from 'libp2p'
 import type { Identify, IdentifyPush } from '@libp2p/identify'
-import { installYamuxWindowBatching } from './messaging/yamux-window.js'
+import { windowBatchingYamux } from './messaging/yamux-window.js'
 import type { PrivateKey, ComponentLogger } from '@libp2p/interface'
 
 /** SafeMesh's own protocol ids: a SafeMesh network never mixes with a public IPFS DHT. */
@@ -70,13 +69,12 @@ export interface HostOptions {
 export async function createHost (options: HostOptions): Promise<Host> {
   const isNode = options.role === 'node'
   const pingTimeout = options.pingTimeout ?? PING_TIMEOUT
-  // A node process owns its process; an app embedding the client keeps stock yamux.
-  if (isNode) installYamuxWindowBatching()
   const init: Libp2pOptions<HostServices> = {
     addresses: { listen: options.listen ?? [] },
     transports: [tcp()],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    // Batched window updates on this host's streams only, never the process's other yamux users.
+    streamMuxers: [windowBatchingYamux()],
     peerDiscovery: (options.bootstrap ?? []).length > 0 ? [bootstrap({ list: options.bootstrap ?? [], timeout: 0 })] : [],
     // A fixed, long ping timeout; clients never abort (docs/decisions.md "Connection monitor").
     connectionMonitor: {

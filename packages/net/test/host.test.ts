@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { YamuxStream } from '@chainsafe/libp2p-yamux/stream'
 import { createHost, PING_TIMEOUT, type Host } from '../src/host.js'
 
 describe('the libp2p host of nodes and clients', () => {
@@ -59,6 +60,18 @@ describe('the libp2p host of nodes and clients', () => {
       await expect(ping(900)).rejects.toThrow(/closed/)
     } finally {
       await strict.stop()
+    }
+  })
+
+  // Window-update batching is this host's own: the process's yamux class is left alone.
+  it('batches window updates on its own streams without patching yamux for the process', async () => {
+    const original = Object.getOwnPropertyDescriptor(YamuxStream.prototype, 'sendWindowUpdate')?.value as unknown
+    const stream = await client.dialProtocol(node.peerId, '/ipfs/ping/1.0.0')
+    try {
+      expect(Object.hasOwn(stream, 'sendWindowUpdate')).toBe(true)
+      expect(Object.getOwnPropertyDescriptor(YamuxStream.prototype, 'sendWindowUpdate')?.value).toBe(original)
+    } finally {
+      await stream.close()
     }
   })
 })

@@ -1,27 +1,51 @@
-import { StreamState, YamuxStream } from '@chainsafe/libp2p-yamux/stream'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { StreamState } from '@chainsafe/libp2p-yamux/stream'
+import type { YamuxStream } from '@chainsafe/libp2p-yamux/stream'
 
-/** The parts of a yamux stream's receive window that the patch below reads (private in the typings). */
+/** The parts of a yamux stream's receive window read here (private in the typings). */
 interface ReceiveWindow {
   state: StreamState
   recvWindow: number
   recvWindowCapacity: number
+  sendWindowUpdate: () => void
 }
 
-let installed = false
+/** The muxer's private stream factory, wrapped per connection. */
+interface StreamFactory {
+  _newStream: (...args: unknown[]) => YamuxStream
+}
+
+type MuxerFactory = ReturnType<ReturnType<typeof yamux>>
 
 /**
- * Makes yamux send a window update once half the receive window is consumed, not after every data
- * frame (hashicorp/yamux's rule; figures in docs/decisions.md). Patches the library's prototype for
- * the whole process, so only node hosts install it.
+ * Yamux that sends a window update once half the receive window is consumed, not after every data
+ * frame (hashicorp/yamux's rule; figures in docs/decisions.md). Only the streams of the hosts built
+ * with it change: the library's classes are left alone for the rest of the process.
  */
-export function installYamuxWindowBatching (): void {
-  if (installed) return
-  installed = true
-  const prototype = YamuxStream.prototype as unknown as { sendWindowUpdate: (this: ReceiveWindow) => void }
-  const sendWindowUpdate = prototype.sendWindowUpdate
-  prototype.sendWindowUpdate = function (this: ReceiveWindow): void {
-    const settled = this.state === StreamState.Established || this.state === StreamState.SYNSent
-    if (settled && this.recvWindowCapacity > this.recvWindow / 2) return
-    sendWindowUpdate.call(this)
+export function windowBatchingYamux (): ReturnType<typeof yamux> {
+  const make = yamux()
+  return () => {
+    const factory: MuxerFactory = make()
+    const createStreamMuxer = factory.createStreamMuxer.bind(factory)
+    factory.createStreamMuxer = (maConn) => {
+      const muxer = createStreamMuxer(maConn)
+      const streams = muxer as unknown as StreamFactory
+      const newStream = streams._newStream.bind(muxer)
+      streams._newStream = (...args) => batchWindowUpdates(newStream(...args))
+      return muxer
+    }
+    return factory
   }
+}
+
+function batchWindowUpdates (stream: YamuxStream): YamuxStream {
+  const window = stream as unknown as ReceiveWindow
+  const sendWindowUpdate = window.sendWindowUpdate.bind(stream)
+  window.sendWindowUpdate = () => {
+    // Streams still opening (SYN/ACK to send) or paused keep the library's behaviour.
+    const settled = window.state === StreamState.Established || window.state === StreamState.SYNSent
+    if (settled && window.recvWindowCapacity > window.recvWindow / 2) return
+    sendWindowUpdate()
+  }
+  return stream
 }
