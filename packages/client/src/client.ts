@@ -30,7 +30,7 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './quorum/retry.js'
 import { readAccount, sendMutation } from './requests/account-requests.js'
 import { putImmutableData, type PutIDataResult } from './requests/chunk-upload.js'
 import { readImmutableData, readMutableData } from './requests/data-reads.js'
-import { DEFAULT_REQUEST_TIMEOUT, type RequestContext, type RequestOptions } from './requests/request-context.js'
+import { DEFAULT_REQUEST_TIMEOUT, type ClientContext, type RequestOptions } from './requests/request-context.js'
 import { decodeAppCredentials, type AppCredentials } from './session/app-credentials.js'
 import { authoriseApp, listApps, revokeApp, type AppInfo, type AuthorisedApp, type OwnerContext } from './session/apps.js'
 import { deriveSessionSecrets, invalidCredentials, LOGIN_ENTRY_KEY, newSessionPacket, openLogin, SESSION_PACKET_TAG, type SessionSecrets } from './session/session-packet.js'
@@ -105,7 +105,7 @@ const APP_PERMISSIONS: PermissionSet = Object.freeze({ Insert: true, Update: tru
 export class MeshClient {
   private readonly transport: Transport
   private readonly identity: Identity
-  private readonly ctx: RequestContext
+  private readonly ctx: ClientContext
   private closing?: Promise<void>
 
   private constructor (transport: Transport, identity: Identity, options: Omit<ClientOptions, 'network'>) {

@@ -13,11 +13,9 @@ export interface NodeRef {
   readonly id: string
 }
 
-export interface SendOptions {
-  signal?: AbortSignal
-  /** How long to wait for this node's answer (ms). */
-  timeout?: number
-}
+import type { SendOptions } from '@safemesh/net'
+
+export type { SendOptions }
 
 /** One client's connection to the network, under one identity. */
 export interface Transport {

@@ -4,7 +4,7 @@
 import { SafeMeshError, decodeReply, isSafeMeshError, type WireReply } from '@safemesh/protocol'
 import type { NodeRef, SendOptions, Transport } from '../network/transport.js'
 
-export type Answer =
+export type NodeAnswer =
   /** A well-formed reply of the kind the request expects; `bytes` are what quorums compare. */
   | { readonly kind: 'reply', readonly node: NodeRef, readonly reply: WireReply, readonly bytes: Uint8Array }
   /** The node refused with a SPEC error code. */
@@ -27,7 +27,7 @@ export async function askNode (
   body: Uint8Array,
   expects: ReplyCheck,
   options: SendOptions & { callerSignal?: AbortSignal }
-): Promise<Answer> {
+): Promise<NodeAnswer> {
   let bytes: Uint8Array
   try {
     bytes = await transport.send(node, body, { ...(options.signal != null ? { signal: options.signal } : {}), ...(options.timeout != null ? { timeout: options.timeout } : {}) })

@@ -4,7 +4,7 @@
  */
 import { SafeMeshError, answerKey, bytesToHex, encode, errorToWire, isMisrouted, type WireReply } from '@safemesh/protocol'
 import type { NodeRef, Transport } from '../network/transport.js'
-import { askNode, type Answer, type ReplyCheck } from './answer.js'
+import { askNode, type NodeAnswer, type ReplyCheck } from './answer.js'
 
 export type GroupOutcome =
   /** Q members gave this identical success reply. */
@@ -31,7 +31,7 @@ export interface GroupQuorumOptions {
 interface Tally {
   count: number
   /** For refusals: votes per encoded error, so the error returned is the one most members sent. */
-  readonly forms: Map<string, { count: number, answer: Answer }>
+  readonly forms: Map<string, { count: number, answer: NodeAnswer }>
 }
 
 /**
@@ -62,7 +62,7 @@ export async function askGroup (transport: Transport, group: readonly NodeRef[],
     else resolve(outcome)
   }
 
-  const record = (answer: Answer): void => {
+  const record = (answer: NodeAnswer): void => {
     pending--
     const key = classOf(answer)
     if (key !== undefined) {
@@ -138,7 +138,7 @@ function describeAnswers (tallies: ReadonlyMap<string, Tally>, invalid: number):
   return parts.join(', ')
 }
 
-function classOf (answer: Answer): { class: string, form: string } | undefined {
+function classOf (answer: NodeAnswer): { class: string, form: string } | undefined {
   switch (answer.kind) {
     case 'reply':
       return { class: answerKey(answer), form: '' }
@@ -150,7 +150,7 @@ function classOf (answer: Answer): { class: string, form: string } | undefined {
 }
 
 function outcomeOf (tally: Tally): GroupOutcome {
-  let best: { count: number, answer: Answer } | undefined
+  let best: { count: number, answer: NodeAnswer } | undefined
   for (const form of tally.forms.values()) if (best === undefined || form.count > best.count) best = form
   const answer = best?.answer
   if (answer?.kind === 'reply') return { kind: 'agreed', reply: answer.reply }

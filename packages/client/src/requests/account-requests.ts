@@ -11,7 +11,7 @@ import {
 import { randomBytes } from '@safemesh/crypto'
 import { askGroup } from '../quorum/group-quorum.js'
 import { withRetries } from '../quorum/retry.js'
-import type { RequestContext, RequestOptions } from './request-context.js'
+import type { ClientContext, RequestOptions } from './request-context.js'
 
 export type MutationBuilder<M extends Mutation> = (messageId: Uint8Array) => M
 
@@ -21,22 +21,22 @@ export function newMessageId (): Uint8Array {
 }
 
 /** Sends a mutation under one new message id, with bounded retries of that same request. */
-export async function sendMutation<M extends Mutation> (ctx: RequestContext, build: MutationBuilder<M>, options: RequestOptions = {}): Promise<SuccessResponse<M['type']>> {
+export async function sendMutation<M extends Mutation> (ctx: ClientContext, build: MutationBuilder<M>, options: RequestOptions = {}): Promise<SuccessResponse<M['type']>> {
   const request = build(newMessageId())
   return await withRetries(ctx.retry, options.signal, async () => await mutateOnce(ctx, request, options))
 }
 
 /** One try of a mutation; `Timeout` / `NoQuorum` when the group did not agree. */
-export async function mutateOnce<M extends Mutation> (ctx: RequestContext, request: M, options: RequestOptions = {}): Promise<SuccessResponse<M['type']>> {
+export async function mutateOnce<M extends Mutation> (ctx: ClientContext, request: M, options: RequestOptions = {}): Promise<SuccessResponse<M['type']>> {
   return await askAccountGroup(ctx, request, options)
 }
 
 /** An account read (GetAccountInfo, ListAuthKeysAndVersion), with bounded retries. */
-export async function readAccount<R extends AccountReadRequest> (ctx: RequestContext, request: R, options: RequestOptions = {}): Promise<SuccessResponse<R['type']>> {
+export async function readAccount<R extends AccountReadRequest> (ctx: ClientContext, request: R, options: RequestOptions = {}): Promise<SuccessResponse<R['type']>> {
   return await withRetries(ctx.retry, options.signal, async () => await askAccountGroup(ctx, request, options))
 }
 
-async function askAccountGroup<R extends Mutation | AccountReadRequest> (ctx: RequestContext, request: R, options: RequestOptions): Promise<SuccessResponse<R['type']>> {
+async function askAccountGroup<R extends Mutation | AccountReadRequest> (ctx: ClientContext, request: R, options: RequestOptions): Promise<SuccessResponse<R['type']>> {
   const outcome = await askGroup(ctx.transport, ctx.transport.closeGroup(request.account), encodeMessage(request), {
     quorum: ctx.transport.params.quorum,
     expects: (reply: WireReply) => reply.type === request.type,

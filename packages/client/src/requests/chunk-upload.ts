@@ -11,11 +11,11 @@ import {
   SafeMeshError, encodeMessage, immutableDataName, type XorName
 } from '@safemesh/protocol'
 import type { Actor } from '../identity.js'
-import { askNode, type Answer } from '../quorum/answer.js'
+import { askNode, type NodeAnswer } from '../quorum/answer.js'
 import { refreshView } from '../quorum/group-quorum.js'
 import { withRetries } from '../quorum/retry.js'
 import { mutateOnce, newMessageId } from './account-requests.js'
-import type { RequestContext, RequestOptions } from './request-context.js'
+import type { ClientContext, RequestOptions } from './request-context.js'
 
 export interface PutIDataResult {
   name: XorName
@@ -30,7 +30,7 @@ export interface PutIDataResult {
  */
 const MIN_OFFER_GRACE = 500
 
-export async function putImmutableData (ctx: RequestContext, actor: Actor, value: Uint8Array, options: RequestOptions = {}): Promise<PutIDataResult> {
+export async function putImmutableData (ctx: ClientContext, actor: Actor, value: Uint8Array, options: RequestOptions = {}): Promise<PutIDataResult> {
   const { maxImmutableDataSize } = ctx.transport.params
   if (value.length > maxImmutableDataSize) {
     throw new SafeMeshError('DataTooLarge', `ImmutableData of ${value.length} bytes is over the limit of ${maxImmutableDataSize}`)
@@ -51,7 +51,7 @@ export async function putImmutableData (ctx: RequestContext, actor: Actor, value
  * chunk, false when at least Q took the offer; throws the error Q of them agree on, else
  * `Timeout` / `NoQuorum`.
  */
-async function offerToDataManagers (ctx: RequestContext, name: XorName, offer: Uint8Array, callerSignal: AbortSignal | undefined): Promise<boolean> {
+async function offerToDataManagers (ctx: ClientContext, name: XorName, offer: Uint8Array, callerSignal: AbortSignal | undefined): Promise<boolean> {
   const { quorum } = ctx.transport.params
   const group = ctx.transport.closeGroup(name)
   if (group.length < quorum) {
@@ -61,7 +61,7 @@ async function offerToDataManagers (ctx: RequestContext, name: XorName, offer: U
   const abandon = new AbortController()
   const signal = callerSignal == null ? abandon.signal : AbortSignal.any([callerSignal, abandon.signal])
   const started = performance.now()
-  const answers: Answer[] = []
+  const answers: NodeAnswer[] = []
   let grace: ReturnType<typeof setTimeout> | undefined
   try {
     await new Promise<void>((resolve, reject) => {
@@ -103,6 +103,6 @@ async function offerToDataManagers (ctx: RequestContext, name: XorName, offer: U
     : new SafeMeshError('Timeout', `only ${answered} of ${group.length} Data-Managers answered the offer`)
 }
 
-function countStored (answers: readonly Answer[]): number {
+function countStored (answers: readonly NodeAnswer[]): number {
   return answers.filter(a => a.kind === 'reply' && a.reply.type === 'OfferChunk' && a.reply.stored).length
 }

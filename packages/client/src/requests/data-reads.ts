@@ -12,15 +12,15 @@ import {
   type ReadRequest, type SuccessResponse, type WireReply, type XorName
 } from '@safemesh/protocol'
 import type { NodeRef } from '../network/transport.js'
-import { askNode, type Answer } from '../quorum/answer.js'
+import { askNode, type NodeAnswer } from '../quorum/answer.js'
 import { askGroup } from '../quorum/group-quorum.js'
 import { withRetries } from '../quorum/retry.js'
-import type { RequestContext, RequestOptions } from './request-context.js'
+import type { ClientContext, RequestOptions } from './request-context.js'
 
 export type MutableDataRead = Exclude<ReadRequest, { type: 'GetIData' }>
 
 /** A MutableData read accepted on Q byte-identical answers, with bounded retries. */
-export async function readMutableData<R extends MutableDataRead> (ctx: RequestContext, request: R, options: RequestOptions = {}): Promise<SuccessResponse<R['type']>> {
+export async function readMutableData<R extends MutableDataRead> (ctx: ClientContext, request: R, options: RequestOptions = {}): Promise<SuccessResponse<R['type']>> {
   const body = encodeMessage(request)
   return await withRetries(ctx.retry, options.signal, async () => {
     const outcome = await askGroup(ctx.transport, ctx.transport.closeGroup(request.name), body, {
@@ -35,7 +35,7 @@ export async function readMutableData<R extends MutableDataRead> (ctx: RequestCo
 }
 
 /** An ImmutableData value, checked against its name, with bounded retries. */
-export async function readImmutableData (ctx: RequestContext, name: XorName, options: RequestOptions = {}): Promise<Uint8Array> {
+export async function readImmutableData (ctx: ClientContext, name: XorName, options: RequestOptions = {}): Promise<Uint8Array> {
   const body = encodeMessage({ type: 'GetIData', name })
   return await withRetries(ctx.retry, options.signal, async () => await searchGroup(ctx, name, body, options.signal))
 }
@@ -45,7 +45,7 @@ const WIDEN_BY = 2
 /** While no answer has come, one more node is asked this often (ms): a slow node costs little. */
 const HEDGE_INTERVAL = 1_500
 
-async function searchGroup (ctx: RequestContext, name: XorName, body: Uint8Array, callerSignal: AbortSignal | undefined): Promise<Uint8Array> {
+async function searchGroup (ctx: ClientContext, name: XorName, body: Uint8Array, callerSignal: AbortSignal | undefined): Promise<Uint8Array> {
   callerSignal?.throwIfAborted()
   const { quorum, maxImmutableDataSize } = ctx.transport.params
   const group = ctx.transport.closeGroup(name)
@@ -67,7 +67,7 @@ async function searchGroup (ctx: RequestContext, name: XorName, body: Uint8Array
     else reject(result)
   }
 
-  const onAnswer = (answer: Answer): void => {
+  const onAnswer = (answer: NodeAnswer): void => {
     inFlight--
     if (settled) return
     if (answer.kind === 'reply' && answer.reply.type === 'GetIData') {

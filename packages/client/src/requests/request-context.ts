@@ -2,7 +2,7 @@ import type { Transport } from '../network/transport.js'
 import type { RetryPolicy } from '../quorum/retry.js'
 
 /** What every request needs: where to send it, how long to wait, how often to try. */
-export interface RequestContext {
+export interface ClientContext {
   readonly transport: Transport
   readonly retry: RetryPolicy
   /** How long to wait for one node's answer (ms). */

@@ -35,9 +35,10 @@ export interface MessengerOptions {
   log: Logger
 }
 
-export interface RequestOptions {
+/** How one message waits for its answer. */
+export interface SendOptions {
   signal?: AbortSignal
-  /** Overrides `requestTimeout` for this request (ms). */
+  /** Overrides `requestTimeout` for this message (ms). */
   timeout?: number
 }
 
@@ -102,7 +103,7 @@ export class Messenger implements Startable {
    * Sends `body` to `peer` and resolves with its answer's body. Rejects with
    * the remote's `SafeMeshError`, or `Timeout` when no answer came in time.
    */
-  async request (peer: PeerId, body: Uint8Array, options: RequestOptions = {}): Promise<Uint8Array> {
+  async request (peer: PeerId, body: Uint8Array, options: SendOptions = {}): Promise<Uint8Array> {
     if (!this.started) throw new SafeMeshError('InvalidOperation', 'messenger is not started')
     if (body.byteLength > this.options.maxMessageSize) {
       throw new SafeMeshError('InvalidRequest', `message of ${body.byteLength} bytes exceeds the ${this.options.maxMessageSize}-byte limit`)

@@ -1,13 +1,10 @@
 import { SafeMeshError, type NetworkParams, type WireMessage, type WireReply } from '@safemesh/protocol'
-import type { RoutingView } from '@safemesh/net'
+import type { RoutingView, SendOptions } from '@safemesh/net'
+
+export type { SendOptions }
 import type { Store } from '../store/store.js'
 import type { PeerId } from '@libp2p/interface'
 import type { Logger } from 'pino'
-
-export interface SendOptions {
-  signal?: AbortSignal
-  timeout?: number
-}
 
 /** What a persona may use of its node: shared routing view, store, parameters and messaging. */
 export interface PersonaContext {
