@@ -8,7 +8,7 @@
  */
 import type { SigningKeyPair } from '@safemesh/crypto'
 import type { Network } from '@safemesh/client'
-import type { ConnectTransportOptions, NodeRef, SendOptions, Transport } from '@safemesh/client/internals'
+import type { ConnectTransportOptions, NodeRef, SendOptions, Transport } from '@safemesh/client'
 import {
   MUTATION_REQUEST_TYPES, decodeMessage, decodeReply, immutableDataName, xorNameToHex,
   type Mutation, type NetworkParams, type WireMessage, type XorName

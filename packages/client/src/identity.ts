@@ -20,7 +20,8 @@ export type Identity =
   | { readonly mode: 'account', readonly keys: ClientKeys, readonly session?: AccountSession }
   | { readonly mode: 'app', readonly app: string, readonly owner: Uint8Array, readonly keys: ClientKeys }
 
-export type ClientMode = Identity['mode']
+/** How a client acts (SPEC §6). */
+export type ClientMode = 'connected' | 'account' | 'app'
 
 /** The fields every account request carries. */
 export interface Actor {

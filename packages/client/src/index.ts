@@ -24,7 +24,10 @@ export {
   type ConnectOptions, type NewMutableDataOptions, type PublicKeys, type Session
 } from './client.js'
 export type { AccountSession, ClientMode } from './identity.js'
-export type { Network } from './network/transport.js'
+export type { ConnectTransportOptions, Network, NodeRef, SendOptions, Transport } from './network/transport.js'
+export type { MeshClient } from './client.js'
+export type { PrivateEntries } from './mdata/private-entries.js'
+export type { RetryPolicy } from './quorum/retry.js'
 export { libp2pNetwork, type Libp2pNetworkOptions } from './network/libp2p-network.js'
 export { loadNetworkFile, parseNetworkFile, NetworkFileError, type NetworkFile } from '@safemesh/net'
 export { SafeMeshError, isSafeMeshError, type ErrorCode } from '@safemesh/protocol'

@@ -12,11 +12,10 @@
  */
 export { MeshClient } from './client.js'
 export type { Identity } from './identity.js'
-export type { ConnectTransportOptions, NodeRef, SendOptions, Transport } from './network/transport.js'
 export { paramsOf } from '@safemesh/net'
 export { askGroup, type GroupOutcome, type GroupQuorumOptions } from './quorum/group-quorum.js'
 export { askNode, type NodeAnswer, type ReplyCheck } from './quorum/answer.js'
-export { DEFAULT_RETRY_POLICY, isRetryable, withRetries, type RetryPolicy } from './quorum/retry.js'
+export { DEFAULT_RETRY_POLICY, isRetryable, withRetries } from './quorum/retry.js'
 export { DEFAULT_REQUEST_TIMEOUT, type ClientContext } from './requests/request-context.js'
 export { DEFAULT_UPLOAD_CONCURRENCY } from './files/put-file.js'
 export { DEFAULT_DOWNLOAD_CONCURRENCY } from './files/get-file.js'

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { SafeMeshError, encodeReply, misroutedError, networkParams, type WireReply } from '@safemesh/protocol'
-import { askGroup, withRetries, type NodeRef, type Transport } from '../src/internals.js'
+import { askGroup, withRetries } from '../src/internals.js'
+import type { NodeRef, Transport } from '../src/index.js'
 
 /** A transport whose nodes answer through `answer(nodeIndex)`. */
 function transport (answer: (index: number, signal?: AbortSignal) => Promise<WireReply>): Transport & { sent: number[] } {

@@ -16,7 +16,7 @@ import {
   type MutableData, type Mutation, type NetworkParams, type WireMessage, type WireReply, type XorName
 } from '@safemesh/protocol'
 import type { Network } from '../../src/index.js'
-import type { NodeRef, SendOptions, Transport } from '../../src/internals.js'
+import type { NodeRef, SendOptions, Transport } from '../../src/index.js'
 
 /** What a node does with a message: answer honestly, never answer, or anything else. */
 export type Behaviour =
