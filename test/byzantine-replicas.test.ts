@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { newMutableData, type MutableData, type XorName } from '@safemesh/protocol'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { newMutableData, quorumOf, type DecisionCertificate, type MutableData, type XorName } from '@safemesh/protocol'
+import { forgedCertificate } from './support/commits.js'
 import { eventually } from './support/testnet.js'
 import { useNetwork } from './support/fixture.js'
 import { mutate, openAccount, outcome, text } from './support/accounts.js'
@@ -19,7 +21,9 @@ const FREEZING_SEQ = Number.MAX_SAFE_INTEGER
  * Issue 11, attack 1: a member of a MutableData's close group pushes
  * (`PushMData`) a replica of its making to the other members: a forged one
  * (owned by the attacker) at a huge seq, the true one at the highest seq (to
- * freeze it), and one for a name nobody has taken (to squat it).
+ * freeze it), and one for a name nobody has taken (to squat it). Each push
+ * also carries a decision certificate the colluders made: Q valid votes for
+ * the pushed replica, signed by every rogue and by keys ground offline.
  */
 describe(`byzantine: MutableData is never rewritten by a push (12 nodes, G = ${G}, Q = 5)`, () => {
   const net = useNetwork(12, { groupSize: G })
@@ -57,14 +61,21 @@ describe(`byzantine: MutableData is never rewritten by a push (12 nodes, G = ${G
     }, async (rogues) => {
       const forged = newMutableData({ name: stolen.name, tag: TAG, owners: [attacker.key], entries: [{ key: text('k'), content: text('stolen') }] })
       const squat = newMutableData({ name: squatted, tag: TAG, owners: [attacker.key], entries: [{ key: text('k'), content: text('squatted') }] })
-      const pushes: Array<[XorName, { data: MutableData, seq: number }]> = [
+      const strangers = await Promise.all(Array.from({ length: quorumOf(G) - rogues.length }, async () => await generateKeyPair('Ed25519')))
+      const certified = async (data: MutableData, seq: number): Promise<{ data: MutableData, seq: number, certificate: DecisionCertificate }> =>
+        ({ data, seq, certificate: await forgedCertificate([...rogues.map(r => r.privateKey), ...strangers], data, seq) })
+      const pushes: Array<[XorName, { data: MutableData, seq: number, certificate?: DecisionCertificate }]> = [
+        // Certified first: a push arriving while a hand-over of that name runs joins it, and a certified one is checked at once.
+        [stolen.name, await certified(forged, 2_000_000)],
+        [frozen.name, await certified(frozen, FREEZING_SEQ - 1)],
+        [squatted, await certified(squat, 6)],
         [stolen.name, { data: forged, seq: 1_000_000 }],
         [frozen.name, { data: frozen, seq: FREEZING_SEQ }],
         [squatted, { data: squat, seq: 5 }]
       ]
       for (const [name, push] of pushes) {
         const answers = await Promise.all(rogues.map(async rogue => await rogue.sendEach(othersIn(rogue, name), { type: 'PushMData', ...push })))
-        console.info(`PushMData seq ${push.seq} from ${rogues.length} rogue(s): ${tallyAnswers(answers.flat())}`)
+        console.info(`PushMData seq ${push.seq}${push.certificate != null ? ' (certified by the rogues and strangers)' : ''} from ${rogues.length} rogue(s): ${tallyAnswers(answers.flat())}`)
       }
 
       // Right after the pushes were answered: what honest members hold, what a client reads.

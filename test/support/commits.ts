@@ -1,5 +1,8 @@
-import { bytesEqual, encodeMessage, proposalBytes, sha3_256, type MutableData, type Mutation, type WireMessage } from '@safemesh/protocol'
-import type { PeerId } from '@libp2p/interface'
+import {
+  bytesEqual, encodeMessage, encodeWith, mutableDataSchema, object, proposalBytes, randomXorName, sha3_256, uint, voteBytes,
+  type DecisionCertificate, type MutableData, type Mutation, type WireMessage
+} from '@safemesh/protocol'
+import type { PeerId, PrivateKey } from '@libp2p/interface'
 import type { MessageOf, RogueNode } from './rogue.js'
 
 /**
@@ -10,12 +13,15 @@ import type { MessageOf, RogueNode } from './rogue.js'
 
 /**
  * A `Commit` of `requestId` as step `seq`, signed by the rogue with its own key as the proposal of
- * the sequencer: as much as any member can say. Followers take it only from the member they count
- * as the data's sequencer.
+ * the sequencer and as its vote (for a replica digest it cannot know, so made up): as much as any
+ * member can say. Followers take it only from the member they count as the data's sequencer.
  */
 export async function signedCommit (rogue: RogueNode, md: { name: Uint8Array, tag: number }, requestId: Uint8Array, seq: number): Promise<WireMessage> {
+  const sequencer = rogue.peerId.publicKey?.raw as Uint8Array
   const signature = await rogue.privateKey.sign(proposalBytes(md.name, md.tag, seq, 0, requestId))
-  return { type: 'Commit', name: md.name, tag: md.tag, requestId, seq, round: 0, sequencer: rogue.peerId.publicKey?.raw as Uint8Array, signature }
+  const digest = sha3_256(requestId)
+  const vote = await rogue.privateKey.sign(voteBytes(md.name, md.tag, seq, 0, sequencer, requestId, digest))
+  return { type: 'Commit', name: md.name, tag: md.tag, requestId, seq, round: 0, sequencer, signature, digest, vote }
 }
 
 /** The id every Data-Manager gives a forwarded request: the hash of the Forward's bytes. */
@@ -68,4 +74,18 @@ export async function floodSplitCommits (
     rounds++
   }
   return rounds
+}
+
+/**
+ * A decision certificate for `data` at `seq` as colluders can make one: every vote validly signed,
+ * by the rogues (members of the group) and by `strangers` (keys ground anywhere, never run as
+ * nodes near the name), for the very digest of the pushed replica.
+ */
+export async function forgedCertificate (signers: readonly PrivateKey[], data: MutableData, seq: number): Promise<DecisionCertificate> {
+  const digest = sha3_256(encodeWith(object({ data: mutableDataSchema, seq: uint() }), { data, seq }))
+  const requestId = randomXorName()
+  const sequencer = (signers[0] as PrivateKey).publicKey.raw
+  const signed = voteBytes(data.name, data.tag, seq, 0, sequencer, requestId, digest)
+  const votes = await Promise.all(signers.map(async key => ({ voter: key.publicKey.raw, signature: await key.sign(signed) })))
+  return { seq, round: 0, sequencer, requestId, digest, votes }
 }

@@ -1,6 +1,6 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import {
-  MUTATION_REQUEST_TYPES, READ_REQUEST_TYPES, SafeMeshError, bytesEqual, bytesToHex, executorNameOf, quorumOf,
+  MUTATION_REQUEST_TYPES, READ_REQUEST_TYPES, SafeMeshError, bytesEqual, bytesToHex, executorNameOf, quorumOf, voteBytes,
   type ErrorCode, type Mutation, type WireReply
 } from '@safemesh/protocol'
 import { askForQuorum } from '@safemesh/net'
@@ -77,15 +77,6 @@ function ownerOf (rogue: RogueNode, request: Mutation): Uint8Array {
 }
 
 /**
- * Makes the rogue vote on the order as an honest member does: the first
- * proposal it sees for a step (a Propose, or a Commit carrying the
- * sequencer's signed proposal) it sends on to the group as its own vote
- * (without an honest member's wait for the step before). Colluders that attack
- * one thing and vote honestly on the rest: Q − 1 members that never vote
- * would stall every step of the data (which they can), and the test is about
- * the attack, not that.
- */
-/**
  * Makes the rogue promise every take-over of the order as an honest member
  * without a vote does (it keeps no replica, so it claims the step before).
  */
@@ -93,14 +84,25 @@ export function promiseLikeAMember (): RogueHandler<'Prepare'> {
   return async (message) => ({ type: 'Promised', granted: true, seq: Math.max(0, message.seq - 1), round: message.round })
 }
 
+/**
+ * Makes the rogue vote on the order as an honest member does: the first
+ * proposal it sees for a step in a member's Commit (the sequencer's signed
+ * proposal and the digest of the replica it leaves) it sends on to the group
+ * as its own signed vote (without an honest member's wait for the step
+ * before). A Propose alone names no digest, so it waits for a Commit.
+ * Colluders that attack one thing and vote honestly on the rest: Q − 1
+ * members that never vote would stall every step of the data (which they
+ * can), and the test is about the attack, not that.
+ */
 export function voteLikeAMember (rogue: RogueNode): RogueHandler<'Commit' | 'Propose'> {
   const voted = new Set<string>()
   return async (message) => {
     const step = `${bytesToHex(message.name)}/${message.tag}/${message.seq}`
-    if (!voted.has(step)) {
+    if (message.type === 'Commit' && !voted.has(step)) {
       voted.add(step)
       const group = rogue.routing.closeGroup(message.name).filter(p => !p.equals(rogue.peerId))
-      void rogue.sendEach(group, { ...message, type: 'Commit' }).catch(() => {})
+      const vote = await rogue.privateKey.sign(voteBytes(message.name, message.tag, message.seq, message.round, message.sequencer, message.requestId, message.digest))
+      void rogue.sendEach(group, { ...message, vote }).catch(() => {})
     }
     return { type: 'Ack' }
   }

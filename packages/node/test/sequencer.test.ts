@@ -6,13 +6,13 @@ import { pino } from 'pino'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import {
-  SafeMeshError, bytesToHex, networkParams, newMutableData, proposalBytes, randomXorName, sha3_256,
+  SafeMeshError, bytesToHex, networkParams, newMutableData, proposalBytes, randomXorName, sha3_256, voteBytes,
   type MutableData, type Response
 } from '@safemesh/protocol'
 import { Store } from '../src/store/store.js'
-import { ReplicaStore, replicaKey } from '../src/personas/data-manager/replica-store.js'
-import { Sequencer, type Proposal } from '../src/personas/data-manager/sequencer.js'
-import type { MutableDataMutation } from '../src/personas/data-manager/apply-mutation.js'
+import { ReplicaStore, replicaKey, stateDigest } from '../src/personas/data-manager/replica-store.js'
+import { Sequencer, type Proposal, type SignedVote } from '../src/personas/data-manager/sequencer.js'
+import { applyMutation, type MutableDataMutation } from '../src/personas/data-manager/apply-mutation.js'
 import type { RoutingView } from '@safemesh/net'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
 
@@ -48,14 +48,17 @@ async function group (wire: Wire = (_f, _t, p) => p, waits = timing): Promise<{ 
   const owner = new Uint8Array(32).fill(9)
   const md = newMutableData({ name: randomXorName(), tag: 20_000, owners: [owner] })
   const members: Member[] = []
-  const send = (i: number, name: Uint8Array, tag: number, proposal: Proposal, as: 'commit' | 'proposal'): void => {
+  const send = (i: number, name: Uint8Array, tag: number, proposal: Proposal, vote?: SignedVote): void => {
     for (let j = 0; j < G; j++) {
       if (j === i) continue
       const sent = wire(i, j, proposal)
       if (sent == null) continue
       setImmediate(() => {
-        members[j]?.sequencer[as](peers[i] as PeerId, name, tag, Buffer.from(sent.id, 'hex'), sent.seq, sent.round, sent.sequencer, sent.signature)
-          .catch((err: SafeMeshError) => { members[j]?.refused.push(err.code) })
+        const sequencer = members[j]?.sequencer
+        const delivered = vote != null
+          ? sequencer?.commit(peers[i] as PeerId, name, tag, sent, vote)
+          : sequencer?.proposal(peers[i] as PeerId, name, tag, Buffer.from(sent.id, 'hex'), sent.seq, sent.round, sent.sequencer, sent.signature)
+        delivered?.catch((err: SafeMeshError) => { members[j]?.refused.push(err.code) })
       })
     }
   }
@@ -78,8 +81,8 @@ async function group (wire: Wire = (_f, _t, p) => p, waits = timing): Promise<{ 
       log: pino({ level: 'silent' }),
       timing: waits,
       sign: async (bytes) => await (keys[i] as PrivateKey).sign(bytes),
-      broadcastCommit: (name, tag, proposal) => { send(i, name, tag, proposal, 'commit') },
-      broadcastProposal: (name, tag, proposal) => { send(i, name, tag, proposal, 'proposal') },
+      broadcastCommit: (name, tag, proposal, vote) => { send(i, name, tag, proposal, vote) },
+      broadcastProposal: (name, tag, proposal) => { send(i, name, tag, proposal) },
       prepare: async (name, tag, seq, round) => { // every member answers at once in one process: `enough` has nothing to spare
         const answers = await Promise.all(members.map(async (m, j) => j === i ? undefined : await m.sequencer.promise(peers[i] as PeerId, name, tag, seq, round).catch(() => undefined)))
         return answers.filter(a => a != null)
@@ -113,6 +116,14 @@ function insert (md: MutableData, key: string, value: string): { id: Uint8Array,
     actions: [{ key: text(key), action: { kind: 'Insert', content: text(value) } }]
   }
   return { id: sha3_256(text(`${key}=${value}`)), mutation }
+}
+
+/** `member`'s signed vote that `x` is step `seq` in round 0 of `sequencer`'s ballot, as its Commit carries it. */
+async function votedBy (member: Member, md: MutableData, x: { id: Uint8Array, mutation: MutableDataMutation }, seq: number, sequencer: Member, signature: Uint8Array): Promise<[Proposal, SignedVote]> {
+  const proposal: Proposal = { seq, round: 0, id: bytesToHex(x.id), sequencer: sequencer.peer.publicKey?.raw as Uint8Array, signature }
+  const digest = stateDigest(applyMutation(md, x.mutation.account, x.mutation, params).data, seq)
+  const vote = await member.key.sign(voteBytes(md.name, md.tag, seq, 0, proposal.sequencer, x.id, digest))
+  return [proposal, { digest, signature: vote }]
 }
 
 async function outcome (work: Promise<Response>): Promise<string> {
@@ -151,13 +162,17 @@ describe('Sequencer: Q votes order every step, whatever one member says', () => 
     const x = insert(md, 'k', 'x')
     const forged = await liar.key.sign(proposalBytes(md.name, md.tag, 1, 0, x.id))
     const follower = (members[5] as Member).sequencer
-    // Signed by the liar, naming itself: not the sequencer's proposal.
-    await expect(follower.commit(liar.peer, md.name, md.tag, x.id, 1, 0, liar.peer.publicKey?.raw as Uint8Array, forged)).rejects.toMatchObject({ code: 'AccessDenied' })
+    // Signed by the liar, naming itself: not the sequencer's proposal (its own vote is validly signed).
+    await expect(follower.commit(liar.peer, md.name, md.tag, ...await votedBy(liar, md, x, 1, liar, forged))).rejects.toMatchObject({ code: 'AccessDenied' })
     // Naming the sequencer but signed by the liar.
-    await expect(follower.commit(liar.peer, md.name, md.tag, x.id, 1, 0, members[0]?.peer.publicKey?.raw as Uint8Array, forged)).rejects.toMatchObject({ code: 'AccessDenied' })
-    const stranger = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+    await expect(follower.commit(liar.peer, md.name, md.tag, ...await votedBy(liar, md, x, 1, members[0] as Member, forged))).rejects.toMatchObject({ code: 'AccessDenied' })
+    // The sequencer's proposal, but a vote the sender did not sign (another member's signature).
     const signed = await (members[0] as Member).key.sign(proposalBytes(md.name, md.tag, 1, 0, x.id))
-    await expect(follower.commit(stranger, md.name, md.tag, x.id, 1, 0, members[0]?.peer.publicKey?.raw as Uint8Array, signed)).rejects.toMatchObject({ code: 'AccessDenied' })
+    const [proposal, othersVote] = await votedBy(members[2] as Member, md, x, 1, members[0] as Member, signed)
+    await expect(follower.commit(liar.peer, md.name, md.tag, proposal, othersVote)).rejects.toMatchObject({ code: 'AccessDenied' })
+    const strangerKey = await generateKeyPair('Ed25519')
+    const outsider = { ...(members[1] as Member), peer: peerIdFromPrivateKey(strangerKey), key: strangerKey }
+    await expect(follower.commit(outsider.peer, md.name, md.tag, ...await votedBy(outsider, md, x, 1, members[0] as Member, signed))).rejects.toMatchObject({ code: 'AccessDenied' })
     expect(new Set(await states(members, md))).toEqual(new Set([`0/${bytesToHex((await members[0]?.replicas.get(replicaKey(md.name, md.tag)))?.digest ?? new Uint8Array())}`]))
   })
 
@@ -172,7 +187,7 @@ describe('Sequencer: Q votes order every step, whatever one member says', () => 
     void rogue.sequencer.submit(b.id, b.mutation.account, b.mutation).catch(() => {})
     const signature = await rogue.key.sign(proposalBytes(md.name, md.tag, 1, 0, a.id))
     for (const member of members.slice(4)) {
-      await member.sequencer.commit(rogue.peer, md.name, md.tag, a.id, 1, 0, rogue.peer.publicKey?.raw as Uint8Array, signature).catch(() => {})
+      await member.sequencer.commit(rogue.peer, md.name, md.tag, ...await votedBy(rogue, md, a, 1, rogue, signature)).catch(() => {})
     }
     const settled = await Promise.all(outcomes.map(async pair => await Promise.all(pair)))
     for (const pair of settled) expect(pair).toEqual(settled[0])

@@ -138,7 +138,7 @@ export class AntiEntropy {
     }
     for (const { name, tag } of wants.mdata) {
       const replica = await this.replicas.get(replicaKey(name, tag))
-      if (replica.data != null) await this.context.send(peer, { type: 'PushMData', data: replica.data, seq: replica.seq })
+      if (replica.data != null) await this.context.send(peer, { type: 'PushMData', data: replica.data, seq: replica.seq, ...(replica.certificate != null ? { certificate: replica.certificate } : {}) })
     }
     for (const account of wants.accounts) {
       const record = await this.accounts.get(account)

@@ -66,7 +66,7 @@ export class Replicator {
     dispatcher.on('PushMData', async (message, ctx) => {
       const { name, tag } = message.data
       this.assertResponsible(name, ctx.from)
-      const candidate = { data: message.data, seq: message.seq }
+      const candidate = { data: message.data, seq: message.seq, ...(message.certificate != null ? { certificate: message.certificate } : {}) }
       // A push of what this node already holds, or of an older step, has nothing to hand over.
       const ours = await this.options.replicas.get(replicaKey(name, tag))
       if (ours.data != null && ours.digest != null && (ours.seq > message.seq || (ours.seq === message.seq && bytesEqual(ours.digest, encodeReplica(message.data, message.seq).digest)))) {
@@ -164,7 +164,7 @@ export class Replicator {
       const { nameHex } = parseReplicaKey(key)
       await this.consider(`m/${key}`, xorNameFromHex(nameHex), push, joined, Infinity, async (peer) => {
         const replica = await replicas.get(key)
-        if (replica.data != null) await this.context.send(peer, { type: 'PushMData', data: replica.data, seq: replica.seq })
+        if (replica.data != null) await this.context.send(peer, { type: 'PushMData', data: replica.data, seq: replica.seq, ...(replica.certificate != null ? { certificate: replica.certificate } : {}) })
       })
     }
     for await (const hex of accounts.names()) {

@@ -13,8 +13,8 @@ export interface StoreOptions {
   capacity?: number
 }
 
-/** What the store holds: chunks, MutableData, account records, and spent message ids. */
-export type Section = 'chunk' | 'mdata' | 'account' | 'message'
+/** What the store holds: chunks, MutableData and the certificates of their last steps, account records, and spent message ids. */
+export type Section = 'chunk' | 'mdata' | 'certificate' | 'account' | 'message'
 /** Sections whose values LevelDB holds; a chunk's bytes are in a file (`ChunkFiles`). */
 export type RecordSection = Exclude<Section, 'chunk'>
 
@@ -69,7 +69,7 @@ export class Store {
     this.db = db
     this.files = files
     const sub = (name: string): Sublevel => sublevelOf(this.db, name)
-    this.sections = { chunk: sub('chunk-index'), mdata: sub('mdata'), account: sub('account'), message: sub('message') }
+    this.sections = { chunk: sub('chunk-index'), mdata: sub('mdata'), certificate: sub('certificate'), account: sub('account'), message: sub('message') }
     this.meta = sub('meta')
     this.capacity = options.capacity ?? Number.POSITIVE_INFINITY
   }

@@ -31,11 +31,13 @@
  * - `Holdings` / `Wants`: a member lists what it holds of the names it shares with another, which
  *   answers what it lacks; the holder then pushes those (anti-entropy after pauses and lost pushes).
  * - `GetReplica`, `PushChunk`, `PushMData`, `PushAccount`: replicas for churn and repair. A pushed
- *   MutableData or account record is a candidate, adopted only on a quorum's word.
+ *   MutableData or account record is a candidate, adopted only on a quorum's word: Q members
+ *   vouching now, or a decision certificate of Q members' signed votes for the replica's step.
  */
 import { encode, type DecodeLimits } from '../codec.js'
 import { mutableDataSchema, publicKeySchema, typeTagSchema, versionSchema, xorNameSchema } from '../data/mutable-codec.js'
 import { array, boolean, bytes, decodeWith, encodeWith, object, optional, uint, union, type Infer } from '../schema.js'
+import { decisionCertificateSchema, VOTE_SIGNATURE_LENGTH } from '../group/certificate.js'
 import { requestVariants, MESSAGE_ID_LENGTH, MUTATION_REQUEST_TYPES, type Mutation } from './request.js'
 import { responseVariants } from './response.js'
 
@@ -77,15 +79,29 @@ const signedProposalSchema = object({ requestId, signature: bytes({ length: SIGN
 export const nodeMessageVariants = {
   OfferChunk: object({ value: bytes() }),
   Forward: object({ account: xorNameSchema, owner: publicKeySchema, mutation: mutationSchema }),
-  /** A vote that `requestId` is step `seq`, carrying the sequencer's signed proposal of it (in ballot `round`). */
-  Commit: object({ name: xorNameSchema, tag: typeTagSchema, requestId, seq: uint(), round: uint(), sequencer: publicKeySchema, signature: bytes({ length: SIGNATURE_LENGTH }) }),
+  /**
+   * A vote that `requestId` is step `seq`, carrying the sequencer's signed proposal of it (in ballot `round`), the digest of
+   * the replica the step leaves and the voter's own signature of all that ({@link voteBytes}), kept in decision certificates.
+   */
+  Commit: object({
+    name: xorNameSchema,
+    tag: typeTagSchema,
+    requestId,
+    seq: uint(),
+    round: uint(),
+    sequencer: publicKeySchema,
+    signature: bytes({ length: SIGNATURE_LENGTH }),
+    digest: bytes({ length: DIGEST_LENGTH }),
+    vote: bytes({ length: VOTE_SIGNATURE_LENGTH })
+  }),
   /** The sequencer's signed proposal that `requestId` is step `seq`, sent without its vote (it cannot apply that step yet). */
   Propose: object({ name: xorNameSchema, tag: typeTagSchema, requestId, seq: uint(), round: uint(), sequencer: publicKeySchema, signature: bytes({ length: SIGNATURE_LENGTH }) }),
   /** A sequencer taking over from step `seq` in round `round`: asks for a promise to vote in no lower ballot, and the member's vote there. */
   Prepare: object({ name: xorNameSchema, tag: typeTagSchema, seq: uint(), round: uint() }),
   GetReplica: object({ name: xorNameSchema, tag: typeTagSchema }),
   PushChunk: object({ value: bytes() }),
-  PushMData: object({ data: mutableDataSchema, seq: uint() }),
+  /** A replica, with the certificate of the step it holds when the pusher kept one. */
+  PushMData: object({ data: mutableDataSchema, seq: uint(), certificate: optional(decisionCertificateSchema) }),
   PushAccount: object({ account: xorNameSchema, record: accountRecordSchema }),
   GetReplicaDigest: object({ name: xorNameSchema, tag: typeTagSchema }),
   GetAccount: object({ account: xorNameSchema }),
@@ -115,7 +131,7 @@ export const nodeReplyVariants = {
     round: uint(),
     vote: optional(object({ requestId, round: uint(), sequencer: publicKeySchema, signature: bytes({ length: SIGNATURE_LENGTH }) }))
   }),
-  Replica: object({ data: optional(mutableDataSchema), seq: uint() }),
+  Replica: object({ data: optional(mutableDataSchema), seq: uint(), certificate: optional(decisionCertificateSchema) }),
   /** The replica's step and the SHA3-256 of its stored form; no digest when the node holds none. */
   ReplicaDigest: object({ seq: uint(), digest: optional(bytes({ length: DIGEST_LENGTH })) }),
   /** The record and the message ids of every mutation the node charged to it (the hand-over's word). */

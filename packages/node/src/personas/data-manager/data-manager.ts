@@ -71,8 +71,8 @@ export class DataManager {
       params: context.params,
       log: context.log,
       sign: context.sign,
-      broadcastCommit: (name, tag, proposal) => {
-        toGroup(name, { type: 'Commit', name, tag, ...proposalFields(proposal) })
+      broadcastCommit: (name, tag, proposal, vote) => {
+        toGroup(name, { type: 'Commit', name, tag, ...proposalFields(proposal), digest: vote.digest, vote: vote.signature })
       },
       broadcastProposal: (name, tag, proposal) => {
         toGroup(name, { type: 'Propose', name, tag, ...proposalFields(proposal) })
@@ -126,7 +126,8 @@ export class DataManager {
     })
     dispatcher.on('Forward', async (message, ctx) => await this.forwarded(message, ctx))
     dispatcher.on('Commit', async (m, ctx) => {
-      await this.sequencer.commit(ctx.from, m.name, m.tag, m.requestId, m.seq, m.round, m.sequencer, m.signature)
+      const proposal: Proposal = { seq: m.seq, round: m.round, id: bytesToHex(m.requestId), sequencer: m.sequencer, signature: m.signature }
+      await this.sequencer.commit(ctx.from, m.name, m.tag, proposal, { digest: m.digest, signature: m.vote })
       return { type: 'Ack' }
     })
     dispatcher.on('Propose', async (m, ctx) => {
@@ -148,7 +149,7 @@ export class DataManager {
     })
     dispatcher.on('GetReplica', async (message) => {
       const replica = await this.replicas.get(replicaKey(message.name, message.tag))
-      return { type: 'Replica', data: replica.data, seq: replica.seq }
+      return { type: 'Replica', data: replica.data, seq: replica.seq, ...(replica.certificate != null ? { certificate: replica.certificate } : {}) }
     })
     dispatcher.on('GetReplicaDigest', async (message) => {
       const replica = await this.replicas.get(replicaKey(message.name, message.tag))

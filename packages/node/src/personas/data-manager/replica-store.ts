@@ -1,4 +1,7 @@
-import { decodeWith, encodeWith, mutableDataSchema, object, sha3_256, uint, xorNameToHex, type MutableData, type XorName } from '@safemesh/protocol'
+import {
+  certifies, decisionCertificateSchema, decodeWith, encodeWith, mutableDataSchema, object, sha3_256, uint, xorNameToHex,
+  type DecisionCertificate, type MutableData, type XorName
+} from '@safemesh/protocol'
 import type { Store } from '../../store/store.js'
 
 /** A MutableData replica as stored: the data and the sequence number of the last mutation applied. */
@@ -9,6 +12,8 @@ export interface Replica {
   seq: number
   /** SHA3-256 of the stored form (data and seq): equal digests mean the very same replica. */
   digest?: Uint8Array
+  /** Q members' signed votes for the step this replica holds, when this node kept them (docs/protocol.md). */
+  certificate?: DecisionCertificate
 }
 
 export function replicaKey (name: XorName, tag: number): string {
@@ -26,7 +31,15 @@ export function encodeReplica (data: MutableData, seq: number): { bytes: Uint8Ar
   return { bytes, digest: sha3_256(bytes) }
 }
 
-/** MutableData replicas in the node's store, with an in-memory copy of the ones in use. */
+/** The digest a step leaves: of the stored form, or of nothing when the data does not exist (a refused creation). */
+export function stateDigest (data: MutableData | undefined, seq: number): Uint8Array {
+  return data == null ? sha3_256(encodeWith(object({ seq: uint() }), { seq })) : encodeReplica(data, seq).digest
+}
+
+/**
+ * MutableData replicas in the node's store, each with the certificate of its step when one was
+ * kept (written in the same batch), and an in-memory copy of the ones in use.
+ */
 export class ReplicaStore {
   private readonly store: Store
   private readonly cache = new Map<string, Replica>()
@@ -39,22 +52,44 @@ export class ReplicaStore {
     const cached = this.cache.get(key)
     if (cached != null) return cached
     const bytes = await this.store.get('mdata', key)
-    const replica: Replica = bytes == null ? { data: undefined, seq: 0 } : { ...decodeWith(replicaSchema, bytes), digest: sha3_256(bytes) }
+    let replica: Replica = { data: undefined, seq: 0 }
+    if (bytes != null) {
+      replica = { ...decodeWith(replicaSchema, bytes), digest: sha3_256(bytes) }
+      const certificate = await this.certificateOf(key, replica)
+      if (certificate != null) replica.certificate = certificate
+    }
     this.cache.set(key, replica)
     return replica
   }
 
+  /** Writes a replica; its certificate is kept only when it certifies this very replica. */
   async put (key: string, replica: Replica): Promise<void> {
     if (replica.data == null) {
       this.cache.set(key, { data: undefined, seq: replica.seq })
       return
     }
     const { bytes, digest } = encodeReplica(replica.data, replica.seq)
-    await this.store.put('mdata', key, bytes)
-    this.cache.set(key, { data: replica.data, seq: replica.seq, digest })
+    const certificate = replica.certificate != null && certifies(replica.certificate, replica.seq, digest) ? replica.certificate : undefined
+    await this.store.putAll([
+      { section: 'mdata', key, value: bytes },
+      ...(certificate != null ? [{ section: 'certificate' as const, key, value: encodeWith(decisionCertificateSchema, certificate) }] : [])
+    ])
+    this.cache.set(key, { data: replica.data, seq: replica.seq, digest, ...(certificate != null ? { certificate } : {}) })
   }
 
   async * keys (): AsyncGenerator<string> {
     yield * this.store.keys('mdata')
+  }
+
+  /** A stored certificate of an earlier step (the replica moved on without one) is not this replica's. */
+  private async certificateOf (key: string, replica: Replica): Promise<DecisionCertificate | undefined> {
+    const bytes = await this.store.get('certificate', key)
+    if (bytes == null || replica.digest == null) return undefined
+    try {
+      const certificate = decodeWith(decisionCertificateSchema, bytes)
+      return certifies(certificate, replica.seq, replica.digest) ? certificate : undefined
+    } catch {
+      return undefined
+    }
   }
 }

@@ -1,10 +1,10 @@
 import {
-  QuorumTally, SafeMeshError, bytesEqual, bytesToHex, compareBallots, proposalBytes, quorumOf, recoverStep,
-  type Ballot, type NetworkParams, type Response, type XorName
+  QuorumTally, SafeMeshError, bytesEqual, bytesToHex, compareBallots, proposalBytes, quorumOf, recoverStep, voteBytes,
+  type Ballot, type DecisionCertificate, type NetworkParams, type Response, type XorName
 } from '@safemesh/protocol'
 import { applyMutation, type MutableDataMutation } from './apply-mutation.js'
 import { KeyedQueue } from '../keyed-queue.js'
-import { replicaKey, type Replica, type ReplicaStore } from './replica-store.js'
+import { replicaKey, stateDigest, type Replica, type ReplicaStore } from './replica-store.js'
 import type { RoutingView } from '@safemesh/net'
 import type { PeerId } from '@libp2p/interface'
 import type { Logger } from 'pino'
@@ -44,6 +44,17 @@ export interface Proposal extends Ballot {
   signature: Uint8Array
 }
 
+/** A member's signed vote for a proposal: the digest of the replica the step leaves, and its signature of both ({@link voteBytes}). */
+export interface SignedVote {
+  digest: Uint8Array
+  signature: Uint8Array
+}
+
+/** A vote this node cast, kept so it can be sent again. */
+interface CastVote extends SignedVote {
+  proposal: Proposal
+}
+
 /** A member's answer to a sequencer taking over from a step (`Prepare`). */
 export interface PrepareAnswer {
   /** Whether it promised to vote in no lower ballot (it had promised no higher one). */
@@ -68,16 +79,23 @@ interface Ready {
   timer: ReturnType<typeof setTimeout>
 }
 
-/** Votes on the steps ahead of one replica: step → ballot and mutation → the proposal voted for and its voters. */
-type Steps = Map<number, Map<string, { proposal: Proposal, voters: Set<string> }>>
+/** One ballot's votes for one mutation and the replica it leaves: each voter's key and signature, by peer id. */
+interface BallotVotes {
+  proposal: Proposal
+  digest: Uint8Array
+  voters: Map<string, { voter: Uint8Array, signature: Uint8Array }>
+}
+
+/** Votes on the steps ahead of one replica: step → ballot, mutation and digest → the votes. */
+type Steps = Map<number, Map<string, BallotVotes>>
 
 export interface SequencerOptions {
   routing: RoutingView
   replicas: ReplicaStore
   params: NetworkParams
   log: Logger
-  /** Sends this node's vote (`Commit`, with the proposal it follows) to the other members of the data's group. */
-  broadcastCommit: (name: XorName, tag: number, proposal: Proposal) => void
+  /** Sends this node's vote (`Commit`, with the proposal it follows and its signed vote) to the other members of the data's group. */
+  broadcastCommit: (name: XorName, tag: number, proposal: Proposal, vote: SignedVote) => void
   /** Sends a proposal this node signed as sequencer, and cannot vote for yet, to the other members (`Propose`). */
   broadcastProposal: (name: XorName, tag: number, proposal: Proposal) => void
   /**
@@ -85,7 +103,7 @@ export interface SequencerOptions {
    * on; their answers, once every member answered or failed, or `enough` says the answers so far settle it.
    */
   prepare: (name: XorName, tag: number, seq: number, round: number, enough: (answers: PrepareAnswer[]) => boolean) => Promise<PrepareAnswer[]>
-  /** Signs with this node's peer key (its proposals as sequencer). */
+  /** Signs with this node's peer key (its proposals as sequencer, its votes). */
   sign: (bytes: Uint8Array) => Promise<Uint8Array>
   /** Sends the group two proposals the sequencer signed for one step and ballot. */
   broadcastProof: (name: XorName, tag: number, first: Proposal, second: Proposal) => void
@@ -136,7 +154,7 @@ export class Sequencer {
   private readonly pending = new Map<string, Promise<Response>>()
   private readonly steps = new Map<string, Steps>()
   /** This node's latest vote at each step it voted on, per data. */
-  private readonly voted = new Map<string, Map<number, Proposal>>()
+  private readonly voted = new Map<string, Map<number, CastVote>>()
   /** The highest ballot this node promised or voted in, per data: it votes in no lower one. */
   private readonly promised = new Map<string, Ballot>()
   /** The highest round seen per data, so a take-over picks one above it. */
@@ -150,8 +168,8 @@ export class Sequencer {
   /** The mutations this node proposed and the steps it proposed them for, per data, while it sequences. */
   private readonly mine = new Map<string, Map<string, number>>()
   private readonly takingOver = new Set<string>()
-  /** The proposal each recent step was applied on, per data: a new round re-proposing it gets this node's vote again. */
-  private readonly appliedOn = new Map<string, Map<number, Proposal>>()
+  /** The proposal each recent step was applied on and the digest it left, per data: a new round re-proposing it gets this node's vote again. */
+  private readonly appliedOn = new Map<string, Map<number, { proposal: Proposal, digest: Uint8Array }>>()
   /** Re-proposals of applied steps this node voted for again (step, ballot), so it votes once each. */
   private readonly reconfirmed = new Set<string>()
   private readonly deposed = new Map<string, Map<string, number>>()
@@ -196,12 +214,17 @@ export class Sequencer {
 
   /**
    * A member's vote that mutation `requestId` is step `seq` of this replica,
-   * with the signed proposal it follows. Only proposals of this node's
-   * sequencer are voted for; those of a sequencer it deposed still count as
-   * votes (a step Q members voted for is decided, whoever proposed it).
+   * with the signed proposal it follows and its own signed vote. Only
+   * proposals of this node's sequencer are voted for; those of a sequencer it
+   * deposed still count as votes (a step Q members voted for is decided,
+   * whoever proposed it).
    */
-  async commit (from: PeerId, name: XorName, tag: number, requestId: Uint8Array, seq: number, round: number, sequencer: Uint8Array, signature: Uint8Array): Promise<void> {
-    await this.received(from, name, tag, { seq, round, id: bytesToHex(requestId), sequencer, signature }, true)
+  async commit (from: PeerId, name: XorName, tag: number, proposal: Proposal, vote: SignedVote): Promise<void> {
+    const signed = voteBytes(name, tag, proposal.seq, proposal.round, proposal.sequencer, Buffer.from(proposal.id, 'hex'), vote.digest)
+    if (from.publicKey == null || !await from.publicKey.verify(signed, vote.signature)) {
+      throw new SafeMeshError('AccessDenied', 'a vote is signed by the member that casts it')
+    }
+    await this.received(from, name, tag, proposal, vote)
   }
 
   /** The sequencer's proposal that mutation `requestId` is step `seq`, which it could not vote for yet. */
@@ -209,7 +232,7 @@ export class Sequencer {
     if (from.publicKey == null || !bytesEqual(from.publicKey.raw, sequencer)) {
       throw new SafeMeshError('AccessDenied', 'a proposal comes from the sequencer that signed it')
     }
-    await this.received(from, name, tag, { seq, round, id: bytesToHex(requestId), sequencer, signature }, false)
+    await this.received(from, name, tag, { seq, round, id: bytesToHex(requestId), sequencer, signature }, undefined)
   }
 
   /**
@@ -265,7 +288,8 @@ export class Sequencer {
     })
   }
 
-  private async received (from: PeerId, name: XorName, tag: number, proposal: Proposal, isVote: boolean): Promise<void> {
+  private async received (from: PeerId, name: XorName, tag: number, proposal: Proposal, vote: SignedVote | undefined): Promise<void> {
+    const isVote = vote != null
     const { seq } = proposal
     const group = this.options.routing.closeGroup(name)
     if (!group.some(p => p.equals(from))) {
@@ -286,7 +310,7 @@ export class Sequencer {
     await this.serial(key, async () => {
       const replica = await this.options.replicas.get(key)
       if (seq <= replica.seq) {
-        if (current) this.reconfirm(key, name, tag, proposal)
+        if (current) await this.reconfirm(key, name, tag, proposal)
         return
       }
       this.noteRound(key, proposal.round)
@@ -295,7 +319,7 @@ export class Sequencer {
         if (current) this.watchProgress(key, name, tag, replica.seq, true)
         return
       }
-      if (isVote) this.record(key, proposal, from.toString())
+      if (vote != null && from.publicKey != null) this.record(key, proposal, vote, from.toString(), from.publicKey.raw)
       if (current) {
         const proposals = this.proposals.get(key) ?? new Map<number, Proposal>()
         this.proposals.set(key, proposals)
@@ -317,20 +341,26 @@ export class Sequencer {
    * mutation: it votes for it again, so members that could not apply the
    * step (its first quorum counted a member that never applies) get Q votes.
    */
-  private reconfirm (key: string, name: XorName, tag: number, proposal: Proposal): void {
+  private async reconfirm (key: string, name: XorName, tag: number, proposal: Proposal): Promise<void> {
     const applied = this.appliedOn.get(key)?.get(proposal.seq)
     const once = `${key}/${proposal.seq}/${proposal.round}/${bytesToHex(proposal.sequencer)}`
-    if (proposal.round === 0 || applied?.id !== proposal.id || this.reconfirmed.has(once)) return
+    if (proposal.round === 0 || applied?.proposal.id !== proposal.id || this.reconfirmed.has(once)) return
     if (this.reconfirmed.size >= OUTCOME_CAPACITY) this.reconfirmed.delete(this.reconfirmed.values().next().value as string)
     this.reconfirmed.add(once)
-    this.options.broadcastCommit(name, tag, proposal)
+    this.options.broadcastCommit(name, tag, proposal, await this.signVote(name, tag, proposal, applied.digest))
+  }
+
+  /** This node's signed word that `proposal`'s step leaves the replica at `digest`. */
+  private async signVote (name: XorName, tag: number, proposal: Proposal, digest: Uint8Array): Promise<SignedVote> {
+    const signed = voteBytes(name, tag, proposal.seq, proposal.round, proposal.sequencer, Buffer.from(proposal.id, 'hex'), digest)
+    return { digest, signature: await this.options.sign(signed) }
   }
 
   private async promiseHere (key: string, seq: number, ballot: Ballot): Promise<PrepareAnswer> {
     const replica = await this.options.replicas.get(key)
     this.noteRound(key, ballot.round)
     // A step applied here: the proposal it was decided on, which the new round must keep.
-    const vote = seq <= replica.seq ? this.appliedOn.get(key)?.get(seq) : this.voted.get(key)?.get(seq)
+    const vote = seq <= replica.seq ? this.appliedOn.get(key)?.get(seq)?.proposal : this.voted.get(key)?.get(seq)?.proposal
     const promised = this.promised.get(key)
     if (promised != null && compareBallots(ballot, promised) <= 0) {
       return { granted: false, seq: replica.seq, round: promised.round, ...(vote != null ? { vote } : {}) }
@@ -392,7 +422,7 @@ export class Sequencer {
     this.proposals.set(key, proposals)
     proposals.set(seq, proposal)
     await this.tryVote(key, name, tag)
-    if (this.voted.get(key)?.get(seq) !== proposal) this.options.broadcastProposal(name, tag, proposal)
+    if (this.voted.get(key)?.get(seq)?.proposal !== proposal) this.options.broadcastProposal(name, tag, proposal)
   }
 
   /**
@@ -402,31 +432,37 @@ export class Sequencer {
    * a step; a higher ballot replaces a vote; none below a promise counts.
    */
   private async tryVote (key: string, name: XorName, tag: number): Promise<void> {
-    const next = (await this.options.replicas.get(key)).seq + 1
+    const replica = await this.options.replicas.get(key)
+    const next = replica.seq + 1
     const proposal = this.proposals.get(key)?.get(next)
-    if (proposal == null || this.ready.get(proposal.id)?.key !== key) return
+    const ready = proposal == null ? undefined : this.ready.get(proposal.id)
+    if (proposal == null || ready?.key !== key) return
     const promised = this.promised.get(key)
     if (promised != null && compareBallots(proposal, promised) < 0) return
-    const mine = this.voted.get(key)?.get(next)
+    const mine = this.voted.get(key)?.get(next)?.proposal
     if (mine != null && (proposal.round === 0 || compareBallots(proposal, mine) <= 0)) return
-    const voted = this.voted.get(key) ?? new Map<number, Proposal>()
+    // The vote names the replica the step leaves here, so Q votes certify that replica to any member later.
+    const digest = stateDigest(applyMutation(replica.data, ready.account, ready.mutation, this.options.params).data, next)
+    const vote = await this.signVote(name, tag, proposal, digest)
+    if ((await this.options.replicas.get(key)).seq !== replica.seq) return
+    const voted = this.voted.get(key) ?? new Map<number, CastVote>()
     this.voted.set(key, voted)
-    voted.set(next, proposal)
+    voted.set(next, { proposal, ...vote })
     // A vote in a taken-over round is a promise too; round 0 needs none (a member votes in it once a step).
     if (proposal.round > 0 && (promised == null || compareBallots(proposal, promised) > 0)) this.promised.set(key, { round: proposal.round, sequencer: proposal.sequencer })
-    this.record(key, proposal, this.options.routing.self.toString())
-    this.options.broadcastCommit(name, tag, proposal)
+    this.record(key, proposal, vote, this.options.routing.self.toString(), this.options.routing.self.publicKey?.raw ?? new Uint8Array(32))
+    this.options.broadcastCommit(name, tag, proposal, vote)
   }
 
-  private record (key: string, proposal: Proposal, voter: string): void {
+  private record (key: string, proposal: Proposal, vote: SignedVote, voter: string, voterKey: Uint8Array): void {
     const steps: Steps = this.steps.get(key) ?? new Map()
     this.steps.set(key, steps)
-    const step = steps.get(proposal.seq) ?? new Map<string, { proposal: Proposal, voters: Set<string> }>()
+    const step = steps.get(proposal.seq) ?? new Map<string, BallotVotes>()
     steps.set(proposal.seq, step)
-    const ballot = `${proposal.round}/${bytesToHex(proposal.sequencer)}/${proposal.id}`
-    const entry = step.get(ballot) ?? { proposal, voters: new Set<string>() }
+    const ballot = `${proposal.round}/${bytesToHex(proposal.sequencer)}/${proposal.id}/${bytesToHex(vote.digest)}`
+    const entry = step.get(ballot) ?? { proposal, digest: vote.digest, voters: new Map() }
     step.set(ballot, entry)
-    entry.voters.add(voter)
+    entry.voters.set(voter, { voter: voterKey, signature: vote.signature })
   }
 
   /** Two signed proposals for one step and ballot: the sequencer lied, which anyone holding both can check. Deposed at once. */
@@ -449,19 +485,25 @@ export class Sequencer {
   private async applyNext (key: string): Promise<boolean> {
     const { data, seq } = await this.options.replicas.get(key)
     const step = this.steps.get(key)?.get(seq + 1)
-    const on = step == null ? undefined : [...step.values()].find(b => b.voters.size >= this.quorum)?.proposal
+    const votes = step == null ? undefined : [...step.values()].find(b => b.voters.size >= this.quorum)
+    const on = votes?.proposal
     const decided = on?.id
     const ready = decided == null ? undefined : this.ready.get(decided)
-    if (on == null || decided == null || ready == null) return false
-    const appliedOn = this.appliedOn.get(key) ?? new Map<number, Proposal>()
+    if (votes == null || on == null || decided == null || ready == null) return false
+    const applied = applyMutation(data, ready.account, ready.mutation, this.options.params)
+    if (!bytesEqual(stateDigest(applied.data, seq + 1), votes.digest)) {
+      // Q members say the step leaves another replica than ours would: ours diverged, so a catch-up to theirs (certified) comes first.
+      this.options.log.warn({ key, seq: seq + 1, id: decided }, 'a decided step leaves another replica here')
+      return false
+    }
+    const appliedOn = this.appliedOn.get(key) ?? new Map<number, { proposal: Proposal, digest: Uint8Array }>()
     this.appliedOn.set(key, appliedOn)
-    appliedOn.set(seq + 1, on)
+    appliedOn.set(seq + 1, { proposal: on, digest: votes.digest })
     appliedOn.delete(seq + 1 - VOTE_WINDOW)
     this.options.log.debug({ key, seq: seq + 1, id: decided }, 'applying')
-    const applied = applyMutation(data, ready.account, ready.mutation, this.options.params)
     this.ready.delete(decided)
     clearTimeout(ready.timer)
-    await this.options.replicas.put(key, { data: applied.data, seq: seq + 1 })
+    await this.options.replicas.put(key, { data: applied.data, seq: seq + 1, certificate: certificateOf(votes) })
     this.forgetUpTo(key, seq + 1)
     if (this.outcomes.size >= OUTCOME_CAPACITY) this.outcomes.delete(this.outcomes.keys().next().value as string)
     this.outcomes.set(decided, applied.outcome)
@@ -560,12 +602,12 @@ export class Sequencer {
   private async revote (key: string, name: XorName, tag: number): Promise<void> {
     const { seq } = await this.options.replicas.get(key)
     const voted = this.voted.get(key)
-    for (const proposal of voted?.values() ?? []) {
-      if (proposal.seq > seq) this.options.broadcastCommit(name, tag, proposal)
+    for (const { proposal, ...vote } of voted?.values() ?? []) {
+      if (proposal.seq > seq) this.options.broadcastCommit(name, tag, proposal, vote)
     }
     for (const [id, step] of this.mine.get(key) ?? []) {
       const proposal = this.proposals.get(key)?.get(step)
-      if (step > seq && proposal?.id === id && voted?.get(step) !== proposal) this.options.broadcastProposal(name, tag, proposal)
+      if (step > seq && proposal?.id === id && voted?.get(step)?.proposal !== proposal) this.options.broadcastProposal(name, tag, proposal)
     }
   }
 
@@ -667,5 +709,17 @@ export class Sequencer {
 
   private async serial<T> (key: string, work: () => Promise<T>): Promise<T> {
     return await this.queue.run(key, work)
+  }
+}
+
+/** The decision Q members' votes make, in the form any member can check later. */
+function certificateOf ({ proposal, digest, voters }: BallotVotes): DecisionCertificate {
+  return {
+    seq: proposal.seq,
+    round: proposal.round,
+    sequencer: proposal.sequencer,
+    requestId: Buffer.from(proposal.id, 'hex'),
+    digest,
+    votes: [...voters.values()]
   }
 }
