@@ -13,8 +13,9 @@
  *   is step `seq`" ({@link proposalBytes}); every member votes for the first proposal it gets
  *   for a step, signature included, to the whole group, once it can apply that step (its replica
  *   is at the step before and the mutation reached quorum at it), and a step is applied once Q
- *   members voted for the same mutation (docs/protocol.md). Two signed proposals for one step
- *   prove the sequencer lied.
+ *   members voted for the same mutation (docs/protocol.md). Each vote is signed by its voter with
+ *   the digest of the replica the step leaves ({@link voteBytes}); Q of them, kept with the replica,
+ *   are its {@link DecisionCertificate}. Two signed proposals for one step prove the sequencer lied.
  * - `Propose`: the sequencer's signed proposal alone, when it cannot vote for it yet.
  * - `Prepare` / `Promised`: a sequencer taking over a stuck step (after a deposition, or when its
  *   own proposal cannot be decided) in a higher round learns Q members' votes there first and

@@ -124,7 +124,10 @@ export interface SequencerOptions {
  *   has not seen deposed. When a mutation reached quorum at it, it signs a
  *   proposal "this mutation is step s in my ballot" and sends it to the group.
  * - A member votes for its sequencer's proposal of a step, signature
- *   included, to the whole group. A vote is a promise to apply: a member
+ *   included, to the whole group, and signs its vote with the digest of the
+ *   replica the step leaves at it; the Q signed votes a member applies on are
+ *   kept with the replica (a decision certificate that any member can check
+ *   later, docs/protocol.md). A vote is a promise to apply: a member
  *   votes only on the step right after the one its replica holds, and only
  *   for a mutation that reached quorum at itself, so a step Q members voted
  *   for is soon held by Q members, which is what a hand-over to the others
