@@ -286,9 +286,34 @@ export class Sequencer {
     await this.serial(key, async () => {
       const ours = await this.options.replicas.get(key)
       if (ours.data != null && ours.seq > replica.seq) return
+      this.settleCertified(ours, replica)
       await this.options.replicas.put(key, replica)
       this.forgetUpTo(key, replica.seq, true)
     })
+  }
+
+  /**
+   * The adopted replica is certified one step past ours, for a mutation waiting here: applying it
+   * to ours leaves the certified digest, so its outcome here is the group's, not a Timeout.
+   */
+  private settleCertified (ours: Replica, replica: Replica): void {
+    const certificate = replica.certificate
+    if (certificate == null || certificate.seq !== ours.seq + 1) return
+    const id = bytesToHex(certificate.requestId)
+    const ready = this.ready.get(id)
+    if (ready == null) return
+    const applied = applyMutation(ours.data, ready.account, ready.mutation, this.options.params)
+    if (!bytesEqual(stateDigest(applied.data, certificate.seq), certificate.digest)) return
+    this.ready.delete(id)
+    clearTimeout(ready.timer)
+    this.keepOutcome(id, applied.outcome)
+    if (applied.outcome instanceof SafeMeshError) ready.reject(applied.outcome)
+    else ready.resolve(applied.outcome)
+  }
+
+  private keepOutcome (id: string, outcome: Response | SafeMeshError): void {
+    if (this.outcomes.size >= OUTCOME_CAPACITY) this.outcomes.delete(this.outcomes.keys().next().value as string)
+    this.outcomes.set(id, outcome)
   }
 
   private async received (from: PeerId, name: XorName, tag: number, proposal: Proposal, vote: SignedVote | undefined): Promise<void> {
@@ -508,8 +533,7 @@ export class Sequencer {
     clearTimeout(ready.timer)
     await this.options.replicas.put(key, { data: applied.data, seq: seq + 1, certificate: certificateOf(votes) })
     this.forgetUpTo(key, seq + 1)
-    if (this.outcomes.size >= OUTCOME_CAPACITY) this.outcomes.delete(this.outcomes.keys().next().value as string)
-    this.outcomes.set(decided, applied.outcome)
+    this.keepOutcome(decided, applied.outcome)
     if (applied.outcome instanceof SafeMeshError) ready.reject(applied.outcome)
     else ready.resolve(applied.outcome)
     return true
