@@ -13,10 +13,16 @@ const SETTLE_MS = 500
 const RECHECK_DELAYS = [1_000, 2_000, 4_000, 8_000, 16_000]
 /**
  * Members that push a chunk to a newcomer: the nearest that held it. Bytes move twice, not G − 1
- * times; anti-entropy fills what both missed. MutableData and accounts are pushed by every holder
- * (the receiver needs Q vouchers anyway, and the pushes are small).
+ * times; anti-entropy fills what both missed. Accounts are pushed by every holder (the receiver
+ * needs Q vouchers anyway, and the pushes are small).
  */
 const CHUNK_PUSHERS = 2
+/**
+ * Members that push a MutableData to a newcomer: one certified push is enough to adopt it, so the
+ * nearest three holders (one more than for chunks: a holder may lag a step) instead of all G − 1;
+ * a push without a certificate makes the newcomer ask the group, and anti-entropy fills the rest.
+ */
+const MDATA_PUSHERS = 3
 /** Hand-overs waiting for another try, at most. */
 const MAX_RECHECKS = 10_000
 
@@ -162,7 +168,7 @@ export class Replicator {
     }
     for await (const key of replicas.keys()) {
       const { nameHex } = parseReplicaKey(key)
-      await this.consider(`m/${key}`, xorNameFromHex(nameHex), push, joined, Infinity, async (peer) => {
+      await this.consider(`m/${key}`, xorNameFromHex(nameHex), push, joined, MDATA_PUSHERS, async (peer) => {
         const replica = await replicas.get(key)
         if (replica.data != null) await this.context.send(peer, { type: 'PushMData', data: replica.data, seq: replica.seq, ...(replica.certificate != null ? { certificate: replica.certificate } : {}) })
       })
