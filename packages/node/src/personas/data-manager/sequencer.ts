@@ -223,10 +223,6 @@ export class Sequencer {
    * whoever proposed it).
    */
   async commit (from: PeerId, name: XorName, tag: number, proposal: Proposal, vote: SignedVote): Promise<void> {
-    const signed = voteBytes(name, tag, proposal.seq, proposal.round, proposal.sequencer, Buffer.from(proposal.id, 'hex'), vote.digest)
-    if (from.publicKey == null || !await from.publicKey.verify(signed, vote.signature)) {
-      throw new SafeMeshError('AccessDenied', 'a vote is signed by the member that casts it')
-    }
     await this.received(from, name, tag, proposal, vote)
   }
 
@@ -323,6 +319,10 @@ export class Sequencer {
     if (!group.some(p => p.equals(from))) {
       throw new SafeMeshError('AccessDenied', 'only a Data-Manager of the data may vote on its order')
     }
+    // Checked after membership, so a stranger's Commit costs no signature check.
+    if (vote != null && !await this.castBy(from, name, tag, proposal, vote)) {
+      throw new SafeMeshError('AccessDenied', 'a vote is signed by the member that casts it')
+    }
     const key = replicaKey(name, tag)
     const leader = group.find(p => p.publicKey != null && bytesEqual(p.publicKey.raw, proposal.sequencer))
     const current = leader != null && this.sequencerOf(key, name)?.equals(leader) === true
@@ -358,6 +358,12 @@ export class Sequencer {
       }
       await this.advance(key, name, tag)
     })
+  }
+
+  /** Whether `vote` is `peer`'s signature of its vote for `proposal`. */
+  private async castBy (peer: PeerId, name: XorName, tag: number, proposal: Proposal, vote: SignedVote): Promise<boolean> {
+    const signed = voteBytes(name, tag, proposal.seq, proposal.round, proposal.sequencer, Buffer.from(proposal.id, 'hex'), vote.digest)
+    return await (peer.publicKey?.verify(signed, vote.signature) ?? false)
   }
 
   private async signedBy (peer: PeerId, name: XorName, tag: number, p: Proposal): Promise<boolean> {
