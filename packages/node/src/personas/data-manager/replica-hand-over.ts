@@ -110,9 +110,7 @@ export class ReplicaHandOver {
     if (ours.data != null && ours.seq >= seq) return undefined
     const replica = this.accept(name, tag, data, seq, certificate.digest)
     if (replica == null || !certifies(certificate, seq, certificate.digest)) return undefined
-    const certifiers = context.routing.closeGroup(name, this.params.groupSize + CERTIFIER_SLACK).map(p => p.publicKey?.raw).filter(k => k != null)
-    const isMember = (voter: Uint8Array): boolean => certifiers.some(k => bytesEqual(k, voter))
-    if (!isCertified(certificate, name, tag, quorumOf(this.params.groupSize), verify, isMember)) {
+    if (!this.isValid(name, tag, certificate)) {
       context.log.warn({ key, seq }, 'a replica came with a certificate that is not Q group members\' votes')
       return undefined
     }
@@ -120,6 +118,13 @@ export class ReplicaHandOver {
     await this.options.adopt(key, certified)
     context.log.info({ key, from: ours.seq, to: seq }, 'replica adopted on a decision certificate')
     return certified
+  }
+
+  /** Whether `certificate` holds Q valid votes from distinct keys among the G + 2 nodes nearest (name, tag)'s name. */
+  private isValid (name: XorName, tag: number, certificate: DecisionCertificate): boolean {
+    const certifiers = this.options.context.routing.closeGroup(name, this.params.groupSize + CERTIFIER_SLACK).map(p => p.publicKey?.raw).filter(k => k != null)
+    const isMember = (voter: Uint8Array): boolean => certifiers.some(k => bytesEqual(k, voter))
+    return isCertified(certificate, name, tag, quorumOf(this.params.groupSize), verify, isMember)
   }
 
   /** `data` at `seq` if it is (name, tag)'s, hashes to `digest` and keeps the data rules. */
@@ -138,9 +143,9 @@ export class ReplicaHandOver {
   /** The vouched replica's bytes: the candidate's, or a voucher's, checked against the digest and the data rules. */
   private async bytesOf (name: XorName, tag: number, agreed: Held, candidate: Candidate | undefined, vouchers: Parameters<PersonaContext['send']>[0][]): Promise<Replica | undefined> {
     const digest = agreed.digest as Uint8Array
-    // The vouched bytes keep the certificate they came with when it is this replica's (it helps the next member that lags).
+    // The vouched bytes keep the certificate they came with when it is this replica's and valid (it helps the next member that lags).
     const withCertificate = (replica: Replica | undefined, certificate: DecisionCertificate | undefined): Replica | undefined =>
-      replica != null && certificate != null && certifies(certificate, replica.seq, digest) ? { ...replica, certificate } : replica
+      replica != null && certificate != null && certifies(certificate, replica.seq, digest) && this.isValid(name, tag, certificate) ? { ...replica, certificate } : replica
     if (candidate != null && candidate.seq === agreed.seq) {
       const replica = this.accept(name, tag, candidate.data, candidate.seq, digest)
       if (replica != null) return withCertificate(replica, candidate.certificate)
