@@ -32,7 +32,10 @@ import { putImmutableData, type PutIDataResult } from './requests/chunk-upload.j
 import { readImmutableData, readMutableData } from './requests/data-reads.js'
 import { DEFAULT_REQUEST_TIMEOUT, type ClientContext, type RequestOptions } from './requests/request-context.js'
 import { decodeAppCredentials, type AppCredentials } from './session/app-credentials.js'
-import { authoriseApp, listApps, revokeApp, type AppInfo, type AuthorisedApp, type OwnerContext } from './session/apps.js'
+import { authoriseApp, listApps, revokeApp, type AppInfo, type AuthorisedApp, type AuthoriseOptions, type OwnerContext, type RevokedApp } from './session/apps.js'
+import { AccessContainer, OWN_CONTAINER_ACCESS } from './auth/access-container.js'
+import { RootContainer } from './auth/containers.js'
+import { FileSystem, type ContainerSource } from './nfs/file-system.js'
 import { deriveSessionSecrets, invalidCredentials, LOGIN_ENTRY_KEY, newSessionPacket, openLogin, SESSION_PACKET_TAG, type SessionSecrets } from './session/session-packet.js'
 
 /** Where a MutableData is: its name and type tag. */
@@ -107,6 +110,7 @@ export class MeshClient {
   private readonly identity: Identity
   private readonly ctx: ClientContext
   private closing?: Promise<void>
+  private files?: FileSystem
 
   private constructor (transport: Transport, identity: Identity, options: Omit<ClientOptions, 'network'>) {
     if (identity.mode !== 'connected' && !bytesEqual(identity.keys.sign.publicKey, transport.publicKey)) {
@@ -131,7 +135,7 @@ export class MeshClient {
     if (options.keys != null) identity = { mode: 'account', keys: options.keys }
     if (options.app != null) {
       const app = typeof options.app === 'string' ? decodeAppCredentials(options.app) : options.app
-      identity = { mode: 'app', app: app.app, owner: app.owner, keys: app.keys }
+      identity = { mode: 'app', app: app.app, owner: app.owner, keys: app.keys, ...(app.access !== undefined ? { access: app.access } : {}) }
     }
     const transport = await networkOf(options).connect(identity.mode === 'connected' ? undefined : identity.keys.sign, signalOf(options))
     return new MeshClient(transport, identity, options)
@@ -154,11 +158,29 @@ export class MeshClient {
     const client = new MeshClient(transport, { mode: 'account', keys, session: { location: secrets.location, root } }, options)
     try {
       await client.putMData(newSessionPacket(secrets, { keys, root }), signalOf(options))
+      await client.ensureContainers(options)
     } catch (err) {
       await client.close()
       throw err
     }
     return client
+  }
+
+  /**
+   * Makes whatever of the account's containers is missing (SPEC §9): at creation, and at each login
+   * so that an account made before containers, or whose creation was interrupted, gets them. An
+   * account out of mutations still logs in (a warning; its containers come once it has some).
+   */
+  private async ensureContainers (options: ClientOptions): Promise<void> {
+    const keys = this.keys
+    const session = this.session
+    if (keys === undefined || session === undefined) return
+    try {
+      await new RootContainer(this, keys, session.root).ensure(signalOf(options))
+    } catch (err) {
+      if (!(isSafeMeshError(err) && err.code === 'LowBalance')) throw err
+      options.log?.warn({ err }, 'the account has no mutations left to make its containers')
+    }
   }
 
   /**
@@ -179,7 +201,14 @@ export class MeshClient {
       await reader.close()
     }
     const transport = await network.connect(session.keys.sign, signalOf(options))
-    return new MeshClient(transport, { mode: 'account', keys: session.keys, session: { location: session.location, root: session.root } }, options)
+    const client = new MeshClient(transport, { mode: 'account', keys: session.keys, session: { location: session.location, root: session.root } }, options)
+    try {
+      await client.ensureContainers(options)
+    } catch (err) {
+      await client.close()
+      throw err
+    }
+    return client
   }
 
   /**
@@ -390,8 +419,12 @@ export class MeshClient {
 
   // ---- Apps (needs a login: the registry is in the session packet) ----
 
-  /** New keys for `app`, authorised at the Maid-Managers and recorded; the same credentials when it already is. */
-  async authoriseApp (app: string, options: RequestOptions = {}): Promise<AuthorisedApp> {
+  /**
+   * Authorises `app` (SPEC §9): its keys (the same credentials when it already is), the containers
+   * it may use with their permissions at the Data-Managers and their keys, optionally its own
+   * container `apps/<app>`, and its auth key at the Maid-Managers.
+   */
+  async authoriseApp (app: string, options: AuthoriseOptions = {}): Promise<AuthorisedApp> {
     return await authoriseApp(this.ownerContext(), app, options)
   }
 
@@ -399,7 +432,11 @@ export class MeshClient {
     return await listApps(this.ownerContext(), options)
   }
 
-  async revokeApp (app: string, options: RequestOptions = {}): Promise<{ app: string, key: string }> {
+  /**
+   * Revokes `app`: its auth key, its permissions on every container, and every private container it
+   * could read is re-encrypted under a new key (`reencrypted` names them).
+   */
+  async revokeApp (app: string, options: RequestOptions = {}): Promise<RevokedApp> {
     return await revokeApp(this.ownerContext(), app, options)
   }
 
@@ -408,7 +445,46 @@ export class MeshClient {
     if (this.identity.mode !== 'account' || this.identity.session === undefined) {
       throw new SafeMeshError('InvalidOperation', 'managing apps needs a login with the secret and password')
     }
-    return { requests: this, keys: this.identity.keys, location: this.identity.session.location }
+    return { requests: this, keys: this.identity.keys, location: this.identity.session.location, root: this.identity.session.root }
+  }
+
+  // ---- NFS (SPEC §9) ----
+
+  /** The account's or the app's containers as a file system: `client.fs.write('_documents/a.txt', …)`. */
+  get fs (): FileSystem {
+    this.files ??= new FileSystem(this, this.ownerOrThrow(), this.containerSource())
+    return this.files
+  }
+
+  private ownerOrThrow (): Uint8Array {
+    const owner = ownerKey(this.identity)
+    if (owner === undefined) throw actorMissing()
+    return owner
+  }
+
+  private containerSource (): ContainerSource {
+    const identity = this.identity
+    if (identity.mode === 'app') {
+      const access = identity.access
+      return {
+        mayMove: true,
+        containers: async (options) => {
+          if (access === undefined) throw new SafeMeshError('AccessDenied', 'these app credentials predate containers: authorise the app again')
+          return (await new AccessContainer(this, access).read(identity.keys, options)).grants
+        }
+      }
+    }
+    return {
+      mayMove: false,
+      containers: async (options) => {
+        if (identity.mode !== 'account' || identity.session === undefined) {
+          throw new SafeMeshError('InvalidOperation', 'the containers need a login with the secret and password')
+        }
+        const containers = await new RootContainer(this, identity.keys, identity.session.root).read(options)
+        if (containers === undefined) throw new SafeMeshError('NoSuchData', 'the account has no containers yet: log in again once it has mutations left')
+        return [...containers.containers.values()].map(c => ({ ...c, access: [...OWN_CONTAINER_ACCESS] }))
+      }
+    }
   }
 
   // ---- Files (SPEC §7) ----

@@ -18,7 +18,7 @@ export interface AccountSession {
 export type Identity =
   | { readonly mode: 'connected' }
   | { readonly mode: 'account', readonly keys: ClientKeys, readonly session?: AccountSession }
-  | { readonly mode: 'app', readonly app: string, readonly owner: Uint8Array, readonly keys: ClientKeys }
+  | { readonly mode: 'app', readonly app: string, readonly owner: Uint8Array, readonly keys: ClientKeys, readonly access?: XorName }
 
 /** How a client acts (SPEC §6). */
 export type ClientMode = 'connected' | 'account' | 'app'

@@ -36,4 +36,9 @@ export type { PutIDataResult } from './requests/chunk-upload.js'
 export type { PutFileOptions, PutFileResult, UploadProgress } from './files/put-file.js'
 export type { DownloadProgress, GetFileOptions } from './files/get-file.js'
 export { decodeAppCredentials, encodeAppCredentials, type AppCredentials } from './session/app-credentials.js'
-export type { AppInfo, AuthorisedApp } from './session/apps.js'
+export type { AppInfo, AuthorisedApp, AuthoriseOptions, ContainerGrant, RevokedApp } from './session/apps.js'
+export { BASIC_ACCESS, CONTAINER_ACCESS, parseContainerAccess, type ContainerAccess } from './auth/access-container.js'
+export { DEFAULT_CONTAINERS } from './auth/containers.js'
+export type {
+  ContainerListing, FileSystem, FsEntry, WriteManyItem, WriteManyOptions, WriteManyProgress, WriteOptions
+} from './nfs/file-system.js'

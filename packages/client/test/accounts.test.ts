@@ -95,7 +95,7 @@ describe('accounts and login through the in-memory network', () => {
       const after = await owner.listAuthKeysAndVersion()
       expect(after.version).toBe(before.version + 1)
       expect(after.keys.map(bytesToHex)).toContain(app.key)
-      expect(await owner.listApps()).toEqual([{ app: 'photos', key: app.key, authorised: true }])
+      expect(await owner.listApps()).toEqual([{ app: 'photos', key: app.key, authorised: true, containers: [] }])
       // The registry entry is encrypted with the account's symmetric key.
       const registry = await owner.getMDataValue({ name: owner.session?.location as Uint8Array, tag: SESSION_PACKET_TAG }, APPS_ENTRY_KEY)
       expect(decryptSymmetric(registry.content, owner.keys?.symmetric as Uint8Array).length).toBeGreaterThan(0)
@@ -147,7 +147,7 @@ describe('accounts and login through the in-memory network', () => {
       const { credentials, key } = await owner.authoriseApp('short-lived')
       const app = await createClient({ ...clientOptions(network), app: credentials })
       await app.putIData(utf8('allowed'))
-      expect(await owner.revokeApp('short-lived')).toEqual({ app: 'short-lived', key })
+      expect(await owner.revokeApp('short-lived')).toEqual({ app: 'short-lived', key, reencrypted: [] })
       expect((await owner.listApps()).map(a => a.app)).not.toContain('short-lived')
       expect((await owner.listAuthKeysAndVersion()).keys.map(bytesToHex)).not.toContain(key)
       await expectCode(app.putIData(utf8('refused')), 'AccessDenied')

@@ -10,7 +10,7 @@
  * for larger ones. The depth tells a reader how many times to decrypt a map before the file.
  *
  * Anyone holding the address can read the file: the data map is its capability (SAFE's public,
- * deduplicated files). Private files would encrypt the top chunk; that comes with SPEC §9.
+ * deduplicated files). A private file seals the top chunk under its own key (`PutFileOptions.topKey`).
  */
 import { MIN_CHUNKED_FILE_SIZE, decodeDataMap, encodeDataMap, selfDecryptBytes, selfEncrypt, type DataMap, type EncryptedChunk, type FetchChunk } from '@safemesh/crypto'
 import { SafeMeshError, bytes, decodeWith, encodeWith, literal, object, uint } from '@safemesh/protocol'

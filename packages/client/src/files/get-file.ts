@@ -4,7 +4,7 @@
  * ahead, each checked against its name by the chunk store and again by self-decryption. Memory
  * stays at about 2 × concurrency MiB whatever the file's size.
  */
-import { dataMapSize, isCryptoError, selfDecrypt, type ByteRange, type FetchChunk } from '@safemesh/crypto'
+import { dataMapSize, decryptSymmetric, isCryptoError, selfDecrypt, type ByteRange, type FetchChunk } from '@safemesh/crypto'
 import { SafeMeshError, type XorName } from '@safemesh/protocol'
 import { withRetries, type RetryPolicy } from '../quorum/retry.js'
 import { resolveTopChunk } from './data-map-chain.js'
@@ -26,6 +26,8 @@ export interface GetFileOptions {
   onProgress?: (progress: DownloadProgress) => void
   signal?: AbortSignal
   chunkRetry?: RetryPolicy
+  /** Opens a top chunk sealed by `PutFileOptions.topKey`. */
+  topKey?: Uint8Array
 }
 
 /**
@@ -39,7 +41,8 @@ export async function * getFile (address: XorName, store: ChunkStore, options: G
   const chunkRetry = options.chunkRetry ?? DEFAULT_CHUNK_RETRY
   const fetchChunk: FetchChunk = async (name, _index, fetchSignal) =>
     await withRetries(chunkRetry, fetchSignal, async () => await store.get(name, fetchSignal))
-  const top = await withRetries(chunkRetry, signal, async () => await store.get(address, signal))
+  const stored = await withRetries(chunkRetry, signal, async () => await store.get(address, signal))
+  const top = options.topKey === undefined ? stored : openTop(stored, options.topKey)
   try {
     const dataMap = await resolveTopChunk(top, (name, index, fetchSignal) => fetchChunk(name, index, signal == null ? fetchSignal : AbortSignal.any([signal, fetchSignal])))
     const size = dataMapSize(dataMap)
@@ -64,5 +67,13 @@ export async function * getFile (address: XorName, store: ChunkStore, options: G
       throw new SafeMeshError('InvalidRequest', `the file cannot be read: ${err.message}`)
     }
     throw err
+  }
+}
+
+function openTop (sealed: Uint8Array, key: Uint8Array): Uint8Array {
+  try {
+    return decryptSymmetric(sealed, key)
+  } catch {
+    throw new SafeMeshError('InvalidRequest', 'that file\'s data map does not open with the key given')
   }
 }

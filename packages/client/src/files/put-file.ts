@@ -7,7 +7,7 @@
  * reading on). A chunk already on the network costs nothing (`putImmutableData`), so running an
  * interrupted upload again pays only for what is missing.
  */
-import { CHUNK_OVERHEAD_BYTES, isCryptoError, selfEncrypt, type EncryptedChunk } from '@safemesh/crypto'
+import { CHUNK_OVERHEAD_BYTES, encryptSymmetric, isCryptoError, selfEncrypt, type EncryptedChunk } from '@safemesh/crypto'
 import { SafeMeshError, xorNameToHex } from '@safemesh/protocol'
 import { Slots } from '@safemesh/net'
 import { withRetries, type RetryPolicy } from '../quorum/retry.js'
@@ -36,6 +36,12 @@ export interface PutFileOptions {
   signal?: AbortSignal
   /** Retries of one chunk after its request's own retries gave up (default: 3 tries in all, 1 s then 2 s apart). */
   chunkRetry?: RetryPolicy
+  /**
+   * Seals the top data-map chunk under this key (a private file, SPEC §9): without it the address
+   * is the file's capability; with it the store never holds the data map, nor a small file's
+   * content, in the clear.
+   */
+  topKey?: Uint8Array
 }
 
 export interface PutFileResult {
@@ -116,7 +122,8 @@ export async function putFile (
   if (failure !== undefined) throw failure
 
   const { top } = await buildTopChunk(encrypted.dataMap, maxChunkSize, storeChunk, signal)
-  const stored = await withRetries(chunkRetry, signal, async () => await store.put(top, signal))
+  const sealed = options.topKey === undefined ? top : encryptSymmetric(top, options.topKey)
+  const stored = await withRetries(chunkRetry, signal, async () => await store.put(sealed, signal))
   progress.bytesStored = encrypted.size
   report()
   return {

@@ -3,24 +3,29 @@
  * plain requests: the registry entry in the session packet (`app-registry.ts`) and the account's
  * auth keys at its Maid-Managers.
  *
- * Authorising records the app first, then inserts its key; revoking deletes the key first, then
- * forgets the app. So an interruption at any point is repaired by running the same command again:
- * `app auth` finds the recorded app and inserts its key if missing (same credentials as before),
- * `app revoke` skips a key that is already gone. Authorising costs two ops the first time
- * (registry + InsAuthKey), revoking two.
+ * with SPEC §9's containers: the root container (`auth/containers.ts`) and the access container
+ * (`auth/access-container.ts`).
+ *
+ * Authorising records the app first and inserts its key last; revoking deletes the key first and
+ * forgets the app last. So an interruption at any point is repaired by running the same command
+ * again: `app auth` finds the recorded app and finishes (same credentials as before), `app revoke`
+ * skips what is already done. Authorising costs the registry entry, one permission change per node
+ * of each container the app may write, its access entry and the auth key (plus two ops for an own
+ * container); revoking, the same again plus the copy of each private container it could read.
  */
-import { bytesEqual, bytesToHex, SafeMeshError, isSafeMeshError, type KeyedEntryAction, type MutableDataValue, type XorName } from '@safemesh/protocol'
+import { bytesEqual, bytesToHex, SafeMeshError, isSafeMeshError, keyUser, type KeyedEntryAction, type XorName } from '@safemesh/protocol'
 import { generateClientKeys, type ClientKeys } from '@safemesh/crypto'
 import type { RequestOptions } from '../requests/request-context.js'
-import type { MDataAddress } from '../client.js'
+import { AccessContainer, OWN_CONTAINER_ACCESS, permissionSetOf, sortedAccess, type ContainerAccess, type GrantedContainer } from '../auth/access-container.js'
+import { RootContainer, derivedContainerKey, ownContainerName, type ContainerInfo } from '../auth/containers.js'
+import { reencryptContainer } from '../auth/reencrypt.js'
+import { Directory, derivedName, type DirectoryRequests } from '../nfs/directory.js'
 import { APPS_ENTRY_KEY, checkAppId, openAppRegistry, sealAppRegistry, type AppRecord } from './app-registry.js'
 import { encodeAppCredentials } from './app-credentials.js'
 import { SESSION_PACKET_TAG } from './session-packet.js'
 
 /** The owner's requests this module needs (a SafeMeshClient in account mode). */
-interface OwnerRequests {
-  getMDataValue (md: MDataAddress, key: Uint8Array, options?: RequestOptions): Promise<MutableDataValue>
-  mutateMDataEntries (md: MDataAddress, actions: KeyedEntryAction[], options?: RequestOptions): Promise<void>
+interface OwnerRequests extends DirectoryRequests {
   listAuthKeysAndVersion (options?: RequestOptions): Promise<{ keys: Uint8Array[], version: number }>
   insAuthKey (key: Uint8Array, version: number, options?: RequestOptions): Promise<void>
   delAuthKey (key: Uint8Array, version: number, options?: RequestOptions): Promise<void>
@@ -31,6 +36,8 @@ export interface OwnerContext {
   readonly keys: ClientKeys
   /** The session packet's name. */
   readonly location: XorName
+  /** The root container's name. */
+  readonly root: XorName
 }
 
 export interface AuthorisedApp {
@@ -39,6 +46,14 @@ export interface AuthorisedApp {
   key: string
   /** What the app acts with (`$SAFEMESH_APP`); a secret. */
   credentials: string
+  /** The containers the app may use now, and how. */
+  containers: ContainerGrant[]
+}
+
+/** A container an app may use, and how (SPEC §9). */
+export interface ContainerGrant {
+  name: string
+  access: ContainerAccess[]
 }
 
 export interface AppInfo {
@@ -46,36 +61,130 @@ export interface AppInfo {
   key: string
   /** Whether the Maid-Managers hold the app's key (false only after an interrupted `app auth`). */
   authorised: boolean
+  containers: ContainerGrant[]
+}
+
+export interface RevokedApp {
+  app: string
+  key: string
+  /** The private containers re-encrypted because the app could read them. */
+  reencrypted: string[]
+}
+
+export interface AuthoriseOptions extends RequestOptions {
+  /** Containers and their access, added to what the app already has (e.g. `{ name: '_documents', access: ['read', 'insert'] }`). */
+  containers?: readonly ContainerGrant[]
+  /** Gives the app its own container `apps/<app id>`, with every right but changing its owner. */
+  ownContainer?: boolean
 }
 
 /** Concurrent changes to the registry or the auth keys are retried this many times. */
 const CONFLICT_TRIES = 3
 
-export async function authoriseApp (owner: OwnerContext, app: string, options: RequestOptions = {}): Promise<AuthorisedApp> {
+/**
+ * Authorises an app: its keys (the same ones when it was authorised before), its containers (their
+ * permissions at the Data-Managers, then its access entry with their keys), then its auth key at
+ * the Maid-Managers, so it can act only once everything it may use is in place.
+ */
+export async function authoriseApp (owner: OwnerContext, app: string, options: AuthoriseOptions = {}): Promise<AuthorisedApp> {
   checkAppId(app)
+  const wanted = [...(options.containers ?? [])]
+  if (options.ownContainer === true) wanted.push({ name: ownContainerName(app), access: [...OWN_CONTAINER_ACCESS] })
   const record = await onRegistry<AppRecord>(owner, options, (apps) => {
     const existing = apps.find(a => a.app === app)
     return existing !== undefined ? { result: existing } : { result: { app, keys: generateClientKeys() }, next: (r) => [...apps, r] }
   })
+  const root = new RootContainer(owner.requests, owner.keys, owner.root)
+  const containers = await root.ensure(options)
+  const access = new AccessContainer(owner.requests, containers.access)
+  const current = await access.read(record.keys, options)
+  const grants = new Map<string, GrantedContainer>(current.grants.map(g => [g.name, g]))
+  for (const { name, access: more } of wanted) {
+    const info = containers.containers.get(name) ?? (name === ownContainerName(app) ? await makeOwnContainer(owner, root, name, options) : undefined)
+    if (info === undefined) throw new SafeMeshError('NoSuchEntry', `the account has no container ${JSON.stringify(name)}`)
+    const access = sortedAccess([...(grants.get(name)?.access ?? []), ...more])
+    grants.set(name, { name, head: info.head, ...(info.key !== undefined ? { key: info.key } : {}), access })
+    const permissions = permissionSetOf(access)
+    if (permissions !== undefined) await new Directory(owner.requests, info, owner.keys.sign.publicKey).setPermissions(keyUser(record.keys.sign.publicKey), permissions, options)
+  }
+  if (wanted.length > 0 || current.version === undefined) await access.write(record.keys, [...grants.values()], current.version, options)
   const key = record.keys.sign.publicKey
   await onAuthKeys(owner, options, (keys, version) => keys.some(k => bytesEqual(k, key)) ? undefined : async () => { await owner.requests.insAuthKey(key, version + 1, options) })
-  return { app, key: bytesToHex(key), credentials: encodeAppCredentials({ app, owner: owner.keys.sign.publicKey, keys: record.keys }) }
+  return {
+    app,
+    key: bytesToHex(key),
+    credentials: encodeAppCredentials({ app, owner: owner.keys.sign.publicKey, keys: record.keys, access: containers.access }),
+    containers: [...grants.values()].map(g => ({ name: g.name, access: [...g.access] }))
+  }
+}
+
+async function makeOwnContainer (owner: OwnerContext, root: RootContainer, name: string, options: RequestOptions): Promise<ContainerInfo> {
+  const info: ContainerInfo = { name, head: derivedName(owner.root, name), key: derivedContainerKey(owner.keys.symmetric, name) }
+  try {
+    await Directory.create(owner.requests, info, owner.keys.sign.publicKey, [], options)
+  } catch (err) {
+    if (!(isSafeMeshError(err) && err.code === 'DataExists')) throw err
+  }
+  await root.record(info, undefined, options)
+  return info
 }
 
 export async function listApps (owner: OwnerContext, options: RequestOptions = {}): Promise<AppInfo[]> {
-  const [{ apps }, { keys }] = await Promise.all([readRegistry(owner, options), owner.requests.listAuthKeysAndVersion(options)])
-  return apps.map(a => ({ app: a.app, key: bytesToHex(a.keys.sign.publicKey), authorised: keys.some(k => bytesEqual(k, a.keys.sign.publicKey)) }))
+  const [{ apps }, { keys }, containers] = await Promise.all([
+    readRegistry(owner, options), owner.requests.listAuthKeysAndVersion(options), new RootContainer(owner.requests, owner.keys, owner.root).read(options)
+  ])
+  const access = containers === undefined ? undefined : new AccessContainer(owner.requests, containers.access)
+  return await Promise.all(apps.map(async a => ({
+    app: a.app,
+    key: bytesToHex(a.keys.sign.publicKey),
+    authorised: keys.some(k => bytesEqual(k, a.keys.sign.publicKey)),
+    containers: access === undefined ? [] : (await access.read(a.keys, options)).grants.map(g => ({ name: g.name, access: [...g.access] }))
+  })))
 }
 
-/** Revokes an app: `NoSuchKey` when no app of that id is recorded. */
-export async function revokeApp (owner: OwnerContext, app: string, options: RequestOptions = {}): Promise<{ app: string, key: string }> {
+/**
+ * Revokes an app (`NoSuchKey` when no app of that id is recorded): its auth key first (every
+ * Maid-Manager refuses it at once), then its permissions on every container, then every private
+ * container it could read is re-encrypted (`reencrypt.ts`) and the apps that keep it told, then its
+ * access entry and its record go. Running it again after an interruption finishes the job.
+ */
+export async function revokeApp (owner: OwnerContext, app: string, options: RequestOptions = {}): Promise<RevokedApp> {
   const { apps } = await readRegistry(owner, options)
   const record = apps.find(a => a.app === app)
   if (record === undefined) throw new SafeMeshError('NoSuchKey', `no app ${JSON.stringify(app)} is authorised`)
   const key = record.keys.sign.publicKey
   await onAuthKeys(owner, options, (keys, version) => keys.some(k => bytesEqual(k, key)) ? async () => { await owner.requests.delAuthKey(key, version + 1, options) } : undefined)
+  const root = new RootContainer(owner.requests, owner.keys, owner.root)
+  const containers = await root.read(options)
+  const reencrypted: string[] = []
+  if (containers !== undefined) {
+    const access = new AccessContainer(owner.requests, containers.access)
+    const revoked = await access.read(record.keys, options)
+    const user = keyUser(key)
+    for (const grant of revoked.grants) {
+      const info = containers.containers.get(grant.name)
+      if (info === undefined) continue
+      await new Directory(owner.requests, info, owner.keys.sign.publicKey).setPermissions(user, undefined, options)
+      if (info.key === undefined || !grant.access.includes('read')) continue
+      const next = await reencryptContainer(owner.requests, owner.keys.sign.publicKey, info, user, options)
+      await root.record(next, info.version, options)
+      await tellApps(access, apps.filter(a => a.app !== app), next, options)
+      reencrypted.push(grant.name)
+    }
+    await access.write(record.keys, [], revoked.version, options)
+  }
   await onRegistry(owner, options, (current) => ({ result: undefined, next: () => current.filter(a => a.app !== app) }))
-  return { app, key: bytesToHex(key) }
+  return { app, key: bytesToHex(key), reencrypted }
+}
+
+/** Rewrites the access entries that name a re-encrypted container with its new place and key. */
+async function tellApps (access: AccessContainer, apps: readonly AppRecord[], next: ContainerInfo, options: RequestOptions): Promise<void> {
+  for (const other of apps) {
+    const { grants, version } = await access.read(other.keys, options)
+    if (!grants.some(g => g.name === next.name)) continue
+    const updated = grants.map(g => g.name === next.name ? { ...next, access: g.access } : g)
+    await access.write(other.keys, updated, version, options)
+  }
 }
 
 interface Registry {

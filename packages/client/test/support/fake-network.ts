@@ -70,6 +70,8 @@ export interface FakeNetworkOptions {
   groupSize?: number
   accountAllowance?: number
   maxImmutableDataSize?: number
+  /** A small entry limit makes directories outgrow one MutableData after a few files. */
+  maxMutableDataEntries?: number
   /** How long a Maid-Manager waits for the Data-Managers (ms); keep it below the client's timeout. Default 50. */
   forwardWait?: number
 }
@@ -87,7 +89,8 @@ export class FakeNetwork implements Network {
     this.params = networkParams({
       groupSize: options.groupSize ?? 8,
       accountAllowance: options.accountAllowance ?? 1000,
-      ...(options.maxImmutableDataSize !== undefined ? { maxImmutableDataSize: options.maxImmutableDataSize } : {})
+      ...(options.maxImmutableDataSize !== undefined ? { maxImmutableDataSize: options.maxImmutableDataSize } : {}),
+      ...(options.maxMutableDataEntries !== undefined ? { maxMutableDataEntries: options.maxMutableDataEntries } : {})
     })
     this.forwardWait = options.forwardWait ?? 50
     this.nodes = Array.from({ length: options.nodes ?? this.params.groupSize }, (_, i) => new FakeNode(i))
