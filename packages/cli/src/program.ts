@@ -13,6 +13,7 @@ import { parseInteger } from './arguments.js'
 import { registerAccount } from './commands/account.js'
 import { registerApps } from './commands/apps.js'
 import { registerFiles } from './commands/files.js'
+import { registerFs } from './commands/fs.js'
 import { registerKeys } from './commands/keys.js'
 import { registerMd } from './commands/md.js'
 import type { ActionHandler } from './program-types.js'
@@ -89,6 +90,7 @@ function buildProgram (io: CliIo, run: (handler: ActionHandler) => (...args: unk
   configure(program, io)
   registerAccount(program, run)
   registerFiles(program, run)
+  registerFs(program, run)
   registerMd(program, run)
   registerApps(program, run)
   registerKeys(program, run)
