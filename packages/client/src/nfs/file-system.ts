@@ -129,7 +129,11 @@ export class FileSystem {
 
   private async directoryOf (container: string, options: RequestOptions): Promise<Directory> {
     const grant = (await this.grants(options)).find(g => g.name === container)
-    if (grant === undefined) throw new SafeMeshError('AccessDenied', `no access to the container ${JSON.stringify(container)}`)
+    if (grant === undefined) {
+      // An app is refused what it was not granted; the owner has every container there is.
+      if (this.source.mayMove) throw new SafeMeshError('AccessDenied', `no access to the container ${JSON.stringify(container)}`)
+      throw new SafeMeshError('NoSuchEntry', `no container ${JSON.stringify(container)}`)
+    }
     if (!grant.access.includes('read') && grant.key !== undefined) throw new SafeMeshError('AccessDenied', `no read access to ${JSON.stringify(container)}`)
     return new Directory(this.requests, grant, this.owner)
   }
