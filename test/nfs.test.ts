@@ -246,8 +246,7 @@ describe(`containers and NFS on a 12-node testnet (G = ${G})`, () => {
     if (record === undefined) throw new Error('the original is not there')
     const items = Array.from({ length: 4999 }, (_, i) => ({ path: `many/file-${i}.txt`, record }))
     expect((await directory.insertMany(items)).conflicts).toEqual([])
-    let nodes = 0
-    for await (const _ of directory.nodes()) nodes++
+    const nodes = (await all(directory.nodes())).length
     expect(nodes, 'MutableData in the directory').toBeGreaterThan(5)
     const started = performance.now()
     const listed = await all(owner.fs.list('_downloads/many'))

@@ -75,9 +75,10 @@ describe('safemesh fs and app auth --container against the in-memory network', (
     const files: Record<string, Uint8Array> = {}
     for (let i = 0; i < 12; i++) {
       const rel = join(`d${i % 2}`, `e${i % 3}`, `f${i}.bin`)
-      files[rel] = pseudoRandomBytes(500 + 300 * i, `file ${i}`)
+      const bytes = pseudoRandomBytes(500 + 300 * i, `file ${i}`)
+      files[rel] = bytes
       await mkdir(join(tree, dirname(rel)), { recursive: true })
-      await writeFile(join(tree, rel), files[rel] as Uint8Array)
+      await writeFile(join(tree, rel), bytes)
     }
     const put = await run(['fs', 'put', '-r', 'tree', '_documents/tree'])
     expect(put.code, put.stdout).toBe(0)

@@ -29,9 +29,8 @@ export async function reencryptContainer (
   options: RequestOptions = {}
 ): Promise<ContainerInfo> {
   const old = new Directory(requests, container, owner)
-  let head: MutableData | undefined
-  for await (const node of old.nodes(options)) { head = node; break }
-  const granted = [...(head?.permissions.values() ?? [])]
+  const head: MutableData = await old.readHead(options)
+  const granted = [...head.permissions.values()]
   for (const { user } of granted) await old.setPermissions(user, undefined, options)
   const entries: ListedEntry[] = []
   for await (const entry of old.entries(options)) entries.push(entry)

@@ -349,7 +349,7 @@ function existingKeys (err: SafeMeshError): Set<string> | undefined {
 }
 
 /** A per-key refusal of an entry batch as a conflict on `path` (the SPEC code, a message people read). */
-export function asConflict (err: unknown, path: string): unknown {
+function asConflict (err: unknown, path: string): unknown {
   if (!isSafeMeshError(err) || err.code !== 'InvalidEntryActions' || err.details === undefined || !('errors' in err.details)) return err
   const first = err.details.errors[0]?.error
   if (first === undefined) return err
@@ -372,4 +372,3 @@ export function derivedName (root: XorName, label: string): XorName {
   input.set(text, root.length)
   return sha3_256(input)
 }
-

@@ -19,7 +19,7 @@ export const MAX_USER_METADATA_BYTES = 4096
 export const MAX_MEDIA_TYPE_LENGTH = 255
 
 /** Where a file's previous version is, and what opens it in a private directory. */
-export interface VersionLink {
+interface VersionLink {
   address: XorName
   key?: Uint8Array
 }

@@ -313,8 +313,9 @@ export class FileSystem {
       const at = await dir.lookup(normalisePath(where), options)
       if (at?.record?.kind !== 'file') throw new SafeMeshError('NoSuchEntry', `no file ${JSON.stringify(path)}`)
       const out: EntryRecord[] = [at.record]
+      const wanted = stopAt ?? 0
       let link = at.record.previous
-      while (link !== undefined && (stopAt === undefined || (out.at(-1)?.version ?? 0) > stopAt)) {
+      while (link !== undefined && (out.at(-1)?.version ?? 0) > wanted) {
         const record = openVersion(await this.requests.getIData(link.address, options), link.key)
         out.push(record)
         link = record.previous
@@ -394,7 +395,7 @@ function storedOf (record: EntryRecord): { file: XorName, size: number, fileKey?
 }
 
 /** `apps/<id>/…` or `<container>/…` as the container and the path inside it. */
-export function splitContainer (path: string): { container: string, rel: string } {
+function splitContainer (path: string): { container: string, rel: string } {
   const segments = path.split('/').filter(s => s.length > 0)
   const take = segments[0] === 'apps' ? 2 : 1
   if (segments.length < take) throw new SafeMeshError('InvalidRequest', `a path starts with its container: ${JSON.stringify(path)}`)
