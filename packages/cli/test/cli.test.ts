@@ -214,7 +214,7 @@ describe('safemesh against the in-memory network', () => {
   it('apps: auth, act as the app, list, revoke', async () => {
     const auth = await run(['app', 'auth', 'my-app'])
     expect(auth.code).toBe(0)
-    expect(auth.json).toEqual({ app: 'my-app', key: expect.stringMatching(/^[0-9a-f]{64}$/), credentials: expect.any(String) })
+    expect(auth.json).toEqual({ app: 'my-app', key: expect.stringMatching(/^[0-9a-f]{64}$/), credentials: expect.any(String), containers: [] })
     const app = { SAFEMESH_APP: auth.json['credentials'] as string }
     expect((await run(['keys'], app)).json).toEqual({ sign: auth.json['key'], encrypt: expect.stringMatching(/^[0-9a-f]{64}$/) })
     const ownerKeys = (await run(['keys'])).json
@@ -228,8 +228,8 @@ describe('safemesh against the in-memory network', () => {
     expect((await run(['account', 'info'], app)).json['account']).toBe((await run(['account', 'info'])).json['account'])
     expect((await run(['app', 'list'], app)).code).toBe(2)
 
-    expect((await run(['app', 'list'])).json).toEqual({ apps: [{ app: 'my-app', key: auth.json['key'], authorised: true }] })
-    expect((await run(['app', 'revoke', 'my-app'])).json).toEqual({ app: 'my-app', key: auth.json['key'], revoked: true })
+    expect((await run(['app', 'list'])).json).toEqual({ apps: [{ app: 'my-app', key: auth.json['key'], authorised: true, containers: [] }] })
+    expect((await run(['app', 'revoke', 'my-app'])).json).toEqual({ app: 'my-app', key: auth.json['key'], revoked: true, reencrypted: [] })
     expect((await run(['app', 'list'])).json).toEqual({ apps: [] })
     const refused = await run(['put', '-'], app, pseudoRandomBytes(5000, 'after revoke'))
     expect(refused.code).toBe(3)

@@ -1,7 +1,7 @@
 /**
  * The client's building blocks, for the command line, tests and benches: the client class behind
- * the `SafeMeshClient` interface, the transport seam, group quorums, retries, session packets and
- * private entries. Not a stable API: applications use `@safemesh/client`.
+ * the `SafeMeshClient` interface, the transport seam, group quorums, retries, session packets,
+ * private entries, containers and directories. Not a stable API: applications use `@safemesh/client`.
  *
  * @example
  * ```ts
@@ -22,10 +22,7 @@ export { DEFAULT_DOWNLOAD_CONCURRENCY } from './files/get-file.js'
 export { MAX_DATA_MAP_DEPTH } from './files/data-map-chain.js'
 export { PrivateEntries, PRIVATE_MARKER_KEY, isPrivateMarker } from './mdata/private-entries.js'
 export { APPS_ENTRY_KEY, type AppRecord } from './session/app-registry.js'
-export { LOGIN_ENTRY_KEY, SESSION_PACKET_TAG, deriveSessionSecrets, invalidCredentials, type LoginRecord, type SessionSecrets } from './session/session-packet.js'
+export { LOGIN_ENTRY_KEY, SESSION_PACKET_TAG, deriveSessionSecrets, invalidCredentials, newSessionPacket, type LoginRecord, type SessionSecrets } from './session/session-packet.js'
 export { AccessContainer } from './auth/access-container.js'
-export { ACCESS_CONTAINER_TAG, ROOT_CONTAINER_TAG, RootContainer, derivedContainerKey, type ContainerInfo } from './auth/containers.js'
+export { RootContainer, derivedContainerKey, type ContainerInfo } from './auth/containers.js'
 export { Directory, type DirectoryRef } from './nfs/directory.js'
-export { bucketName, bucketPath, mayHaveChildren, MAX_ENTRY_BYTES } from './nfs/buckets.js'
-export { normalisePath, MAX_PATH_BYTES } from './nfs/paths.js'
-export { decodeEntryRecord, encodeEntryRecord, type EntryRecord } from './nfs/entry-record.js'

@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest'
-import { cryptoReady, decryptDeterministic } from '@safemesh/crypto'
-import { TYPE_TAG_NFS_DIRECTORY } from '@safemesh/protocol'
-import { derivedContainerKey } from '../src/internals.js'
+import { cryptoReady, decryptDeterministic, generateClientKeys } from '@safemesh/crypto'
+import { TYPE_TAG_NFS_DIRECTORY, randomXorName } from '@safemesh/protocol'
+import { RootContainer, deriveSessionSecrets, derivedContainerKey, newSessionPacket } from '../src/internals.js'
 import { type FsEntry, type SafeMeshClient, DEFAULT_CONTAINERS, createAccount, createClient, login } from '../src/index.js'
 import { FakeNetwork } from './support/fake-network.js'
-import { clientOptions, collect, expectCode, pseudoRandomBytes, utf8 } from './support/helpers.js'
+import { FAST_KDF, clientOptions, collect, expectCode, pseudoRandomBytes, utf8 } from './support/helpers.js'
 
 beforeAll(cryptoReady)
 
@@ -41,13 +41,26 @@ describe('containers and NFS through the in-memory network (entry limit 10)', ()
     }
   })
 
-  it('an account made before containers gets them at its next login', async () => {
-    const keys = owner.keys
-    if (keys === undefined) throw new Error('no keys')
+  it('a login makes nothing twice, and gives an account made before containers its containers', async () => {
     const before = network.sent('PutMData').length
     const relogin = await login({ secret, password }, clientOptions(network))
     await relogin.close()
     expect(network.sent('PutMData').length).toBe(before) // everything existed: nothing made twice
+
+    // An account as they were made before containers: a session packet and nothing else.
+    const keys = generateClientKeys()
+    const secrets = deriveSessionSecrets('old secret', 'old password', FAST_KDF)
+    const old = await createClient({ ...clientOptions(network), keys })
+    await old.putMData(newSessionPacket(secrets, { keys, root: randomXorName() }))
+    await expectCode(old.fs.containers(), 'InvalidOperation') // keys alone: no session, no root
+    await old.close()
+    const upgraded = await login({ secret: 'old secret', password: 'old password' }, clientOptions(network))
+    try {
+      expect((await upgraded.fs.containers()).map(c => c.name).sort()).toEqual(DEFAULT_CONTAINERS.map(c => c.name).sort())
+      expect((await upgraded.getAccountInfo()).mutationsDone).toBe(10)
+    } finally {
+      await upgraded.close()
+    }
   })
 
   it('files keep every version; a directory outgrows one MutableData and still lists completely', async () => {
@@ -150,6 +163,11 @@ describe('containers and NFS through the in-memory network (entry limit 10)', ()
       expect(opened).toContain('by-app.txt') // the old, frozen directory: what the app could read before
       expect(opened).not.toContain('after-revoke.txt')
       expect((await owner.listApps()).map(a => a.app)).not.toContain('editor')
+      // The new _documents grants the revoked app nothing (nor anyone: it was the only app).
+      const containers = await new RootContainer(owner, ownerKeys, owner.session?.root ?? new Uint8Array(32)).read()
+      const documents = containers?.containers.get('_documents')
+      if (documents === undefined) throw new Error('no _documents')
+      expect([...(await owner.getMData({ name: documents.head, tag: TYPE_TAG_NFS_DIRECTORY })).permissions.values()]).toEqual([])
     } finally {
       await app.close()
     }

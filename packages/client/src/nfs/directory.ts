@@ -50,7 +50,7 @@ export interface ListedEntry {
 }
 
 /** How many entries one MutateMDataEntries carries when many are placed at once. */
-const BATCH_ENTRIES = 100
+const BATCH_ENTRIES = 250
 
 export class Directory {
   readonly ref: DirectoryRef

@@ -84,13 +84,22 @@ export interface WriteManyProgress {
 }
 
 export interface WriteManyOptions extends RequestOptions {
-  /** Files uploaded at once (default 4). */
+  /** Files uploaded at once (default 8). */
   concurrency?: number
   onProgress?: (progress: WriteManyProgress) => void
 }
 
+/** A file's content as stored, before it has an entry. */
+interface StoredFile {
+  file: XorName
+  size: number
+  fileKey?: Uint8Array
+  mediaType: string
+  metadata: Uint8Array
+}
+
 const DEFAULT_MEDIA_TYPE = 'application/octet-stream'
-const DEFAULT_WRITE_CONCURRENCY = 4
+const DEFAULT_WRITE_CONCURRENCY = 8
 
 export class FileSystem {
   private readonly requests: FileSystemRequests
@@ -200,7 +209,7 @@ export class FileSystem {
     })
   }
 
-  private async store (dir: Directory, content: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: WriteOptions): Promise<{ file: XorName, size: number, fileKey?: Uint8Array, mediaType: string, metadata: Uint8Array }> {
+  private async store (dir: Directory, content: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: WriteOptions): Promise<StoredFile> {
     const fileKey = dir.isPrivate ? generateSymmetricKey() : undefined
     const stored = await this.requests.putFile(content, {
       ...(options.size !== undefined ? { size: options.size } : {}),
@@ -218,7 +227,7 @@ export class FileSystem {
   }
 
   /** The record of a new version: the one found becomes its `previous` (stored as ImmutableData). */
-  private async nextRecord (dir: Directory, at: Located | undefined, stored: { file: XorName, size: number, fileKey?: Uint8Array, mediaType: string, metadata: Uint8Array }, options: RequestOptions): Promise<EntryRecord> {
+  private async nextRecord (dir: Directory, at: Located | undefined, stored: StoredFile, options: RequestOptions): Promise<EntryRecord> {
     const now = Date.now()
     const current = at?.record
     const record: EntryRecord = { kind: 'file', ...stored, created: current?.created ?? now, modified: now, version: (current?.version ?? 0) + 1 }
@@ -243,21 +252,30 @@ export class FileSystem {
       const progress: WriteManyProgress = { files: items.length, filesDone: 0, bytes: items.reduce((n, i) => n + (i.size ?? 0), 0), bytesDone: 0 }
       const report = (): void => { options.onProgress?.({ ...progress }) }
       const slots = new Slots(options.concurrency ?? DEFAULT_WRITE_CONCURRENCY)
-      const stored = await Promise.all(items.map(async (item) => {
-        await slots.acquire(options.signal)
+      // One failed upload stops the others: nothing is recorded unless every file is stored.
+      const failed = new AbortController()
+      const signal = options.signal === undefined ? failed.signal : AbortSignal.any([options.signal, failed.signal])
+      const uploads = items.map(async (item) => {
+        await slots.acquire(signal)
         try {
           let counted = 0
           const result = await this.store(dir, item.content(), {
             ...(item.size !== undefined ? { size: item.size } : {}),
             ...(item.mediaType !== undefined ? { mediaType: item.mediaType } : {}),
-            ...(options.signal !== undefined ? { signal: options.signal } : {}),
+            signal,
             onProgress: (p) => { progress.bytesDone += p.bytesStored - counted; counted = p.bytesStored; report() }
           })
           return { rel: normalisePath(splitContainer(item.path).rel), result }
+        } catch (err) {
+          failed.abort(err)
+          throw err
         } finally {
           slots.release()
         }
-      }))
+      })
+      const settled = await Promise.allSettled(uploads)
+      if (failed.signal.aborted) throw failed.signal.reason
+      const stored = settled.map(s => (s as PromiseFulfilledResult<{ rel: string, result: StoredFile }>).value)
       const now = Date.now()
       const fresh = stored.map(({ rel, result }) => ({ path: rel, record: { kind: 'file' as const, ...result, created: now, modified: now, version: 1 } }))
       const { conflicts: existing } = await dir.insertMany(fresh, options)
@@ -390,7 +408,7 @@ export class FileSystem {
   }
 }
 
-function storedOf (record: EntryRecord): { file: XorName, size: number, fileKey?: Uint8Array, mediaType: string, metadata: Uint8Array } {
+function storedOf (record: EntryRecord): StoredFile {
   return { file: record.file as XorName, size: record.size, ...(record.fileKey !== undefined ? { fileKey: record.fileKey } : {}), mediaType: record.mediaType, metadata: record.metadata }
 }
 

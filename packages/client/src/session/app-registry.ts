@@ -8,7 +8,8 @@
  * and grants no permissions, so only the owner acting itself can change it (never an app); it is
  * encrypted, so reading it (anyone may read any MutableData) reveals nothing. The account's
  * symmetric key, not the password-derived one, protects it, so a future password change only
- * re-encrypts `Login`. SPEC §9's access container will take this role when the Authenticator comes.
+ * re-encrypts `Login`. What each app may use is in the access container (`auth/access-container.ts`),
+ * which the owner writes with the app keys kept here.
  */
 import { decodeClientKeys, decryptSymmetric, encodeClientKeys, encryptSymmetric, type ClientKeys } from '@safemesh/crypto'
 import { SafeMeshError, array, bytes, decodeWith, encodeWith, literal, object, string } from '@safemesh/protocol'

@@ -7,7 +7,7 @@
  *   password alone, or the secret alone, opens nothing.
  * - The packet is owned by the account's signing key and holds `Login` = encryptSymmetric(
  *   encode({v: 1, keys: encodeClientKeys(keys), root}), key): the account's client keys and the
- *   name of its root container (SPEC §9's containers will hang there; nothing is stored at it yet).
+ *   name of its root container (SPEC §9: `auth/containers.ts`).
  *   It may also hold `Apps`, the app registry (`app-registry.ts`).
  *
  * A wrong secret (no packet there) and a wrong password (the box does not open) both give
