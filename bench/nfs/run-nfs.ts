@@ -34,7 +34,7 @@ const groupSize = Number(values['group-size'])
 const fileCount = Number(values.files)
 const many = Number(values.many)
 
-const CLI = fileURLToPath(new URL('../../packages/cli/dist/src/bin/safemesh.js', import.meta.url))
+const CLI = fileURLToPath(new URL('../../../packages/cli/dist/src/bin/safemesh.js', import.meta.url))
 const dir = await mkdtemp(join(tmpdir(), 'safemesh-bench-nfs-'))
 const testnet = new Testnet({ dir: join(dir, 'testnet'), groupSize, accountOps: 10 * (fileCount + many) + 1000, logLevel: 'warn', detached: false })
 const env = { SAFEMESH_SECRET: `bench ${randomBytes(8).toString('hex')}`, SAFEMESH_PASSWORD: 'bench password' }

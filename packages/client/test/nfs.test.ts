@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest'
-import { cryptoReady, decryptDeterministic, generateClientKeys } from '@safemesh/crypto'
-import { TYPE_TAG_NFS_DIRECTORY, randomXorName } from '@safemesh/protocol'
+import { cryptoReady, decryptDeterministic, generateClientKeys, type ClientKeys } from '@safemesh/crypto'
+import { TYPE_TAG_NFS_DIRECTORY, keyUser, randomXorName } from '@safemesh/protocol'
 import { RootContainer, deriveSessionSecrets, derivedContainerKey, newSessionPacket } from '../src/internals.js'
 import { type FsEntry, type SafeMeshClient, DEFAULT_CONTAINERS, createAccount, createClient, login } from '../src/index.js'
 import { FakeNetwork } from './support/fake-network.js'
@@ -146,6 +146,8 @@ describe('containers and NFS through the in-memory network (entry limit 10)', ()
       const held = (await app.fs.containers()).find(c => c.name === '_documents')
       expect(held).toBeDefined()
       const before = await owner.fs.stat('_documents/by-app.txt')
+      // Another app keeps _documents through the revocation.
+      const keeper = await createClient({ ...clientOptions(network), app: (await owner.authoriseApp('keeper', { containers: [{ name: '_documents', access: ['read', 'insert'] }] })).credentials })
       const revoked = await owner.revokeApp('editor')
       expect(revoked.reencrypted.sort()).toEqual(['_documents', 'apps/editor'])
       await expectCode(app.fs.write('_documents/after.txt', [utf8('too late')]), 'AccessDenied')
@@ -163,11 +165,16 @@ describe('containers and NFS through the in-memory network (entry limit 10)', ()
       expect(opened).toContain('by-app.txt') // the old, frozen directory: what the app could read before
       expect(opened).not.toContain('after-revoke.txt')
       expect((await owner.listApps()).map(a => a.app)).not.toContain('editor')
-      // The new _documents grants the revoked app nothing (nor anyone: it was the only app).
+      // The new _documents grants the revoked app nothing, and the keeper what it had.
       const containers = await new RootContainer(owner, ownerKeys, owner.session?.root ?? new Uint8Array(32)).read()
       const documents = containers?.containers.get('_documents')
       if (documents === undefined) throw new Error('no _documents')
-      expect([...(await owner.getMData({ name: documents.head, tag: TYPE_TAG_NFS_DIRECTORY })).permissions.values()]).toEqual([])
+      const granted = [...(await owner.getMData({ name: documents.head, tag: TYPE_TAG_NFS_DIRECTORY })).permissions.values()]
+      expect(granted).toEqual([{ user: keyUser((keeper.keys as ClientKeys).sign.publicKey), permissions: { Insert: true } }])
+      expect(text(await collect(keeper.fs.read('_documents/after-revoke.txt')))).toBe('secret after revocation')
+      await keeper.fs.write('_documents/by-keeper.txt', [utf8('the keeper still inserts')])
+      expect(text(await collect(owner.fs.read('_documents/by-keeper.txt')))).toBe('the keeper still inserts')
+      await keeper.close()
     } finally {
       await app.close()
     }

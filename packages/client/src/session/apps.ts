@@ -161,30 +161,30 @@ export async function revokeApp (owner: OwnerContext, app: string, options: Requ
     const access = new AccessContainer(owner.requests, containers.access)
     const revoked = await access.read(record.keys, options)
     const user = keyUser(key)
+    const others = apps.filter(a => a.app !== app)
     for (const grant of revoked.grants) {
       const info = containers.containers.get(grant.name)
       if (info === undefined) continue
       await new Directory(owner.requests, info, owner.keys.sign.publicKey).setPermissions(user, undefined, options)
       if (info.key === undefined || !grant.access.includes('read')) continue
-      const next = await reencryptContainer(owner.requests, owner.keys.sign.publicKey, info, user, options)
+      // The apps that keep the container: their access entries say what the new directory grants.
+      const keeping = (await Promise.all(others.map(async a => ({ app: a, ...await access.read(a.keys, options) }))))
+        .filter(e => e.grants.some(g => g.name === grant.name))
+      const keep = keeping.flatMap(e => {
+        const permissions = permissionSetOf(e.grants.find(g => g.name === grant.name)?.access ?? [])
+        return permissions === undefined ? [] : [{ user: keyUser(e.app.keys.sign.publicKey), permissions }]
+      })
+      const next = await reencryptContainer(owner.requests, owner.keys.sign.publicKey, info, keep, options)
       await root.record(next, info.version, options)
-      await tellApps(access, apps.filter(a => a.app !== app), next, options)
+      for (const e of keeping) {
+        await access.write(e.app.keys, e.grants.map(g => g.name === next.name ? { ...next, access: g.access } : g), e.version, options)
+      }
       reencrypted.push(grant.name)
     }
     await access.write(record.keys, [], revoked.version, options)
   }
   await onRegistry(owner, options, (current) => ({ result: undefined, next: () => current.filter(a => a.app !== app) }))
   return { app, key: bytesToHex(key), reencrypted }
-}
-
-/** Rewrites the access entries that name a re-encrypted container with its new place and key. */
-async function tellApps (access: AccessContainer, apps: readonly AppRecord[], next: ContainerInfo, options: RequestOptions): Promise<void> {
-  for (const other of apps) {
-    const { grants, version } = await access.read(other.keys, options)
-    if (!grants.some(g => g.name === next.name)) continue
-    const updated = grants.map(g => g.name === next.name ? { ...next, access: g.access } : g)
-    await access.write(other.keys, updated, version, options)
-  }
 }
 
 interface Registry {
