@@ -37,6 +37,7 @@ function nextSteps (testnet: Testnet): string {
     '  npx safemesh account create        # set SAFEMESH_SECRET and SAFEMESH_PASSWORD first, or be prompted',
     '  npx safemesh put ./some-file       # prints the file\'s address',
     '  npx safemesh get <address> -o copy',
+    '  npx safemesh fs put -r ./some-folder _documents/folder   # your private drive: fs ls, get, history…',
     '  npm run testnet -- status          # the nodes, their routing tables and what they store',
     '',
     'Press Ctrl-C to stop every node.',

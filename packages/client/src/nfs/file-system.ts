@@ -167,14 +167,18 @@ export class FileSystem {
 
   /**
    * What is in a folder (a container's top with just its name): files and folders one level down,
-   * or with `recursive` every file and folder below, sorted by path.
+   * or with `recursive` every file and folder below, sorted by path. A file lists as itself;
+   * `NoSuchEntry` when there is nothing at `path`.
    */
   async * list (path: string, options: RequestOptions & { recursive?: boolean } = {}): AsyncGenerator<FsEntry> {
     const listed = await this.within(path, options, async (dir, rel, container) => {
       const out = new Map<string, FsEntry>()
+      // What `path` itself is: a file lists as itself, an empty folder as nothing, nothing is NoSuchEntry.
+      let itself: FsEntry | undefined
       for await (const entry of dir.entries(options)) {
         const folder = entry.path.endsWith('/')
         const key = folder ? entry.path.slice(0, -1) : entry.path
+        if (key === rel) itself = entryOf(container, key, entry.record)
         if (options.recursive === true) {
           if (rel !== '' && !key.startsWith(rel + '/')) continue
           out.set(key, entryOf(container, key, entry.record))
@@ -189,6 +193,10 @@ export class FileSystem {
         // A folder's own entry describes it; files inside a folder only imply it.
         if (!child.folder) out.set(childPath, entryOf(container, childPath, entry.record))
         else if (!out.has(childPath)) out.set(childPath, impliedFolder(container, childPath))
+      }
+      if (out.size === 0 && rel !== '') {
+        if (itself === undefined) throw new SafeMeshError('NoSuchEntry', `no file or folder ${JSON.stringify(path)}`)
+        return itself.kind === 'file' ? [itself] : []
       }
       return [...out.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
     })
