@@ -25,7 +25,7 @@ import type { MDataAddress } from '../client.js'
 import { Directory, derivedName, type DirectoryRef, type DirectoryRequests } from '../nfs/directory.js'
 
 /** Tags 1–10000 are the system's (SPEC §2): the Authenticator's own MutableData use two. */
-export const ROOT_CONTAINER_TAG = 1000
+const ROOT_CONTAINER_TAG = 1000
 export const ACCESS_CONTAINER_TAG = 1001
 
 /** The root containers account creation makes (`_public` is the one not encrypted). */

@@ -15,7 +15,7 @@ export const BUCKET_FANOUT = 16
 /** 16^8 nodes of 1000 entries: far beyond any directory's needs, and a bound on a lister's work. */
 export const MAX_BUCKET_DEPTH = 8
 /** An upper bound on one entry's serialised size (key, sealed record, framing). */
-export const MAX_ENTRY_BYTES = MAX_PATH_BYTES + MAX_USER_METADATA_BYTES + MAX_MEDIA_TYPE_LENGTH + 1024
+const MAX_ENTRY_BYTES = MAX_PATH_BYTES + MAX_USER_METADATA_BYTES + MAX_MEDIA_TYPE_LENGTH + 1024
 
 const BUCKET_LABEL = new TextEncoder().encode('safemesh/nfs-bucket/v1')
 
