@@ -184,6 +184,13 @@ describe('containers and NFS through the in-memory network (entry limit 10)', ()
     }
   })
 
+  it('any access to a private container includes read (its key seals entries too); a public one is as asked', async () => {
+    const { containers } = await owner.authoriseApp('inserter', { containers: [{ name: '_pictures', access: ['insert'] }, { name: '_public', access: ['insert'] }] })
+    expect(containers).toEqual([{ name: '_pictures', access: ['read', 'insert'] }, { name: '_public', access: ['insert'] }])
+    await expectCode(owner.authoriseApp('inserter', { containers: [{ name: '_nowhere', access: ['read'] }] }), 'NoSuchEntry')
+    expect((await owner.revokeApp('inserter')).reencrypted).toEqual(['_pictures'])
+  })
+
   it('private directories seal paths and records; the public one does not', async () => {
     await owner.fs.write('_documents/marker-file-name.txt', [utf8('x')])
     await owner.fs.write('_public/visible-name.txt', [utf8('y')])

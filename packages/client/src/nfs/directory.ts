@@ -13,7 +13,7 @@ import {
   type KeyedEntryAction, type MutableData, type MutableDataEntry, type MutableDataValue, type NetworkParams,
   type PermissionSet, type User, type XorName
 } from '@safemesh/protocol'
-import { PrivateEntries, isPrivateMarker } from '../mdata/private-entries.js'
+import { PRIVATE_MARKER_KEY, PrivateEntries, isPrivateMarker } from '../mdata/private-entries.js'
 import type { RequestOptions } from '../requests/request-context.js'
 import type { MDataAddress } from '../client.js'
 import { BUCKET_FANOUT, MAX_BUCKET_DEPTH, bucketName, bucketPath, grantsBeyond, mayHaveChildren } from './buckets.js'
@@ -152,10 +152,21 @@ export class Directory {
     }
   }
 
-  /** A child node counts only when it grants nobody more than the head does (`grantsBeyond`). */
+  /**
+   * A child node counts only when it is sealed under this directory's key and grants nobody more
+   * than the head does (`grantsBeyond`): read as shells and the marker, not whole.
+   */
   private async trusted (node: MDataAddress, options: RequestOptions): Promise<boolean> {
-    const [shell, head] = await Promise.all([this.requests.getMData(node, options), this.requests.getMDataShell(this.head, options)])
-    return this.checkNode(shell, false) && !grantsBeyond(shell, head)
+    const [shell, head] = await Promise.all([this.requests.getMDataShell(node, options), this.requests.getMDataShell(this.head, options)])
+    if (grantsBeyond(shell, head)) return false
+    if (this.cipher === undefined) return true
+    try {
+      this.cipher.checkMarker((await this.requests.getMDataValue(node, PRIVATE_MARKER_KEY, options)).content)
+      return true
+    } catch (err) {
+      if (isSafeMeshError(err) && (err.code === 'AccessDenied' || err.code === 'NoSuchEntry')) return false
+      throw err
+    }
   }
 
   /** Inserts a new entry where its key belongs; a conflict (`EntryExists`) when it is there already. */

@@ -102,7 +102,8 @@ export async function authoriseApp (owner: OwnerContext, app: string, options: A
   for (const { name, access: more } of wanted) {
     const info = containers.containers.get(name) ?? (name === ownContainerName(app) ? await makeOwnContainer(owner, root, name, options) : undefined)
     if (info === undefined) throw new SafeMeshError('NoSuchEntry', `the account has no container ${JSON.stringify(name)}`)
-    const access = sortedAccess([...(grants.get(name)?.access ?? []), ...more])
+    // A private container's key seals entries as well as opens them: any access to one includes read.
+    const access = sortedAccess([...(grants.get(name)?.access ?? []), ...more, ...(info.key !== undefined ? ['read' as const] : [])])
     grants.set(name, { name, head: info.head, ...(info.key !== undefined ? { key: info.key } : {}), access })
     const permissions = permissionSetOf(access)
     if (permissions !== undefined) await new Directory(owner.requests, info, owner.keys.sign.publicKey).setPermissions(keyUser(record.keys.sign.publicKey), permissions, options)
