@@ -1,23 +1,12 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { PassThrough, Readable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cryptoReady } from '@safemesh/crypto'
-import { runCli } from '../src/program.js'
-import type { CliIo } from '../src/io.js'
+import { runCliCaptured, type CliOptions, type Run } from './support/run-cli.js'
 import { parseActions } from '../src/arguments.js'
 import { FakeNetwork } from '../../client/test/support/fake-network.js'
-import { FAST_KDF, expectSameBytes, pseudoRandomBytes } from '../../client/test/support/helpers.js'
-
-interface Run {
-  code: number
-  stdout: string
-  stdoutBytes: Uint8Array
-  stderr: string
-  /** stdout parsed as exactly one JSON object. */
-  json: Record<string, unknown>
-}
+import { expectSameBytes, pseudoRandomBytes } from '../../client/test/support/helpers.js'
 
 let dir: string
 
@@ -30,29 +19,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-async function cli (args: string[], options: { env?: Record<string, string>, network?: FakeNetwork, stdin?: Uint8Array } = {}): Promise<Run> {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  const out: Buffer[] = []
-  const err: Buffer[] = []
-  stdout.on('data', (b: Buffer) => out.push(b))
-  stderr.on('data', (b: Buffer) => err.push(b))
-  const io: CliIo = {
-    argv: args,
-    env: options.env ?? {},
-    cwd: dir,
-    stdin: Readable.from(options.stdin !== undefined ? [options.stdin] : []),
-    stdout,
-    stderr,
-    kdf: FAST_KDF,
-    ...(options.network !== undefined ? { network: options.network } : {})
-  }
-  const code = await runCli(io)
-  const stdoutBytes = new Uint8Array(Buffer.concat(out))
-  const text = Buffer.from(stdoutBytes).toString('utf8')
-  let json: Record<string, unknown> = {}
-  try { json = JSON.parse(text) as Record<string, unknown> } catch {}
-  return { code, stdout: text, stdoutBytes, stderr: Buffer.concat(err).toString('utf8'), json }
+async function cli (args: string[], options: Omit<CliOptions, 'cwd'> = {}): Promise<Run> {
+  return await runCliCaptured(args, { ...options, cwd: dir })
 }
 
 describe('safemesh: usage (no network needed)', () => {
