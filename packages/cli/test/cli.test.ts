@@ -1,27 +1,13 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cryptoReady } from '@safemesh/crypto'
-import { runCliCaptured, type CliOptions, type Run } from './support/run-cli.js'
+import { describe, expect, it } from 'vitest'
+import { useCliFolder, type Run } from './support/run-cli.js'
 import { parseActions } from '../src/arguments.js'
 import { FakeNetwork } from '../../client/test/support/fake-network.js'
 import { expectSameBytes, pseudoRandomBytes } from '../../client/test/support/helpers.js'
 
-let dir: string
-
-beforeAll(async () => {
-  await cryptoReady()
-  dir = await mkdtemp(join(tmpdir(), 'safemesh-cli-'))
-})
-
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true })
-})
-
-async function cli (args: string[], options: Omit<CliOptions, 'cwd'> = {}): Promise<Run> {
-  return await runCliCaptured(args, { ...options, cwd: dir })
-}
+const folder = useCliFolder()
+const cli = folder.cli
 
 describe('safemesh: usage (no network needed)', () => {
   it('--help everywhere, exit 0', async () => {
@@ -66,7 +52,7 @@ describe('safemesh: usage (no network needed)', () => {
     expect(String((run.json['error'] as { message: string }).message)).toContain(join('.testnet', 'network.json'))
     const other = await cli(['get', 'ab'.repeat(32), '--network', 'x.json', '--bootstrap', '/ip4/127.0.0.1/tcp/1'])
     expect(other.code).toBe(2)
-    await writeFile(join(dir, 'bad.json'), '{"bootstrap": []}')
+    await writeFile(join(folder.dir, 'bad.json'), '{"bootstrap": []}')
     expect((await cli(['get', 'ab'.repeat(32)], { env: { SAFEMESH_NETWORK: 'bad.json' } })).code).toBe(2)
   })
 
@@ -102,7 +88,7 @@ describe('safemesh against the in-memory network', () => {
 
   it('put a file and get it back, to a file and to stdout', async () => {
     const content = pseudoRandomBytes(200_000, 'cli file')
-    await writeFile(join(dir, 'in.bin'), content)
+    await writeFile(join(folder.dir, 'in.bin'), content)
     const put = await run(['put', 'in.bin'])
     expect(put.code).toBe(0)
     expect(put.json).toEqual({ address: expect.stringMatching(/^[0-9a-f]{64}$/), size: 200_000, chunks: 3 })
@@ -111,7 +97,7 @@ describe('safemesh against the in-memory network', () => {
     const got = await run(['get', address, '-o', 'out.bin'])
     expect(got.code).toBe(0)
     expect(got.json).toMatchObject({ size: 200_000 })
-    expectSameBytes(new Uint8Array(await readFile(join(dir, 'out.bin'))), content)
+    expectSameBytes(new Uint8Array(await readFile(join(folder.dir, 'out.bin'))), content)
 
     const toStdout = await cli(['get', address], { network })
     expect(toStdout.code).toBe(0)
@@ -123,7 +109,7 @@ describe('safemesh against the in-memory network', () => {
     const missing = await run(['get', 'ab'.repeat(32), '-o', 'never.bin'])
     expect(missing.code).toBe(3)
     expect(missing.json).toMatchObject({ error: { code: 'NoSuchData' } })
-    await expect(readFile(join(dir, 'never.bin'))).rejects.toThrow()
+    await expect(readFile(join(folder.dir, 'never.bin'))).rejects.toThrow()
   })
 
   it('md: create, insert, get, update, list, delete, with versions defaulting to current + 1', async () => {

@@ -1,26 +1,12 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cryptoReady } from '@safemesh/crypto'
-import { runCliCaptured, type CliOptions, type Run } from './support/run-cli.js'
+import { describe, expect, it } from 'vitest'
+import { useCliFolder, type Run } from './support/run-cli.js'
 import { FakeNetwork } from '../../client/test/support/fake-network.js'
 import { expectSameBytes, pseudoRandomBytes } from '../../client/test/support/helpers.js'
 
-let dir: string
-
-beforeAll(async () => {
-  await cryptoReady()
-  dir = await mkdtemp(join(tmpdir(), 'safemesh-cli-'))
-})
-
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true })
-})
-
-async function cli (args: string[], options: Omit<CliOptions, 'cwd'> = {}): Promise<Run> {
-  return await runCliCaptured(args, { ...options, cwd: dir })
-}
+const folder = useCliFolder()
+const cli = folder.cli
 
 describe('safemesh fs and app auth --container against the in-memory network', () => {
   const network = new FakeNetwork()
@@ -39,7 +25,7 @@ describe('safemesh fs and app auth --container against the in-memory network', (
     expect((await run(['account', 'create'])).code).toBe(0)
     const ls = await run(['fs', 'ls'])
     expect((ls.json['containers'] as Array<{ name: string }>).map(c => c.name)).toContain('_documents')
-    const tree = join(dir, 'tree')
+    const tree = join(folder.dir, 'tree')
     const files: Record<string, Uint8Array> = {}
     for (let i = 0; i < 12; i++) {
       const rel = join(`d${i % 2}`, `e${i % 3}`, `f${i}.bin`)
@@ -53,13 +39,13 @@ describe('safemesh fs and app auth --container against the in-memory network', (
     expect(put.json).toMatchObject({ files: 12, path: '_documents/tree' })
     const got = await run(['fs', 'get', '-r', '_documents/tree', 'copy'])
     expect(got.code, got.stdout).toBe(0)
-    for (const [rel, bytes] of Object.entries(files)) expectSameBytes(new Uint8Array(await readFile(join(dir, 'copy', rel))), bytes)
+    for (const [rel, bytes] of Object.entries(files)) expectSameBytes(new Uint8Array(await readFile(join(folder.dir, 'copy', rel))), bytes)
     const listing = await run(['fs', 'ls', '_documents/tree'])
     expect((listing.json['entries'] as Array<{ path: string, kind: string }>).map(e => `${e.kind}:${e.path}`)).toEqual(['folder:_documents/tree/d0', 'folder:_documents/tree/d1'])
 
-    await writeFile(join(dir, 'note.txt'), 'one')
+    await writeFile(join(folder.dir, 'note.txt'), 'one')
     for (const text of ['one', 'two', 'three', 'four']) {
-      await writeFile(join(dir, 'note.txt'), text)
+      await writeFile(join(folder.dir, 'note.txt'), text)
       expect((await run(['fs', 'put', 'note.txt', '_documents/note.txt'])).code).toBe(0)
     }
     const history = await run(['fs', 'history', '_documents/note.txt'])
@@ -85,7 +71,7 @@ describe('safemesh fs and app auth --container against the in-memory network', (
     const list = await run(['app', 'list'])
     expect((list.json['apps'] as Array<{ app: string, containers: unknown }>).find(a => a.app === 'notes')?.containers).toEqual(auth.json['containers'])
     const app = { SAFEMESH_APP: String(auth.json['credentials']) }
-    await writeFile(join(dir, 'by-app.txt'), 'from the app')
+    await writeFile(join(folder.dir, 'by-app.txt'), 'from the app')
     expect((await run(['fs', 'put', 'by-app.txt', '_documents/by-app.txt'], app)).code).toBe(0)
     const update = await run(['fs', 'put', 'by-app.txt', '_documents/by-app.txt'], app)
     expect(update.code).toBe(3)

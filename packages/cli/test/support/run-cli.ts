@@ -1,3 +1,8 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll } from 'vitest'
+import { cryptoReady } from '@safemesh/crypto'
 import { PassThrough, Readable } from 'node:stream'
 import { runCli } from '../../src/program.js'
 import type { CliIo } from '../../src/io.js'
@@ -45,4 +50,20 @@ export async function runCliCaptured (args: string[], options: CliOptions): Prom
   let json: Record<string, unknown> = {}
   try { json = JSON.parse(text) as Record<string, unknown> } catch {}
   return { code, stdout: text, stdoutBytes, stderr: Buffer.concat(err).toString('utf8'), json }
+}
+
+/** A temporary working folder for one test file (made before its tests, removed after) and `safemesh` run in it. */
+export function useCliFolder (): { readonly dir: string, cli: (args: string[], options?: Omit<CliOptions, 'cwd'>) => Promise<Run> } {
+  let dir: string | undefined
+  beforeAll(async () => {
+    await cryptoReady()
+    dir = await mkdtemp(join(tmpdir(), 'safemesh-cli-'))
+  })
+  afterAll(async () => {
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true })
+  })
+  return {
+    get dir () { return dir as string },
+    cli: async (args, options = {}) => await runCliCaptured(args, { ...options, cwd: dir as string })
+  }
 }
