@@ -42,3 +42,4 @@ export { DEFAULT_CONTAINERS } from './auth/containers.js'
 export type {
   ContainerListing, FileSystem, FsEntry, WriteManyItem, WriteManyOptions, WriteManyProgress, WriteOptions
 } from './nfs/file-system.js'
+export type { FileMetadata } from './nfs/entry-record.js'

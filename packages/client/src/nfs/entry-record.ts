@@ -24,11 +24,12 @@ interface VersionLink {
   key?: Uint8Array
 }
 
-export interface EntryRecord {
+/** What SPEC §9 says a directory tells of a file (or of a folder made by `mkdir`). */
+export interface FileMetadata {
   kind: 'file' | 'folder'
   /** Plaintext bytes (0 for a folder). */
   size: number
-  /** Milliseconds since 1970 (the writer's clock). */
+  /** Milliseconds since 1970 (the writer's clock); 0 for a folder only implied by its files. */
   created: number
   modified: number
   mediaType: string
@@ -36,6 +37,9 @@ export interface EntryRecord {
   metadata: Uint8Array
   /** 1 for the first version; +1 each overwrite. */
   version: number
+}
+
+export interface EntryRecord extends FileMetadata {
   /** The file's address (its top data-map chunk); absent for a folder. */
   file?: XorName
   /** Opens the top chunk of a file in a private directory. */

@@ -18,7 +18,7 @@ import type { PutIDataResult } from '../requests/chunk-upload.js'
 import type { RequestOptions } from '../requests/request-context.js'
 import type { ContainerAccess, GrantedContainer } from '../auth/access-container.js'
 import { Directory, conflict, type DirectoryRequests, type Located } from './directory.js'
-import { openVersion, sealVersion, type EntryRecord } from './entry-record.js'
+import { openVersion, sealVersion, type EntryRecord, type FileMetadata } from './entry-record.js'
 import { childOf, folderKey, normalisePath, normalisePrefix } from './paths.js'
 
 /** What the file system needs of the client. */
@@ -38,18 +38,9 @@ export interface ContainerSource {
 }
 
 /** A file or folder as listed. */
-export interface FsEntry {
+export interface FsEntry extends FileMetadata {
   /** The full path, container first (`_documents/notes/a.txt`). */
   path: string
-  kind: 'file' | 'folder'
-  size: number
-  /** Milliseconds since 1970; 0 for a folder no entry describes (only implied by its files). */
-  created: number
-  modified: number
-  mediaType: string
-  metadata: Uint8Array
-  /** The file's version (1 for the first write). */
-  version: number
   /** The file's address (hex), when it is a file. */
   address?: string
 }
