@@ -188,6 +188,9 @@ describe('containers and NFS through the in-memory network (entry limit 10)', ()
     const { containers } = await owner.authoriseApp('inserter', { containers: [{ name: '_pictures', access: ['insert'] }, { name: '_public', access: ['insert'] }] })
     expect(containers).toEqual([{ name: '_pictures', access: ['read', 'insert'] }, { name: '_public', access: ['insert'] }])
     await expectCode(owner.authoriseApp('inserter', { containers: [{ name: '_nowhere', access: ['read'] }] }), 'NoSuchEntry')
+    const spent = (await owner.getAccountInfo()).mutationsDone
+    await owner.authoriseApp('inserter', { containers: [{ name: '_pictures', access: ['insert'] }] })
+    expect((await owner.getAccountInfo()).mutationsDone, 'asking again for what it has').toBe(spent)
     expect((await owner.revokeApp('inserter')).reencrypted).toEqual(['_pictures'])
   })
 

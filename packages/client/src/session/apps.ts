@@ -99,16 +99,21 @@ export async function authoriseApp (owner: OwnerContext, app: string, options: A
   const access = new AccessContainer(owner.requests, containers.access)
   const current = await access.read(record.keys, options)
   const grants = new Map<string, GrantedContainer>(current.grants.map(g => [g.name, g]))
+  let changed = false
   for (const { name, access: more } of wanted) {
     const info = containers.containers.get(name) ?? (name === ownContainerName(app) ? await makeOwnContainer(owner, root, name, options) : undefined)
     if (info === undefined) throw new SafeMeshError('NoSuchEntry', `the account has no container ${JSON.stringify(name)}`)
+    const before = grants.get(name)
     // A private container's key seals entries as well as opens them: any access to one includes read.
-    const access = sortedAccess([...(grants.get(name)?.access ?? []), ...more, ...(info.key !== undefined ? ['read' as const] : [])])
+    const access = sortedAccess([...(before?.access ?? []), ...more, ...(info.key !== undefined ? ['read' as const] : [])])
+    // Asked again for what it has: nothing to change, nothing to pay.
+    if (before !== undefined && bytesEqual(before.head, info.head) && before.access.join() === access.join()) continue
+    changed = true
     grants.set(name, { name, head: info.head, ...(info.key !== undefined ? { key: info.key } : {}), access })
     const permissions = permissionSetOf(access)
     if (permissions !== undefined) await new Directory(owner.requests, info, owner.keys.sign.publicKey).setPermissions(keyUser(record.keys.sign.publicKey), permissions, options)
   }
-  if (wanted.length > 0 || current.version === undefined) await access.write(record.keys, [...grants.values()], current.version, options)
+  if (changed) await access.write(record.keys, [...grants.values()], current.version, options)
   const key = record.keys.sign.publicKey
   await onAuthKeys(owner, options, (keys, version) => keys.some(k => bytesEqual(k, key)) ? undefined : async () => { await owner.requests.insAuthKey(key, version + 1, options) })
   return {
