@@ -26,3 +26,4 @@ export { LOGIN_ENTRY_KEY, SESSION_PACKET_TAG, deriveSessionSecrets, invalidCrede
 export { AccessContainer } from './auth/access-container.js'
 export { RootContainer, derivedContainerKey, type ContainerInfo } from './auth/containers.js'
 export { Directory, type DirectoryRef } from './nfs/directory.js'
+export { FileSystem, type ContainerSource } from './nfs/file-system.js'

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { cryptoReady, decryptDeterministic, generateClientKeys, type ClientKeys } from '@safemesh/crypto'
 import { TYPE_TAG_NFS_DIRECTORY, keyUser, randomXorName } from '@safemesh/protocol'
-import { RootContainer, deriveSessionSecrets, derivedContainerKey, newSessionPacket } from '../src/internals.js'
-import { type FsEntry, type SafeMeshClient, DEFAULT_CONTAINERS, createAccount, createClient, login } from '../src/index.js'
+import { AccessContainer, FileSystem, RootContainer, deriveSessionSecrets, derivedContainerKey, newSessionPacket } from '../src/internals.js'
+import { type ContainerAccess, type FsEntry, type SafeMeshClient, DEFAULT_CONTAINERS, createAccount, createClient, login } from '../src/index.js'
 import { FakeNetwork } from './support/fake-network.js'
 import { FAST_KDF, clientOptions, collect, expectCode, pseudoRandomBytes, utf8 } from './support/helpers.js'
 
@@ -181,6 +181,34 @@ describe('containers and NFS through the in-memory network (entry limit 10)', ()
       await keeper.close()
     } finally {
       await app.close()
+    }
+  })
+
+  it('an app that finds its container frozen by a re-encryption reads its access entry again and writes to the new place', async () => {
+    const grant = { containers: [{ name: '_documents', access: ['read', 'insert'] as ContainerAccess[] }] }
+    const keeper = await createClient({ ...clientOptions(network), app: (await owner.authoriseApp('late-keeper', grant)).credentials })
+    const leaving = await owner.authoriseApp('leaving', grant)
+    try {
+      const keeperKeys = keeper.keys as ClientKeys
+      const session = owner.session
+      const ownerKeys = owner.keys
+      if (session === undefined || ownerKeys === undefined) throw new Error('no session')
+      const access = (await new RootContainer(owner, ownerKeys, session.root).read())?.access
+      if (access === undefined) throw new Error('no access container')
+      // The keeper's view before the revocation, as if it had read it just before.
+      const stale = (await new AccessContainer(keeper, access).read(keeperKeys)).grants
+      expect((await owner.revokeApp(leaving.app)).reencrypted).toEqual(['_documents'])
+      let reads = 0
+      const fs = new FileSystem(keeper, ownerKeys.sign.publicKey, {
+        mayMove: true,
+        containers: async () => (reads++ === 0 ? stale : (await new AccessContainer(keeper, access).read(keeperKeys)).grants)
+      })
+      await fs.write('_documents/written-late.txt', [utf8('after the move')])
+      expect(reads).toBe(2)
+      expect(text(await collect(owner.fs.read('_documents/written-late.txt')))).toBe('after the move')
+    } finally {
+      await keeper.close()
+      await owner.revokeApp('late-keeper')
     }
   })
 
