@@ -27,7 +27,7 @@ export interface CliOptions {
 }
 
 /** Runs `safemesh` in this process with captured streams (fast Argon2id, a fake network when given). */
-export async function runCliCaptured (args: string[], options: CliOptions): Promise<Run> {
+async function runCliCaptured (args: string[], options: CliOptions): Promise<Run> {
   const stdout = new PassThrough()
   const stderr = new PassThrough()
   const out: Buffer[] = []
