@@ -11,10 +11,10 @@ export interface EntryCodec {
   readonly private: boolean
   /** The key as stored, for a key as typed. */
   key (plain: Uint8Array): Uint8Array
-  /** The value as stored, for a value as typed. */
-  value (plain: Uint8Array): Uint8Array
-  /** A stored value as people read it. */
-  readValue (stored: Uint8Array): Uint8Array
+  /** The value as stored under `storedKey` at entry version `version`, for a value as typed. */
+  value (storedKey: Uint8Array, version: number, plain: Uint8Array): Uint8Array
+  /** A stored value (of `storedKey` at `version`) as people read it. */
+  readValue (storedKey: Uint8Array, version: number, stored: Uint8Array): Uint8Array
   /** Stored entries as people read them: no marker, decrypted; tombstones only with `all`. */
   readEntries (stored: readonly MutableDataEntry[], all?: boolean): MutableDataEntry[]
 }
@@ -22,8 +22,8 @@ export interface EntryCodec {
 export const PLAIN_ENTRIES: EntryCodec = {
   private: false,
   key: (plain) => plain,
-  value: (plain) => plain,
-  readValue: (stored) => stored,
+  value: (_key, _version, plain) => plain,
+  readValue: (_key, _version, stored) => stored,
   readEntries: (stored, all = false) => stored.filter(e => all || !isTombstone(e))
 }
 
@@ -33,8 +33,8 @@ export function privateCodec (keys: ClientKeys, marker: Uint8Array): EntryCodec 
   return {
     private: true,
     key: (plain) => cipher.encryptKey(plain),
-    value: (plain) => cipher.encryptValue(plain),
-    readValue: (stored) => cipher.decryptValue(stored),
+    value: (storedKey, version, plain) => cipher.encryptValue(plain, storedKey, version),
+    readValue: (storedKey, version, stored) => cipher.decryptValue(stored, storedKey, version),
     readEntries: (stored, all = false) => cipher.decryptEntries(stored.filter(e => !isPrivateMarker(e.key))).filter(e => all || !isTombstone(e))
   }
 }

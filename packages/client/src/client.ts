@@ -352,7 +352,11 @@ export class MeshClient {
     if (owner === undefined || keys === undefined) throw actorMissing()
     if (init.tag === TYPE_TAG_SESSION_PACKET) throw new SafeMeshError('InvalidRequest', 'tag 0 is for session packets')
     const privately = init.private === true ? new PrivateEntries(keys.symmetric) : undefined
-    const entries = (init.entries ?? []).map(e => privately === undefined ? e : { key: privately.encryptKey(e.key), content: privately.encryptValue(e.content) })
+    const entries = (init.entries ?? []).map(e => {
+      if (privately === undefined) return e
+      const key = privately.encryptKey(e.key)
+      return { key, content: privately.encryptValue(e.content, key, 0) }
+    })
     if (privately !== undefined) entries.push(privately.marker())
     const permissions = [...(init.permissions ?? [])]
     if (this.identity.mode === 'app' && !permissions.some(p => p.user.kind === 'Key' && bytesEqual(p.user.key, keys.sign.publicKey))) {

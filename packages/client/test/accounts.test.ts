@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { cryptoReady, decryptSymmetric } from '@safemesh/crypto'
 import { bytesToHex, entryKeyId, sha3_256, type MutableData } from '@safemesh/protocol'
-import { type SafeMeshClient, decodeAppCredentials, encodeAppCredentials, createClient, createAccount, login } from '../src/index.js'
+import { type SafeMeshClient, decodeAppCredentials, encodeAppCredentials, createClient, createAccount, login, userOf } from '../src/index.js'
 import { APPS_ENTRY_KEY, LOGIN_ENTRY_KEY, SESSION_PACKET_TAG, deriveSessionSecrets } from '../src/internals.js'
 import { FakeNetwork } from './support/fake-network.js'
 import { FAST_KDF, clientOptions, connectedClient, expectCode, freshKeys, pseudoRandomBytes, rejectionOf, utf8 } from './support/helpers.js'
@@ -181,12 +181,37 @@ describe('accounts and login through the in-memory network', () => {
       const marker = entries.find(e => Buffer.from(e.key).toString() === 'safemesh:private')
       cipher.checkMarker(marker?.content as Uint8Array)
       expect(cipher.decryptEntries(entries)).toEqual([{ key: utf8('diary'), content: utf8('dear diary'), version: 0 }])
-      const value = await owner.getMDataValue({ name: md.name, tag: 40_000 }, cipher.encryptKey(utf8('diary')))
-      expect(cipher.decryptValue(value.content)).toEqual(utf8('dear diary'))
+      const diary = cipher.encryptKey(utf8('diary'))
+      const value = await owner.getMDataValue({ name: md.name, tag: 40_000 }, diary)
+      expect(cipher.decryptValue(value.content, diary, value.version)).toEqual(utf8('dear diary'))
+      // A value is bound to its key and version: moved to another key, or put back at a later version, it is refused.
+      expect(() => cipher.decryptValue(value.content, cipher.encryptKey(utf8('other')), value.version)).toThrow(expect.objectContaining({ code: 'InvalidRequest' }))
+      expect(() => cipher.decryptValue(value.content, diary, value.version + 1)).toThrow(expect.objectContaining({ code: 'InvalidRequest' }))
 
       const stranger = await createClient({ ...clientOptions(network), keys: await freshKeys() })
       expect(() => { stranger.privateEntries().checkMarker(marker?.content as Uint8Array) }).toThrow(expect.objectContaining({ code: 'AccessDenied' }))
     })
+  })
+
+  it('a writer without the key who puts an old value back, or moves one, is found out by the reader', async () => {
+    const md = await owner.createMData({ tag: 40_001, private: true, permissions: [{ user: userOf('anyone'), permissions: { Update: true } }], entries: [{ key: utf8('balance'), content: utf8('100') }, { key: utf8('limit'), content: utf8('5') }] })
+    const cipher = owner.privateEntries()
+    const [balance, limit] = [cipher.encryptKey(utf8('balance')), cipher.encryptKey(utf8('limit'))]
+    const first = await owner.getMDataValue(md, balance)
+    await owner.mutateMDataEntries(md, [{ key: balance, action: { kind: 'Update', content: cipher.encryptValue(utf8('0'), balance, 1), version: 1 } }])
+    // Someone with Update permission but not the key puts the first value back (a replay)...
+    const stranger = await createAccount({ secret: `stranger ${Math.random()}`, password: 'password' }, clientOptions(network))
+    await stranger.mutateMDataEntries(md, [{ key: balance, action: { kind: 'Update', content: first.content, version: 2 } }])
+    const replayed = await owner.getMDataValue(md, balance)
+    expect(() => cipher.decryptValue(replayed.content, balance, replayed.version)).toThrow(expect.objectContaining({ code: 'InvalidRequest' }))
+    // ...or copies another entry's value onto it.
+    const moved = await owner.getMDataValue(md, limit)
+    await stranger.mutateMDataEntries(md, [{ key: balance, action: { kind: 'Update', content: moved.content, version: 3 } }])
+    const now = await owner.getMDataValue(md, balance)
+    expect(() => cipher.decryptValue(now.content, balance, now.version)).toThrow(expect.objectContaining({ code: 'InvalidRequest' }))
+    // Listings leave such entries out rather than show a value that is not the entry's.
+    expect(cipher.decryptEntries(await owner.listMDataEntries(md)).map(e => new TextDecoder().decode(e.key))).toEqual(['limit'])
+    await stranger.close()
   })
 
   it('connected clients cannot create MutableData', async () => {

@@ -45,8 +45,9 @@ export function registerMd (program: Command, run: ActionRunner): void {
       const reader = await ctx.clients.connected()
       if (key !== undefined) {
         const codec = await entryCodecFor(reader, name, tag, async () => await ctx.clients.actingKeys(), signalOption(ctx))
-        const value = await reader.getMDataValue({ name, tag }, codec.key(utf8(key)), signalOption(ctx))
-        const entry = { key: utf8(key), content: codec.readValue(value.content), version: value.version }
+        const storedKey = codec.key(utf8(key))
+        const value = await reader.getMDataValue({ name, tag }, storedKey, signalOption(ctx))
+        const entry = { key: utf8(key), content: codec.readValue(storedKey, value.version, value.content), version: value.version }
         const json = entryJson(entry)
         if (isTombstone(value)) json['deleted'] = true
         ctx.out.result(json, isTombstone(value) ? `${key} (deleted, version ${value.version})` : entryLine(entry))
@@ -95,9 +96,9 @@ export function registerMd (program: Command, run: ActionRunner): void {
         const { client, codec } = await forWriting(ctx, name, tag)
         const storedKey = codec.key(utf8(key))
         if (!codec.private && isPrivateMarker(storedKey)) throw new UsageError(`the key ${key} is reserved`)
-        const content = codec.value(utf8(value))
+        const plain = utf8(value)
         const update = async (v: number): Promise<void> => {
-          await client.mutateMDataEntries({ name, tag }, [{ key: storedKey, action: { kind: 'Update', content, version: v } }], signalOption(ctx))
+          await client.mutateMDataEntries({ name, tag }, [{ key: storedKey, action: { kind: 'Update', content: codec.value(storedKey, v, plain), version: v } }], signalOption(ctx))
         }
         if (verb === 'update' || version !== undefined) {
           version ??= (await client.getMDataValue({ name, tag }, storedKey, signalOption(ctx))).version + 1
@@ -105,7 +106,7 @@ export function registerMd (program: Command, run: ActionRunner): void {
         } else {
           try {
             version = 0
-            await client.mutateMDataEntries({ name, tag }, [{ key: storedKey, action: { kind: 'Insert', content } }], signalOption(ctx))
+            await client.mutateMDataEntries({ name, tag }, [{ key: storedKey, action: { kind: 'Insert', content: codec.value(storedKey, 0, plain) } }], signalOption(ctx))
           } catch (err) {
             // Inserting a deleted key re-creates it: Update(current + 1) (SPEC §2).
             const current = await client.getMDataValue({ name, tag }, storedKey, signalOption(ctx)).catch(() => undefined)

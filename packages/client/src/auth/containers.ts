@@ -126,10 +126,10 @@ export class RootContainer {
     const access = existing?.access ?? derivedName(this.root, ACCESS_ENTRY)
     if (existing === undefined) {
       await ignoreExisting(this.requests.putMData(newMutableData({ name: access, tag: ACCESS_CONTAINER_TAG, owners: [owner] }), options))
-      const entries = [...made.map(c => this.sealedEntry(c.name, c)), this.sealedEntry(ACCESS_ENTRY, { head: access }), this.cipher.marker()]
+      const entries = [...made.map(c => this.sealedEntry(c.name, c, 0)), this.sealedEntry(ACCESS_ENTRY, { head: access }, 0), this.cipher.marker()]
       await ignoreExisting(this.requests.putMData(newMutableData({ name: this.root, tag: ROOT_CONTAINER_TAG, owners: [owner], entries }), options))
     } else {
-      await this.requests.mutateMDataEntries(this.address, made.map(c => insertAction(this.sealedEntry(c.name, c))), options)
+      await this.requests.mutateMDataEntries(this.address, made.map(c => insertAction(this.sealedEntry(c.name, c, 0))), options)
     }
     const now = await this.read(options)
     if (now === undefined) throw new SafeMeshError('NoSuchData', 'the root container could not be made')
@@ -138,16 +138,19 @@ export class RootContainer {
 
   /** Records a container (a new one, or a re-encrypted one with the version it had). */
   async record (info: ContainerInfo, version: number | undefined, options: RequestOptions = {}): Promise<void> {
-    const { key, content } = this.sealedEntry(info.name, info)
+    const next = version === undefined ? 0 : version + 1
+    const { key, content } = this.sealedEntry(info.name, info, next)
     const action: KeyedEntryAction = version === undefined
       ? { key, action: { kind: 'Insert', content } }
-      : { key, action: { kind: 'Update', content, version: version + 1 } }
+      : { key, action: { kind: 'Update', content, version: next } }
     await this.requests.mutateMDataEntries(this.address, [action], options)
   }
 
-  private sealedEntry (name: string, ref: DirectoryRef): { key: Uint8Array, content: Uint8Array } {
+  /** A container's entry, sealed for entry version `version`. */
+  private sealedEntry (name: string, ref: DirectoryRef, version: number): { key: Uint8Array, content: Uint8Array } {
     const info = encodeWith(infoSchema, { head: ref.head, ...(ref.key !== undefined ? { key: ref.key } : {}) })
-    return { key: this.cipher.encryptKey(new TextEncoder().encode(name)), content: this.cipher.encryptValue(info) }
+    const key = this.cipher.encryptKey(new TextEncoder().encode(name))
+    return { key, content: this.cipher.encryptValue(info, key, version) }
   }
 }
 

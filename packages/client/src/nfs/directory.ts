@@ -90,14 +90,15 @@ export class Directory {
     return this.cipher === undefined ? plain : this.cipher.encryptKey(plain)
   }
 
-  sealRecord (record: EntryRecord): Uint8Array {
+  /** A record as the value of `wireKey` at entry version `version` (bound to both when private). */
+  private sealRecord (record: EntryRecord, wireKey: Uint8Array, version: number): Uint8Array {
     const encoded = encodeEntryRecord(record)
-    return this.cipher === undefined ? encoded : this.cipher.encryptValue(encoded)
+    return this.cipher === undefined ? encoded : this.cipher.encryptValue(encoded, wireKey, version)
   }
 
-  private openRecord (content: Uint8Array): EntryRecord | undefined {
+  private openRecord (content: Uint8Array, wireKey: Uint8Array, version: number): EntryRecord | undefined {
     if (content.length === 0) return undefined
-    return decodeEntryRecord(this.cipher === undefined ? content : this.cipher.decryptValue(content))
+    return decodeEntryRecord(this.cipher === undefined ? content : this.cipher.decryptValue(content, wireKey, version))
   }
 
   private nodeAt (path: readonly number[]): MDataAddress {
@@ -139,14 +140,14 @@ export class Directory {
         throw err
       }
       if (depth > 0 && !await this.trusted(node, options)) return undefined
-      return { node, version: value.version, record: this.openRecordOf(path, value.content) }
+      return { node, version: value.version, record: this.openRecordOf(path, key, value) }
     }
     return undefined
   }
 
-  private openRecordOf (path: string, content: Uint8Array): EntryRecord | undefined {
+  private openRecordOf (path: string, wireKey: Uint8Array, value: MutableDataValue): EntryRecord | undefined {
     try {
-      return this.openRecord(content)
+      return this.openRecord(value.content, wireKey, value.version)
     } catch {
       throw new SafeMeshError('InvalidRequest', `the entry of ${JSON.stringify(path)} cannot be read`)
     }
@@ -181,7 +182,10 @@ export class Directory {
    */
   async insertMany (items: readonly ListedEntry[], options: RequestOptions = {}): Promise<{ conflicts: string[] }> {
     const conflicts: string[] = []
-    const sealed = items.map(i => ({ path: i.path, key: this.wireKey(i.path), content: this.sealRecord(i.record) }))
+    const sealed = items.map(i => {
+      const key = this.wireKey(i.path)
+      return { path: i.path, key, content: this.sealRecord(i.record, key, 0) }
+    })
     await this.place([], sealed, conflicts, options)
     return { conflicts }
   }
@@ -243,7 +247,8 @@ export class Directory {
 
   /** Replaces a found entry (deleted or not) with `record`: a conflict when it changed since. */
   async update (path: string, at: Located, record: EntryRecord, options: RequestOptions = {}): Promise<void> {
-    await this.onEntry(path, at.node, [{ key: this.wireKey(path), action: { kind: 'Update', content: this.sealRecord(record), version: at.version + 1 } }], options)
+    const key = this.wireKey(path)
+    await this.onEntry(path, at.node, [{ key, action: { kind: 'Update', content: this.sealRecord(record, key, at.version + 1), version: at.version + 1 } }], options)
   }
 
   /** Deletes a found entry (a tombstone): a conflict when it changed since. */
