@@ -1,6 +1,6 @@
 /**
- * The SafeMesh client (SPEC §3, §6–§8): one typed method per request, verified reads, quorum with
- * bounded retries, self-encrypted files, accounts and apps.
+ * The SafeMesh client (SPEC §3, §6–§9): one typed method per request, verified reads, quorum with
+ * bounded retries, self-encrypted files, accounts, apps with their containers, and `fs` (NFS).
  *
  * ```ts
  * const network = libp2pNetwork(await loadNetworkFile('.testnet/network.json'))
