@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { SafeMeshError, newMutableData, quorumOf, randomXorName, type WireMessage } from '@safemesh/protocol'
+import { SafeMeshError, newMutableData, quorumOf, randomXorName, sha3_256, type WireMessage } from '@safemesh/protocol'
 import { Authority } from '../../src/personas/data-manager/authority.js'
 import { answerOf, inProcessGroup, messageId, newClient, type InProcessGroup } from './in-process-group.js'
 
@@ -44,6 +44,20 @@ describe('a Data-Manager group in process (SPEC §5 group authority)', () => {
     const data = newMutableData({ name: randomXorName(), tag: 20_000, owners: [client.owner] })
     const forward: WireMessage = { type: 'Forward', account: client.account, owner: client.owner, mutation: { type: 'PutMData', messageId: messageId(), account: client.account, requester: client.owner, data } }
     expect(await answerOf(group.deliver(outsider, group.nodes[0]!, forward))).toBe('AccessDenied')
+  })
+})
+
+describe('pushed chunks (replication)', () => {
+  it('a stranger\'s push is refused; an oversized one from a member is refused and not stored', async () => {
+    const stranger = await newClient()
+    const value = new Uint8Array(group.params.maxImmutableDataSize + 1).fill(7)
+    expect(await answerOf(group.deliver(stranger.peer, group.nodes[0]!, { type: 'PushChunk', value }))).toBe('AccessDenied')
+    expect(await answerOf(group.deliver(group.nodes[1]!.peer, group.nodes[0]!, { type: 'PushChunk', value }))).toBe('DataTooLarge')
+    expect(await group.nodes[0]!.store.hasChunk(sha3_256(value))).toBe(false)
+    // A member's push of a chunk of the allowed size is kept (every node is in every group here).
+    const fits = value.subarray(0, group.params.maxImmutableDataSize)
+    expect(await answerOf(group.deliver(group.nodes[1]!.peer, group.nodes[0]!, { type: 'PushChunk', value: fits }))).toEqual({ type: 'Ack' })
+    expect(await group.nodes[0]!.store.hasChunk(sha3_256(fits))).toBe(true)
   })
 })
 

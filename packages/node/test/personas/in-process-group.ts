@@ -91,6 +91,7 @@ export async function inProcessGroup (options: { params?: Partial<NetworkParams>
       closeGroup,
       isInCloseGroup: (name: XorName) => closeGroup(name).some(p => p.equals(self)),
       isCloseGroupMember: (name: XorName, peer: PeerId) => closeGroup(name).some(p => p.equals(peer)),
+      has: (peer: PeerId) => peers.some(p => p.equals(peer)),
       addEventListener: () => {}
     } as unknown as RoutingView
     const dispatcher = new Dispatcher()
