@@ -105,12 +105,7 @@ export class FileSystem {
 
   /** The containers this identity may use. */
   async containers (options: RequestOptions = {}): Promise<ContainerListing[]> {
-    return (await this.grants(options)).map(g => ({ name: g.name, private: g.key !== undefined, access: [...g.access] }))
-  }
-
-  /** Read afresh for each operation: a container re-encrypted by another session moves (`reencrypt.ts`). */
-  private async grants (options: RequestOptions): Promise<GrantedContainer[]> {
-    return await this.source.containers(options)
+    return (await this.source.containers(options)).map(g => ({ name: g.name, private: g.key !== undefined, access: [...g.access] }))
   }
 
   /** Runs `work` on the directory `path` is in; retried once on the container's new place after a refusal. */
@@ -128,7 +123,8 @@ export class FileSystem {
   }
 
   private async directoryOf (container: string, options: RequestOptions): Promise<Directory> {
-    const grant = (await this.grants(options)).find(g => g.name === container)
+    // Read afresh for each operation: a container re-encrypted by another session moves (`reencrypt.ts`).
+    const grant = (await this.source.containers(options)).find(g => g.name === container)
     if (grant === undefined) {
       // An app is refused what it was not granted; the owner has every container there is.
       if (this.source.mayMove) throw new SafeMeshError('AccessDenied', `no access to the container ${JSON.stringify(container)}`)
@@ -198,14 +194,18 @@ export class FileSystem {
   async write (path: string, content: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: WriteOptions = {}): Promise<FsEntry> {
     return await this.within(path, options, async (dir, where, container) => {
       const rel = normalisePath(where)
-      const at = await dir.lookup(rel, options)
-      if (at?.record?.kind === 'folder') throw new SafeMeshError('InvalidOperation', `${JSON.stringify(path)} is a folder`)
-      const stored = await this.store(dir, content, options)
-      const record = await this.nextRecord(dir, at, stored, options)
-      if (at === undefined) await dir.insert(rel, record, options)
-      else await dir.update(rel, at, record, options)
+      const at = notAFolder(await dir.lookup(rel, options), path)
+      const record = await this.commit(dir, rel, at, await this.store(dir, content, options), options)
       return entryOf(container, rel, record)
     })
+  }
+
+  /** Records `stored` as the next version of `rel` (found as `at`): an insert when new, else an update. */
+  private async commit (dir: Directory, rel: string, at: Located | undefined, stored: StoredFile, options: RequestOptions): Promise<EntryRecord> {
+    const record = await this.nextRecord(dir, at, stored, options)
+    if (at === undefined) await dir.insert(rel, record, options)
+    else await dir.update(rel, at, record, options)
+    return record
   }
 
   private async store (dir: Directory, content: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: WriteOptions): Promise<StoredFile> {
@@ -286,12 +286,8 @@ export class FileSystem {
           written.push(entryOf(container, item.path, item.record))
         } else {
           try {
-            const at = await dir.lookup(item.path, options)
-            if (at?.record?.kind === 'folder') throw new SafeMeshError('InvalidOperation', `${item.path} is a folder`)
-            const stored = storedOf(item.record)
-            const record = await this.nextRecord(dir, at, stored, options)
-            if (at === undefined) await dir.insert(item.path, record, options)
-            else await dir.update(item.path, at, record, options)
+            const at = notAFolder(await dir.lookup(item.path, options), item.path)
+            const record = await this.commit(dir, item.path, at, storedOf(item.record), options)
             written.push(entryOf(container, item.path, record))
           } catch (err) {
             if (!(isSafeMeshError(err) && (err.code === 'EntryExists' || err.code === 'InvalidSuccessor'))) throw err
@@ -405,6 +401,12 @@ export class FileSystem {
       return entryOf(container, rel, record)
     })
   }
+}
+
+/** `at`, unless it is a folder: a file cannot be written over one. */
+function notAFolder (at: Located | undefined, path: string): Located | undefined {
+  if (at?.record?.kind === 'folder') throw new SafeMeshError('InvalidOperation', `${JSON.stringify(path)} is a folder`)
+  return at
 }
 
 function storedOf (record: EntryRecord): StoredFile {
