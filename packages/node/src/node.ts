@@ -70,7 +70,11 @@ export class SafeMeshNode {
       storedItems: () => this.store.getStats().items,
       storedBytes: () => this.store.getStats().bytes
     })
-    const dispatcher = new Dispatcher((type, outcome, seconds) => { metrics.served(type, outcome, seconds) })
+    const dispatcher = new Dispatcher({
+      params: config.params,
+      isNode: (peer) => peer.equals(host.peerId) || this.routing.has(peer),
+      observe: (type, outcome, seconds) => { metrics.served(type, outcome, seconds) }
+    })
     this.dispatcher = dispatcher
     this.messenger = new Messenger(host, {
       protocol: MESSAGING_PROTOCOL,

@@ -13,7 +13,7 @@
  *   plain TypeScript objects.
  * - Decoding accepts only the canonical bytes of a CodecValue: after a strict decode (no
  *   indefinite lengths, no undefined, no floats, no tags, minimal integers, no duplicate keys,
- *   bounded nesting and size) the value is re-encoded and must reproduce the input exactly, which
+ *   bounded nesting, item count and size) the value is re-encoded and must reproduce the input exactly, which
  *   also enforces key order and rejects invalid UTF-8. So `encode(decode(b))` equals `b` for
  *   every accepted `b`.
  * - `decode` returns a value or throws `SafeMeshError('InvalidRequest')`; nothing else, for any input.
@@ -43,11 +43,16 @@ export interface CodecObject { readonly [key: string]: CodecValue }
 /** Deep enough for every protocol message; shallow enough that no input can exhaust the stack. */
 export const MAX_CODEC_DEPTH = 32
 
+/** Items any one message or reply may hold (the largest: a full `Holdings`, an account's charged ids). */
+export const MAX_CODEC_ITEMS = 1 << 16
+
 export interface DecodeLimits {
   /** Refuse inputs longer than this (default: the default network's `maxMessageSize`). */
   readonly maxBytes?: number
   /** Refuse arrays and maps nested deeper than this (default {@link MAX_CODEC_DEPTH}). */
   readonly maxDepth?: number
+  /** Refuse inputs of more data items than this, counted while decoding (default {@link MAX_CODEC_ITEMS}). */
+  readonly maxItems?: number
 }
 
 // A JS string holding a lone surrogate has no UTF-8 form: it would come back changed.
@@ -76,7 +81,7 @@ export function decode (bytes: Uint8Array, limits: DecodeLimits = {}): CodecValu
     // On a plain Uint8Array cborg's byte strings are copies (`slice`); on a Buffer they would be
     // views sharing memory with the input.
     const input = plainBytes(bytes)
-    options.tokenizer = new StrictTokenizer(input, options, maxDepth)
+    options.tokenizer = new StrictTokenizer(input, options, maxDepth, limits.maxItems ?? MAX_CODEC_ITEMS)
     const value = fromDecoded(cborDecode(input, options))
     // The strict options cannot see key order or float forms; the round trip sees everything.
     if (!bytesEqual(encode(value), bytes)) throw invalidRequest('non-canonical encoding')
@@ -104,20 +109,24 @@ const STRICT_DECODE_OPTIONS: DecodeOptions = Object.freeze({
 })
 
 /**
- * Refuses what CodecValue cannot hold as soon as its token is read, and bounds nesting so a
- * hostile input cannot recurse cborg into a stack overflow.
+ * Refuses what CodecValue cannot hold as soon as its token is read, and bounds nesting and item
+ * count so a hostile input can neither recurse cborg into a stack overflow nor make it build millions
+ * of values.
  */
 class StrictTokenizer extends Tokenizer {
   // Items still to be read in each open array or map, innermost last.
   private readonly open: number[] = []
   private readonly maxDepth: number
+  private itemsLeft: number
 
-  constructor (data: Uint8Array, options: DecodeOptions, maxDepth: number) {
+  constructor (data: Uint8Array, options: DecodeOptions, maxDepth: number, maxItems: number) {
     super(data, options)
     this.maxDepth = maxDepth
+    this.itemsLeft = maxItems
   }
 
   override next (): ReturnType<Tokenizer['next']> {
+    if (--this.itemsLeft < 0) throw invalidRequest('too many items')
     const token = super.next()
     const type = token.type
     if (Type.equals(type, Type.float)) throw invalidRequest('floats are not allowed')

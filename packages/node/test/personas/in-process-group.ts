@@ -94,7 +94,7 @@ export async function inProcessGroup (options: { params?: Partial<NetworkParams>
       has: (peer: PeerId) => peers.some(p => p.equals(peer)),
       addEventListener: () => {}
     } as unknown as RoutingView
-    const dispatcher = new Dispatcher()
+    const dispatcher = new Dispatcher({ params, isNode: (peer) => peers.some(p => p.equals(peer)) })
     const drops = new Set<WireMessage['type']>()
     const node = { peer: self, dispatcher, store, drops } as unknown as { -readonly [K in keyof InProcessNode]: InProcessNode[K] }
     node.personas = registerPersonas({

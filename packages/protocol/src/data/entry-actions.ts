@@ -91,3 +91,20 @@ function entryError (current: MutableDataEntry | undefined, action: EntryAction)
   if (action.version !== current.version + 1) return { code: 'InvalidSuccessor', version: current.version }
   return undefined
 }
+
+/**
+ * What a Maid-Manager can tell of a batch without the data (docs/protocol.md): more distinct keys
+ * than a MutableData may hold can never fit (`TooManyEntries`, tombstones count), nor can more new
+ * key and content bytes than its size limit (`DataTooLarge`). Such a batch is refused before it is
+ * forwarded, whatever the data's state.
+ */
+export function assertBatchCanFit (actions: readonly KeyedEntryAction[], params: MutableDataLimits = DEFAULT_NETWORK_PARAMS): void {
+  if (actions.length > params.maxMutableDataEntries) {
+    throw new SafeMeshError('TooManyEntries', `a batch of ${actions.length} keys cannot fit the limit of ${params.maxMutableDataEntries} entries`)
+  }
+  let bytes = 0
+  for (const { key, action } of actions) bytes += key.length + (action.kind === 'Delete' ? 0 : action.content.length)
+  if (bytes > params.maxMutableDataSize) {
+    throw new SafeMeshError('DataTooLarge', `a batch of ${bytes} key and content bytes cannot fit the limit of ${params.maxMutableDataSize}`)
+  }
+}

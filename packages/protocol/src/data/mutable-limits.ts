@@ -6,6 +6,9 @@ import { mutableDataSize } from './mutable-codec.js'
 import { PUBLIC_KEY_LENGTH, type MutableData } from './mutable.js'
 import { isValidTypeTag } from './type-tags.js'
 
+/** Users a MutableData's permissions may name (docs/protocol.md: SPEC bounds them only by size). */
+export const MAX_PERMISSION_USERS = 1000
+
 export type MutableDataLimits = Pick<NetworkParams, 'maxMutableDataEntries' | 'maxMutableDataSize'>
 
 /**
@@ -25,10 +28,13 @@ export function validateNewMutableData (md: MutableData, params: MutableDataLimi
   assertWithinLimits(md, params)
 }
 
-/** TooManyEntries, then DataTooLarge: the last step of every change that can grow a MutableData. */
+/** TooManyEntries (entries, then permission users), then DataTooLarge: the last step of every change that can grow a MutableData. */
 export function assertWithinLimits (md: MutableData, params: MutableDataLimits = DEFAULT_NETWORK_PARAMS): void {
   if (md.entries.size > params.maxMutableDataEntries) {
     throw new SafeMeshError('TooManyEntries', `${md.entries.size} entries is over the limit of ${params.maxMutableDataEntries}`)
+  }
+  if (md.permissions.size > MAX_PERMISSION_USERS) {
+    throw new SafeMeshError('TooManyEntries', `${md.permissions.size} users in the permissions (Anyone counts as one) is over the limit of ${MAX_PERMISSION_USERS}`)
   }
   const size = mutableDataSize(md)
   if (size > params.maxMutableDataSize) {

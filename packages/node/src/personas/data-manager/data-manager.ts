@@ -1,5 +1,5 @@
 import {
-  SafeMeshError, misroutedError, accountNameOf, bytesToHex, encodeMessage, executorNameOf, getValue, listEntries, listKeys, listPermissions, listValues,
+  SafeMeshError, misroutedError, accountNameOf, bytesToHex, executorNameOf, getValue, listEntries, listKeys, listPermissions, listValues,
   mutableDataShell, quorumOf, sha3_256, userPermissions, xorNameEquals,
   type Mutation, type MutableData, type RequestOf, type WireMessage, type XorName
 } from '@safemesh/protocol'
@@ -10,8 +10,7 @@ import { Sequencer, type PrepareAnswer, type Proposal } from './sequencer.js'
 import { askUntil } from '@safemesh/net'
 import { ReplicaHandOver } from './replica-hand-over.js'
 import type { PersonaContext } from '../context.js'
-import type { Dispatcher } from '../../dispatcher.js'
-import type { RequestContext } from '@safemesh/net'
+import type { Dispatcher, HandlerContext } from '../../dispatcher.js'
 import type { Response } from '@safemesh/protocol'
 
 /** Bytes of offered chunks a node keeps on disk at most while their authority is on its way. */
@@ -184,7 +183,7 @@ export class DataManager {
   }
 
   /** A Maid-Manager's forward: one vote towards the mutation's group authority. */
-  private async forwarded (message: Forward, ctx: RequestContext): Promise<Response> {
+  private async forwarded (message: Forward, ctx: HandlerContext): Promise<Response> {
     const mutation = message.mutation
     if (!this.context.routing.isCloseGroupMember(message.account, ctx.from)) {
       throw new SafeMeshError('AccessDenied', 'the sender is not one of the account\'s Maid-Managers')
@@ -193,7 +192,8 @@ export class DataManager {
       throw new SafeMeshError('InvalidRequest', 'the owner or the mutation does not match the account')
     }
     this.assertDataManager(executorNameOf(mutation))
-    const requestId = sha3_256(encodeMessage(message))
+    // The received bytes are the message's canonical encoding: no re-encoding of a 1 MiB MutableData.
+    const requestId = sha3_256(ctx.body)
     return await this.authority.vote(requestId, ctx.from, async () => {
       const outcome = await this.execute(requestId, message.account, mutation)
       this.announce(mutation)

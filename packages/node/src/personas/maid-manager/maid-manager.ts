@@ -1,7 +1,7 @@
 import {
-  QuorumTally, SafeMeshError, misroutedError, accountNameOf, appKeyBinding, bytesEqual, bytesToHex, changeAuthKeys, chargedRecord, decodeResponse,
+  QuorumTally, SafeMeshError, assertBatchCanFit, misroutedError, accountNameOf, appKeyBinding, bytesEqual, bytesToHex, changeAuthKeys, chargedRecord, decodeResponse,
   encodeMessage, encodeResponse, errorResponse, executorNameOf, isAccountOpening, isErrorResponse, isSafeMeshError, quorumOf,
-  responseError, sha3_256, xorNameEquals, xorNameToHex,
+  responseError, sha3_256, validateNewMutableData, xorNameEquals, xorNameToHex,
   type AccountRecord, type Mutation, type RequestOf, type Response, type WireMessage, type WireReply, type XorName
 } from '@safemesh/protocol'
 import { askForQuorum } from '@safemesh/net'
@@ -9,7 +9,7 @@ import { senderKey, type PersonaContext } from '../context.js'
 import { Accounts, type MessageRecord } from './accounts.js'
 import { AccountHandOver } from './account-hand-over.js'
 import { KeyedQueue } from '../keyed-queue.js'
-import type { Dispatcher } from '../../dispatcher.js'
+import type { Dispatcher, HandlerContext } from '../../dispatcher.js'
 import type { RequestContext } from '@safemesh/net'
 
 /** How long a Maid-Manager waits for the Data-Managers' verdict on a forwarded mutation. */
@@ -98,12 +98,15 @@ export class MaidManager {
     }
   }
 
-  private async mutate (request: Mutation, ctx: RequestContext): Promise<Response> {
-    const digest = sha3_256(encodeMessage(request))
-    if (isAccountOpening(request) && await this.accounts.get(request.account) == null) return await this.createAccount(request, ctx, digest)
+  private async mutate (request: Mutation, ctx: HandlerContext): Promise<Response> {
+    // The received bytes are the request's canonical encoding; hashed only once the sender is known.
+    const digestOf = (): Uint8Array => sha3_256(ctx.body)
+    if (isAccountOpening(request) && await this.accounts.get(request.account) == null) return await this.createAccount(request, ctx, digestOf)
     const key = xorNameToHex(request.account)
+    let digest: Uint8Array = new Uint8Array(0)
     const step = await this.withAccount(request.account, async (): Promise<Step> => {
       const record = await this.authorised(request.account, request.requester, ctx)
+      digest = digestOf()
       const seen = await this.accounts.message(request.account, request.messageId)
       const retry = seen != null && bytesEqual(seen.digest, digest)
       // A retry of a settled mutation gets its first outcome; it is neither run nor charged again.
@@ -246,7 +249,10 @@ export class MaidManager {
     })
   }
 
-  /** SPEC §4's request checks, after allowance and message id. */
+  /**
+   * SPEC §4's request checks, after allowance and message id, and every check that needs no data
+   * (limits, the shape of a new MutableData): what cannot succeed is not forwarded (docs/protocol.md).
+   */
   private check (request: Mutation, record: AccountRecord): void {
     switch (request.type) {
       case 'PutIData':
@@ -256,7 +262,11 @@ export class MaidManager {
         if (request.data.owners.length !== 1 || !bytesEqual(request.data.owners[0] as Uint8Array, record.owner)) {
           throw new SafeMeshError('InvalidOwners', 'new MutableData must be owned by the account\'s owner, alone')
         }
+        validateNewMutableData(request.data, this.context.params)
         if (isAccountOpening(request)) throw new SafeMeshError('AccountExists', 'this account already has its session packet')
+        break
+      case 'MutateMDataEntries':
+        assertBatchCanFit(request.actions, this.context.params)
         break
       case 'ChangeMDataOwner':
         if (!bytesEqual(request.requester, record.owner)) throw new SafeMeshError('AccessDenied', 'only the owner, acting itself, may do this')
@@ -277,7 +287,7 @@ export class MaidManager {
    * it settles, so concurrent openings with other packets are refused
    * `AccountExists` instead of each storing a packet (only one is charged).
    */
-  private async createAccount (request: RequestOf<'PutMData'>, ctx: RequestContext, digest: Uint8Array): Promise<Response> {
+  private async createAccount (request: RequestOf<'PutMData'>, ctx: RequestContext, digestOf: () => Uint8Array): Promise<Response> {
     this.assertManager(request.account)
     const owner = senderKey(ctx.from)
     if (!bytesEqual(request.requester, owner)) throw new SafeMeshError('AccessDenied', 'the requester is not the sender')
@@ -285,6 +295,8 @@ export class MaidManager {
     if (request.data.owners.length !== 1 || !bytesEqual(request.data.owners[0] as Uint8Array, owner)) {
       throw new SafeMeshError('InvalidOwners', 'the session packet must be owned by the new account\'s owner, alone')
     }
+    validateNewMutableData(request.data, this.context.params)
+    const digest = digestOf()
     const record: AccountRecord = { owner, mutationsDone: 0, authKeys: [], authKeysVersion: 0 }
     return await this.withAccount(request.account, async () => {
       const seen = await this.accounts.message(request.account, request.messageId)
