@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { sha3_256 } from '@safemesh/protocol'
 import { ChunkStaging } from '../src/personas/data-manager/chunk-staging.js'
 import { Store } from '../src/store/store.js'
@@ -32,7 +32,7 @@ describe('ChunkStaging', () => {
     const { store, where } = await open()
     const staging = new ChunkStaging(store, 10_000, 60_000)
     const { name, value } = chunk(1)
-    await staging.offer(name, value)
+    await staging.offer(name, value, 'client')
     expect(await readdir(join(`${where}-chunks`, 'staging'))).toHaveLength(1)
     const staged = await staging.take(name, 1000)
     expect(staged?.size).toBe(1000)
@@ -48,7 +48,7 @@ describe('ChunkStaging', () => {
     const staging = new ChunkStaging(store, 10_000, 60_000)
     const { name, value } = chunk(2)
     const waiting = staging.take(name, 5_000)
-    await staging.offer(name, value)
+    await staging.offer(name, value, 'client')
     expect((await waiting)?.size).toBe(1000)
     expect(await staging.take(chunk(3).name, 10)).toBeUndefined()
   })
@@ -57,10 +57,39 @@ describe('ChunkStaging', () => {
     const { store, where } = await open()
     const staging = new ChunkStaging(store, 1500, 60_000)
     const a = chunk(4)
-    await Promise.all([staging.offer(a.name, a.value), staging.offer(a.name, a.value)])
+    await Promise.all([staging.offer(a.name, a.value, 'client'), staging.offer(a.name, a.value, 'client')])
     expect(await readdir(join(`${where}-chunks`, 'staging'))).toHaveLength(1)
     const b = chunk(5)
-    await expect(staging.offer(b.name, b.value)).rejects.toMatchObject({ code: 'NetworkFull' })
+    await expect(staging.offer(b.name, b.value, 'client')).rejects.toMatchObject({ code: 'NetworkFull' })
+  })
+
+  it('gives each sender a share, so one sender cannot crowd others out', async () => {
+    const { store } = await open()
+    const staging = new ChunkStaging(store, 3000, 60_000, 1500)
+    const a = chunk(9)
+    const b = chunk(10)
+    await staging.offer(a.name, a.value, 'greedy')
+    await expect(staging.offer(b.name, b.value, 'greedy')).rejects.toMatchObject({ code: 'NetworkFull', message: expect.stringMatching(/you have too many/) })
+    await staging.offer(b.name, b.value, 'honest')
+  })
+
+  it('does not extend a chunk\'s life when it is offered again', async () => {
+    const { store, where } = await open()
+    const staging = new ChunkStaging(store, 10_000, 200)
+    const a = chunk(11)
+    vi.useFakeTimers({ toFake: ['Date'] })
+    try {
+      await staging.offer(a.name, a.value, 'greedy')
+      vi.advanceTimersByTime(120)
+      await staging.offer(a.name, a.value, 'greedy')
+      vi.advanceTimersByTime(120)
+      const c = chunk(12)
+      await staging.offer(c.name, c.value, 'honest') // runs the expiry: a's first offer is past its life
+    } finally {
+      vi.useRealTimers()
+    }
+    const files = await readdir(join(`${where}-chunks`, 'staging'))
+    expect(files.some(f => f.startsWith(Buffer.from(a.name).toString('hex')))).toBe(false)
   })
 
   it('removes expired offers from disk, but never one that is being stored', async () => {
@@ -68,12 +97,12 @@ describe('ChunkStaging', () => {
     const staging = new ChunkStaging(store, 10_000, 1)
     const kept = chunk(6)
     const dropped = chunk(7)
-    await staging.offer(kept.name, kept.value)
-    await staging.offer(dropped.name, dropped.value)
+    await staging.offer(kept.name, kept.value, 'client')
+    await staging.offer(dropped.name, dropped.value, 'client')
     const taken = await staging.take(kept.name, 0)
     await new Promise(resolve => setTimeout(resolve, 5))
     const other = chunk(8)
-    await staging.offer(other.name, other.value) // runs the expiry
+    await staging.offer(other.name, other.value, 'client') // runs the expiry
     const files = await readdir(join(`${where}-chunks`, 'staging'))
     expect(files).toHaveLength(2)
     expect(files.some(f => f.startsWith(Buffer.from(dropped.name).toString('hex')))).toBe(false)

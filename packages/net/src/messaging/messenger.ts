@@ -1,6 +1,7 @@
 import { SafeMeshError, decode, encode, errorFromWire, errorToWire, isSafeMeshError } from '@safemesh/protocol'
 import { FrameDecoder, FrameError, FrameKind, encodeFrame, sendFrame, type Frame } from './frame.js'
 import { Slots } from './slots.js'
+import { SenderQuotas, type SenderLimits } from './sender-quotas.js'
 import type { Connection, PeerId, Startable, Stream } from '@libp2p/interface'
 import type { Libp2p } from 'libp2p'
 import type { Logger } from 'pino'
@@ -30,6 +31,8 @@ export interface MessengerOptions {
   maxInflightPerStream?: number
   /** Inbound messaging streams allowed per connection. Default 8. */
   maxInboundStreams?: number
+  /** What one sender may have served at once and how fast (defaults: `DEFAULT_SENDER_LIMITS`). */
+  senderLimits?: Partial<SenderLimits>
   /** Nodes serve requests; clients pass no handler and only send. */
   handler?: RequestHandler
   log: Logger
@@ -58,7 +61,8 @@ const DEFAULT_MAX_INBOUND_STREAMS = 8
  */
 export class Messenger implements Startable {
   private readonly libp2p: Libp2p
-  private readonly options: Required<Omit<MessengerOptions, 'handler'>> & Pick<MessengerOptions, 'handler'>
+  private readonly options: Required<Omit<MessengerOptions, 'handler' | 'senderLimits'>> & Pick<MessengerOptions, 'handler'>
+  private readonly quotas: SenderQuotas
   private readonly channels = new Map<string, Promise<Channel>>()
   private readonly inbound = new Set<Stream>()
   private started = false
@@ -71,6 +75,7 @@ export class Messenger implements Startable {
       maxInboundStreams: DEFAULT_MAX_INBOUND_STREAMS,
       ...options
     }
+    this.quotas = new SenderQuotas(options.senderLimits)
   }
 
   async start (): Promise<void> {
@@ -97,6 +102,7 @@ export class Messenger implements Startable {
     }
     for (const stream of this.inbound) stream.abort(new Error('messenger stopped'))
     this.inbound.clear()
+    this.quotas.clear()
   }
 
   /**
@@ -161,6 +167,7 @@ export class Messenger implements Startable {
       return
     }
     const from = connection.remotePeer
+    const sender = from.toString()
     const decoder = new FrameDecoder(this.options.maxMessageSize)
     const closed = new AbortController()
     const maxInflight = this.options.maxInflightPerStream
@@ -185,10 +192,18 @@ export class Messenger implements Startable {
           if (frame.kind !== FrameKind.Request) throw new FrameError('only requests may be sent on an inbound stream')
           if (inflight >= maxInflight) throw new FrameError(`more than ${maxInflight} requests in flight`)
           inflight++
-          void this.serveFrame(stream, frame, from, closed.signal, handler).finally(() => {
+          const bytes = frame.body.byteLength
+          this.quotas.take(sender, bytes)
+          void this.serveFrame(stream, frame, connection, closed.signal, handler).finally(() => {
             inflight--
+            this.quotas.release(sender, bytes)
             closeIfDone()
           })
+        }
+        // Over its quota, a sender is slowed: its stream is not read until it is back under.
+        if (this.quotas.isOver(sender) && stream.readStatus === 'readable') {
+          stream.pause()
+          this.quotas.whenUnder(sender, () => { if (stream.status === 'open') stream.resume() })
         }
       } catch (err) {
         this.options.log.debug({ peer: from.toString(), err: (err as Error).message }, 'resetting a messaging stream')
@@ -201,7 +216,8 @@ export class Messenger implements Startable {
     })
   }
 
-  private async serveFrame (stream: Stream, frame: Frame, from: PeerId, signal: AbortSignal, handler: RequestHandler): Promise<void> {
+  private async serveFrame (stream: Stream, frame: Frame, connection: Connection, signal: AbortSignal, handler: RequestHandler): Promise<void> {
+    const from = connection.remotePeer
     let reply
     try {
       const body = await handler(frame.body, { from, signal })
@@ -213,6 +229,11 @@ export class Messenger implements Startable {
       let error: SafeMeshError
       if (isSafeMeshError(err)) {
         error = err
+        if (err.code === 'InvalidRequest' && this.quotas.noteMalformed(from.toString())) {
+          this.options.log.info({ peer: from.toString() }, 'disconnecting a peer that keeps sending malformed requests')
+          connection.abort(new Error('too many malformed requests'))
+          return
+        }
       } else {
         this.options.log.error({ err, peer: from.toString() }, 'request handler failed')
         error = new SafeMeshError('InvalidOperation', 'the node failed to serve the request')

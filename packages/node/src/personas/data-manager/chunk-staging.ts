@@ -3,6 +3,8 @@ import type { StagedChunk, Store } from '../../store/store.js'
 
 interface Staged {
   chunk: StagedChunk
+  /** Who offered it first: its bytes count toward that sender's share. */
+  sender: string
   expires: number
   /** Stores of it under way: an expiry must not remove the file from under them. */
   taken: number
@@ -10,9 +12,10 @@ interface Staged {
 
 /**
  * Chunks a client has offered to this Data-Manager, written to disk (`Store.stageChunk`) until
- * the Maid-Managers' authority to store them arrives, or they expire. Bounded in bytes: anyone
- * may offer, so offers past the bound are refused with `NetworkFull` rather than allowed to fill
- * the disk.
+ * the Maid-Managers' authority to store them arrives, or they expire. Bounded in bytes, and per
+ * sender to a share of that: anyone may offer, so one sender's offers past its share, or anyone's
+ * past the whole, are refused with `NetworkFull` rather than allowed to fill the disk or crowd
+ * others out. Offering a staged chunk again does not extend its life.
  */
 export class ChunkStaging {
   private readonly store: Store
@@ -20,38 +23,41 @@ export class ChunkStaging {
   /** Offers being written, so that a second offer of the same chunk waits for the first. */
   private readonly writing = new Map<string, Promise<void>>()
   private readonly waiters = new Map<string, Array<(chunk: StagedChunk) => void>>()
-  /** Bytes staged or being written. */
+  /** Bytes staged or being written, in all and per sender. */
   private bytes = 0
+  private readonly bySender = new Map<string, number>()
   private readonly maxBytes: number
+  private readonly maxPerSender: number
   private readonly ttlMs: number
 
-  constructor (store: Store, maxBytes: number, ttlMs: number) {
+  constructor (store: Store, maxBytes: number, ttlMs: number, maxPerSender: number = maxBytes) {
     this.store = store
     this.maxBytes = maxBytes
+    this.maxPerSender = Math.min(maxPerSender, maxBytes)
     this.ttlMs = ttlMs
   }
 
-  /** Stages `value` under `name`, which the caller derived from it (SHA3-256). */
-  async offer (name: XorName, value: Uint8Array): Promise<void> {
+  /** Stages `value` under `name`, which the caller derived from it (SHA3-256), for `sender`. */
+  async offer (name: XorName, value: Uint8Array, sender: string): Promise<void> {
     await this.expire()
     const key = bytesToHex(name)
-    const existing = this.staged.get(key)
-    if (existing != null) {
-      existing.expires = Date.now() + this.ttlMs
-      return
-    }
+    if (this.staged.has(key)) return
     const pending = this.writing.get(key)
     if (pending != null) return await pending
-    if (this.bytes + value.byteLength > this.maxBytes) {
+    const size = value.byteLength
+    if ((this.bySender.get(sender) ?? 0) + size > this.maxPerSender) {
+      throw new SafeMeshError('NetworkFull', 'you have too many offered chunks waiting here for their authority; try again shortly')
+    }
+    if (this.bytes + size > this.maxBytes) {
       throw new SafeMeshError('NetworkFull', 'this node holds too many offered chunks; try again shortly')
     }
-    this.bytes += value.byteLength
+    this.count(sender, size)
     const write = this.store.stageChunk(name, value).then((chunk) => {
-      this.staged.set(key, { chunk, expires: Date.now() + this.ttlMs, taken: 0 })
+      this.staged.set(key, { chunk, sender, expires: Date.now() + this.ttlMs, taken: 0 })
       for (const wake of this.waiters.get(key) ?? []) wake(chunk)
       this.waiters.delete(key)
     }, (err: unknown) => {
-      this.bytes -= value.byteLength
+      this.count(sender, -size)
       throw err
     }).finally(() => { this.writing.delete(key) })
     this.writing.set(key, write)
@@ -95,7 +101,7 @@ export class ChunkStaging {
     const staged = this.staged.get(key)
     if (staged == null) return
     this.staged.delete(key)
-    this.bytes -= staged.chunk.size
+    this.count(staged.sender, -staged.chunk.size)
   }
 
   /** Hands back a taken chunk that was not stored; it stays staged until it expires. */
@@ -107,7 +113,15 @@ export class ChunkStaging {
   /** Forgets every staged chunk (the node is stopping); their files go at the store's next open. */
   clear (): void {
     this.staged.clear()
+    this.bySender.clear()
     this.bytes = 0
+  }
+
+  private count (sender: string, bytes: number): void {
+    this.bytes += bytes
+    const left = (this.bySender.get(sender) ?? 0) + bytes
+    if (left <= 0) this.bySender.delete(sender)
+    else this.bySender.set(sender, left)
   }
 
   /** Drops the offers whose authority never came (none that a store has taken) and their files. */
@@ -117,7 +131,7 @@ export class ChunkStaging {
     for (const [key, staged] of this.staged) {
       if (staged.expires > now || staged.taken > 0) continue
       this.staged.delete(key)
-      this.bytes -= staged.chunk.size
+      this.count(staged.sender, -staged.chunk.size)
       expired.push(staged.chunk)
     }
     await Promise.all(expired.map(async (chunk) => { await this.store.discardStagedChunk(chunk) }))

@@ -15,6 +15,8 @@ import type { Response } from '@safemesh/protocol'
 
 /** Bytes of offered chunks a node keeps on disk at most while their authority is on its way. */
 const STAGING_BYTES = 64 * 2 ** 20
+/** One sender's share of it: an upload offers a few chunks ahead of their authority, far below this. */
+const STAGING_BYTES_PER_SENDER = 16 * 2 ** 20
 const STAGING_TTL = 60_000
 /** How long an authorised PutIData waits for the client's offered bytes. */
 const OFFER_WAIT = 5_000
@@ -49,7 +51,7 @@ export class DataManager {
     this.context = context
     this.links = links
     this.replicas = new ReplicaStore(context.store)
-    this.staging = new ChunkStaging(context.store, STAGING_BYTES, STAGING_TTL)
+    this.staging = new ChunkStaging(context.store, STAGING_BYTES, STAGING_TTL, STAGING_BYTES_PER_SENDER)
     this.authority = new Authority(quorumOf(context.params.groupSize))
     this.handOver = new ReplicaHandOver({
       context,
@@ -112,7 +114,7 @@ export class DataManager {
   }
 
   register (dispatcher: Dispatcher): void {
-    dispatcher.on('OfferChunk', async (message) => {
+    dispatcher.on('OfferChunk', async (message, ctx) => {
       // Hashed once: the name is derived from the bytes, so only the size is left to check.
       if (message.value.byteLength > this.context.params.maxImmutableDataSize) {
         throw new SafeMeshError('DataTooLarge', `ImmutableData is at most ${this.context.params.maxImmutableDataSize} bytes`)
@@ -120,7 +122,7 @@ export class DataManager {
       const name = sha3_256(message.value)
       this.assertDataManager(name)
       if (await this.context.store.hasChunk(name)) return { type: 'OfferChunk', stored: true }
-      await this.staging.offer(name, message.value)
+      await this.staging.offer(name, message.value, ctx.from.toString())
       return { type: 'OfferChunk', stored: false }
     })
     dispatcher.on('Forward', async (message, ctx) => await this.forwarded(message, ctx))

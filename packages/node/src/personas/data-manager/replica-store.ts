@@ -36,13 +36,21 @@ export function stateDigest (data: MutableData | undefined, seq: number): Uint8A
   return data == null ? sha3_256(encodeWith(object({ seq: uint() }), { seq })) : encodeReplica(data, seq).digest
 }
 
+/** Bytes of stored replicas kept in memory: the ones in use, not every one ever read (issue 14). */
+const CACHE_BYTES = 32 * 1024 * 1024
+
 /**
  * MutableData replicas in the node's store, each with the certificate of its step when one was
- * kept (written in the same batch), and an in-memory copy of the ones in use.
+ * kept (written in the same batch), and an in-memory copy of the ones used last, bounded in bytes.
+ * A read of data not held here caches nothing, so strangers' reads grow no state.
  */
 export class ReplicaStore {
   private readonly store: Store
-  private readonly cache = new Map<string, Replica>()
+  /** Least recently used first; each with the size of its stored form. */
+  private readonly cache = new Map<string, { replica: Replica, bytes: number }>()
+  private cachedBytes = 0
+  /** Steps a quorum decided that left no data (a refused creation): never stored, few, kept until data comes. */
+  private readonly bodiless = new Map<string, Replica>()
 
   constructor (store: Store) {
     this.store = store
@@ -50,22 +58,24 @@ export class ReplicaStore {
 
   async get (key: string): Promise<Replica> {
     const cached = this.cache.get(key)
-    if (cached != null) return cached
-    const bytes = await this.store.get('mdata', key)
-    let replica: Replica = { data: undefined, seq: 0 }
-    if (bytes != null) {
-      replica = { ...decodeWith(replicaSchema, bytes), digest: sha3_256(bytes) }
-      const certificate = await this.certificateOf(key, replica)
-      if (certificate != null) replica.certificate = certificate
+    if (cached != null) {
+      this.cache.delete(key)
+      this.cache.set(key, cached)
+      return cached.replica
     }
-    this.cache.set(key, replica)
+    const bytes = await this.store.get('mdata', key)
+    if (bytes == null) return this.bodiless.get(key) ?? { data: undefined, seq: 0 }
+    const replica: Replica = { ...decodeWith(replicaSchema, bytes), digest: sha3_256(bytes) }
+    const certificate = await this.certificateOf(key, replica)
+    if (certificate != null) replica.certificate = certificate
+    this.remember(key, replica, bytes.length)
     return replica
   }
 
   /** Writes a replica; its certificate is kept only when it certifies this very replica. */
   async put (key: string, replica: Replica): Promise<void> {
     if (replica.data == null) {
-      this.cache.set(key, { data: undefined, seq: replica.seq })
+      this.bodiless.set(key, { data: undefined, seq: replica.seq })
       return
     }
     const { bytes, digest } = encodeReplica(replica.data, replica.seq)
@@ -74,7 +84,21 @@ export class ReplicaStore {
       { section: 'mdata', key, value: bytes },
       ...(certificate != null ? [{ section: 'certificate' as const, key, value: encodeWith(decisionCertificateSchema, certificate) }] : [])
     ])
-    this.cache.set(key, { data: replica.data, seq: replica.seq, digest, ...(certificate != null ? { certificate } : {}) })
+    this.bodiless.delete(key)
+    this.remember(key, { data: replica.data, seq: replica.seq, digest, ...(certificate != null ? { certificate } : {}) }, bytes.length)
+  }
+
+  private remember (key: string, replica: Replica, bytes: number): void {
+    const old = this.cache.get(key)
+    if (old != null) this.cachedBytes -= old.bytes
+    this.cache.delete(key)
+    this.cache.set(key, { replica, bytes })
+    this.cachedBytes += bytes
+    for (const [oldest, entry] of this.cache) {
+      if (this.cachedBytes <= CACHE_BYTES || oldest === key) break
+      this.cache.delete(oldest)
+      this.cachedBytes -= entry.bytes
+    }
   }
 
   async * keys (): AsyncGenerator<string> {

@@ -34,6 +34,10 @@ const DEPOSED_TTL = 10 * 60_000
 const SUSPICION_CAPACITY = 10_000
 /** Outcomes of applied mutations kept, so one submitted again is answered, never applied twice. */
 const OUTCOME_CAPACITY = 10_000
+/** Data this node neither holds nor waits on whose votes and promises it keeps (in case its own quorum comes); the oldest go past this. */
+const MAX_UNHELD = 1024
+/** Ballots kept per step: honest members vote in a few; a sequencer minting rounds gets no more. */
+const MAX_BALLOTS_PER_STEP = 32
 
 /** A sequencer's signed word that mutation `id` is step `seq`, in its ballot (`round`, its key). */
 export interface Proposal extends Ballot {
@@ -179,6 +183,8 @@ export class Sequencer {
   private readonly suspicions: QuorumTally
   private readonly queue = new KeyedQueue()
   private readonly gapTimers = new Map<string, { seq: number, timer: ReturnType<typeof setTimeout> }>()
+  /** Keys of data with votes or promises here that this node neither holds nor waits on, oldest first. */
+  private readonly unheld = new Map<string, true>()
   private stopped = false
 
   constructor (options: SequencerOptions) {
@@ -284,6 +290,7 @@ export class Sequencer {
       if (ours.data != null && ours.seq > replica.seq) return
       this.settleCertified(ours, replica)
       await this.options.replicas.put(key, replica)
+      this.unheld.delete(key)
       this.forgetUpTo(key, replica.seq, true)
     })
   }
@@ -341,10 +348,11 @@ export class Sequencer {
         if (current) await this.reconfirm(key, name, tag, proposal)
         return
       }
+      const held = this.note(key, replica)
       this.noteRound(key, proposal.round)
       if (seq > replica.seq + VOTE_WINDOW) {
-        // The sequencer's own word that the data is far ahead: worth a catch-up, which a quorum must back.
-        if (current) this.watchProgress(key, name, tag, replica.seq, true)
+        // The sequencer's own word that data held here is far ahead: worth a catch-up, which a quorum must back.
+        if (current && held) this.watchProgress(key, name, tag, replica.seq, true)
         return
       }
       if (vote != null && from.publicKey != null) this.record(key, proposal, vote, from.toString(), from.publicKey.raw)
@@ -392,6 +400,7 @@ export class Sequencer {
 
   private async promiseHere (key: string, seq: number, ballot: Ballot): Promise<PrepareAnswer> {
     const replica = await this.options.replicas.get(key)
+    this.note(key, replica)
     this.noteRound(key, ballot.round)
     // A step applied here: the proposal it was decided on, which the new round must keep.
     const vote = seq <= replica.seq ? this.appliedOn.get(key)?.get(seq)?.proposal : this.voted.get(key)?.get(seq)?.proposal
@@ -494,6 +503,7 @@ export class Sequencer {
     const step = steps.get(proposal.seq) ?? new Map<string, BallotVotes>()
     steps.set(proposal.seq, step)
     const ballot = `${proposal.round}/${bytesToHex(proposal.sequencer)}/${proposal.id}/${bytesToHex(vote.digest)}`
+    if (!step.has(ballot) && step.size >= MAX_BALLOTS_PER_STEP) return
     const entry = step.get(ballot) ?? { proposal, digest: vote.digest, voters: new Map() }
     step.set(ballot, entry)
     entry.voters.set(voter, { voter: voterKey, signature: vote.signature })
@@ -511,8 +521,42 @@ export class Sequencer {
   private async advance (key: string, name: XorName, tag: number): Promise<void> {
     await this.tryVote(key, name, tag)
     while (await this.applyNext(key)) await this.tryVote(key, name, tag)
-    const { seq } = await this.options.replicas.get(key)
-    this.watchProgress(key, name, tag, seq, (this.steps.get(key)?.size ?? 0) > 0)
+    const replica = await this.options.replicas.get(key)
+    // Data neither held nor waited on here is left to anti-entropy: a catch-up per stranger's vote would be work on demand.
+    const waiting = (this.steps.get(key)?.size ?? 0) > 0 && (replica.data != null || this.waitsOn(key))
+    this.watchProgress(key, name, tag, replica.seq, waiting)
+  }
+
+  /** Whether a mutation of this data reached quorum here and waits to be applied. */
+  private waitsOn (key: string): boolean {
+    for (const ready of this.ready.values()) if (ready.key === key) return true
+    return false
+  }
+
+  /**
+   * Notes that this node keeps state for `key`; data it neither holds nor waits on counts toward
+   * {@link MAX_UNHELD}, and the oldest such data's votes and promises are forgotten past it.
+   * Returns whether the data is held or waited on here.
+   */
+  private note (key: string, replica: Replica): boolean {
+    const held = replica.data != null || replica.seq > 0 || this.waitsOn(key)
+    this.unheld.delete(key)
+    if (held) return true
+    this.unheld.set(key, true)
+    if (this.unheld.size > MAX_UNHELD) {
+      const oldest = this.unheld.keys().next().value as string
+      this.unheld.delete(oldest)
+      if (!this.waitsOn(oldest)) this.forgetAll(oldest)
+    }
+    return false
+  }
+
+  /** Drops everything this node keeps about the order of a data it neither holds nor waits on. */
+  private forgetAll (key: string): void {
+    for (const table of [this.steps, this.voted, this.promised, this.rounds, this.proposals, this.myRound, this.proposed, this.mine, this.appliedOn]) table.delete(key)
+    const gap = this.gapTimers.get(key)
+    if (gap != null) clearTimeout(gap.timer)
+    this.gapTimers.delete(key)
   }
 
   /** Applies the step after the replica's if Q members voted one mutation for it in one ballot and it reached quorum here. */
@@ -541,6 +585,7 @@ export class Sequencer {
     this.ready.delete(decided)
     clearTimeout(ready.timer)
     await this.options.replicas.put(key, { data: applied.data, seq: seq + 1, certificate: certificateOf(votes) })
+    this.unheld.delete(key)
     this.forgetUpTo(key, seq + 1)
     this.keepOutcome(decided, applied.outcome)
     if (applied.outcome instanceof SafeMeshError) ready.reject(applied.outcome)
