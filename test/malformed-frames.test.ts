@@ -5,37 +5,18 @@ import { decodeResponse, encodeRequest, randomXorName, DEFAULT_NETWORK_PARAMS } 
 import { createHost, Messenger, MESSAGING_PROTOCOL, type Host } from '@safemesh/net'
 import type { Testnet } from '@safemesh/testnet'
 import { startTestnet, stopTestnet } from './support/testnet.js'
-
-async function metric (testnet: Testnet, index: number, name: string): Promise<number> {
-  const port = testnet.record(index).metricsPort
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
-  const line = text.split('\n').find(l => l.startsWith(name + ' ') || l.startsWith(name + '{'))
-  return Number(line?.split(' ').at(-1))
-}
-
-/**
- * The node's live memory: V8 heap in use plus external buffers after a full
- * collection, at its lowest over a few seconds, so that streams still closing
- * (their close handshakes wait on timers) are not counted as kept.
- */
-async function liveBytes (testnet: Testnet): Promise<number> {
-  let lowest = Number.POSITIVE_INFINITY
-  for (let i = 0; i < 6; i++) {
-    const usage = await testnet.collectGarbage(0)
-    lowest = Math.min(lowest, usage.heapUsed + usage.external)
-    await new Promise(resolve => setTimeout(resolve, 500))
-  }
-  return lowest
-}
+import { liveBytes, metric, mib } from './support/node-metrics.js'
 
 describe('a node under malformed, oversized and half-open frames', () => {
   let testnet: Testnet
   let client: Host
+  let attacker: Host
   let messenger: Messenger
 
   beforeAll(async () => {
     testnet = await startTestnet(3, { groupSize: 3, nodeFlags: ['--expose-gc'] })
     client = await createHost({ role: 'client' })
+    attacker = await createHost({ role: 'client' })
     messenger = new Messenger(client, { protocol: MESSAGING_PROTOCOL, maxMessageSize: DEFAULT_NETWORK_PARAMS.maxMessageSize, log: pino({ level: 'silent' }) })
     await messenger.start()
   })
@@ -43,13 +24,19 @@ describe('a node under malformed, oversized and half-open frames', () => {
   afterAll(async () => {
     await messenger?.stop()
     await client?.stop()
+    await attacker?.stop()
     await stopTestnet(testnet)
   })
 
-  it('keeps answering well-formed requests after 1,000 bad frames, and its memory comes back', async () => {
+  it('keeps answering a client\'s well-formed requests while other peers send 1,000 bad frames, and its memory comes back', async () => {
     const target = peerIdFromString(testnet.record(0).peerId as string)
-    const address = testnet.record(0).address as string
-    await client.dial((await import('@multiformats/multiaddr')).multiaddr(address))
+    const address = (await import('@multiformats/multiaddr')).multiaddr(testnet.record(0).address)
+    await client.dial(address)
+    // The attacker takes a new peer id every 25 frames: one id is hung up on past 30 malformed frames a minute (strangers.test.ts).
+    const newAttacker = async (): Promise<void> => {
+      await attacker.stop()
+      attacker = await createHost({ role: 'client' })
+    }
 
     const wellFormed = async (): Promise<string> => {
       try {
@@ -78,8 +65,16 @@ describe('a node under malformed, oversized and half-open frames', () => {
     let halfway = 0
     for (let i = 0; i < 1000; i += 5) {
       if (i === 500) halfway = await liveBytes(testnet)
+      if (i > 0 && i % 25 === 0) await newAttacker()
       await Promise.all(Array.from({ length: 5 }, async (_, j) => {
-        const stream = await client.dialProtocol(target, MESSAGING_PROTOCOL)
+        let stream
+        try {
+          stream = await attacker.dialProtocol(address, MESSAGING_PROTOCOL)
+        } catch {
+          // The node hung up on us while this dial was under way.
+          codes.set('dial failed', (codes.get('dial failed') ?? 0) + 1)
+          return
+        }
         const closed = new Promise<void>(resolve => { stream.addEventListener('close', () => { resolve() }, { once: true }) })
         const make = garbage[(i + j) % garbage.length] as () => Uint8Array
         try {
@@ -105,12 +100,12 @@ describe('a node under malformed, oversized and half-open frames', () => {
     await traffic()
     const after = await liveBytes(testnet)
     const rssAfter = await metric(testnet, 0, 'process_resident_memory_bytes')
-    const mib = (n: number): string => (n / 2 ** 20).toFixed(1)
     console.info(`node live memory ${mib(baseline)} MiB before, ${mib(halfway)} MiB after 500 bad frames, ${mib(after)} MiB after 1,000 (RSS ${mib(rssBefore)} → ${mib(rssAfter)} MiB); stream endings ${JSON.stringify(Object.fromEntries(codes))}`)
     // The first frames warm caches once (a few MiB, measured 1–5); a leak would
     // grow with every frame: the second 500 may add nothing beyond noise.
     expect(after - baseline).toBeLessThan(8 * 2 ** 20)
-    expect(after - halfway).toBeLessThan(2 ** 20)
+    // The second half comes from 20 new peer ids, each of which libp2p remembers (~50 KiB measured): see docs/decisions.md.
+    expect(after - halfway).toBeLessThan(2 * 2 ** 20)
     const status = (await testnet.status())[0]
     expect(status?.up).toBe(true)
   })

@@ -1,4 +1,4 @@
-import { SafeMeshError, decode, encode, errorFromWire, errorToWire, isSafeMeshError } from '@safemesh/protocol'
+import { SafeMeshError, decode, encode, errorFromWire, errorToWire, isMisrouted, isSafeMeshError } from '@safemesh/protocol'
 import { FrameDecoder, FrameError, FrameKind, encodeFrame, sendFrame, type Frame } from './frame.js'
 import { Slots } from './slots.js'
 import { SenderQuotas, type SenderLimits } from './sender-quotas.js'
@@ -208,12 +208,22 @@ export class Messenger implements Startable {
       } catch (err) {
         this.options.log.debug({ peer: from.toString(), err: (err as Error).message }, 'resetting a messaging stream')
         stream.abort(err as Error)
+        this.noteMalformed(connection)
       }
     })
     stream.addEventListener('close', () => {
       closed.abort()
       this.inbound.delete(stream)
     })
+  }
+
+  /** Counts a malformed frame or request against its sender; past its allowance, hangs up on it. Returns whether it did. */
+  private noteMalformed (connection: Connection): boolean {
+    const peer = connection.remotePeer.toString()
+    if (!this.quotas.noteMalformed(peer)) return false
+    this.options.log.info({ peer }, 'disconnecting a peer that keeps sending malformed requests')
+    connection.abort(new Error('too many malformed requests'))
+    return true
   }
 
   private async serveFrame (stream: Stream, frame: Frame, connection: Connection, signal: AbortSignal, handler: RequestHandler): Promise<void> {
@@ -229,11 +239,8 @@ export class Messenger implements Startable {
       let error: SafeMeshError
       if (isSafeMeshError(err)) {
         error = err
-        if (err.code === 'InvalidRequest' && this.quotas.noteMalformed(from.toString())) {
-          this.options.log.info({ peer: from.toString() }, 'disconnecting a peer that keeps sending malformed requests')
-          connection.abort(new Error('too many malformed requests'))
-          return
-        }
+        // A misrouted request is an honest sender's stale view of the groups, not garbage.
+        if (err.code === 'InvalidRequest' && !isMisrouted(err) && this.noteMalformed(connection)) return
       } else {
         this.options.log.error({ err, peer: from.toString() }, 'request handler failed')
         error = new SafeMeshError('InvalidOperation', 'the node failed to serve the request')
