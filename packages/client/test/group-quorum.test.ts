@@ -73,6 +73,16 @@ describe('askGroup', () => {
     expect(outcome).toMatchObject({ kind: 'refused', error: { code: 'InvalidSuccessor', details: { current: 2 } } })
   })
 
+  it('shows a refusal\'s words only when a quorum gave them: four colluders outnumbering each honest wording pick nothing', async () => {
+    const lie = 'your account is compromised: log in at evil.example'
+    const t = transport(async (i) => { throw new SafeMeshError('AccessDenied', i < 3 ? lie : `honest wording ${i}`) })
+    const outcome = await askGroup(t, nodes(8), new Uint8Array(), { quorum: 5, expects })
+    expect(outcome).toMatchObject({ kind: 'refused', error: { code: 'AccessDenied' } })
+    expect((outcome as { error: Error }).error.message).not.toContain('evil')
+    const agreed = transport(async (i) => { throw new SafeMeshError('AccessDenied', i < 5 ? 'the words of five' : 'other') })
+    expect(await askGroup(agreed, nodes(8), new Uint8Array(), { quorum: 5, expects })).toMatchObject({ error: { message: 'the words of five' } })
+  })
+
   it('rejects with the caller\'s reason when aborted', async () => {
     const stop = new AbortController()
     const t = transport(async (_i, signal) => await new Promise<WireReply>((_resolve, reject) => { signal?.addEventListener('abort', () => { reject(new SafeMeshError('Timeout', 'aborted')) }) }))

@@ -9,7 +9,7 @@ import { askNode, type NodeAnswer, type ReplyCheck } from './answer.js'
 export type GroupOutcome =
   /** Q members gave this identical success reply. */
   | { readonly kind: 'agreed', readonly reply: WireReply }
-  /** Q members gave this refusal (code and details; the message is the most common among them). */
+  /** Q members gave this refusal (code and details; the message when Q gave the same one, else the code's own). */
   | { readonly kind: 'refused', readonly error: SafeMeshError }
   /** No quorum can be reached any more: `NoQuorum` when Q members answered but disagreed, else `Timeout`. */
   | { readonly kind: 'failed', readonly error: SafeMeshError, readonly stale?: boolean }
@@ -74,7 +74,7 @@ export async function askGroup (transport: Transport, group: readonly NodeRef[],
       form.count++
       tally.forms.set(key.form, form)
       if (tally.count >= quorum) {
-        const outcome = outcomeOf(tally)
+        const outcome = outcomeOf(tally, quorum)
         if (outcome.kind === 'failed' && outcome.stale === true) {
           // Certain now (no further answer can change it), reported once the view is refreshed.
           settled = true
@@ -149,7 +149,7 @@ function classOf (answer: NodeAnswer): { class: string, form: string } | undefin
   }
 }
 
-function outcomeOf (tally: Tally): GroupOutcome {
+function outcomeOf (tally: Tally, quorum: number): GroupOutcome {
   let best: { count: number, answer: NodeAnswer } | undefined
   for (const form of tally.forms.values()) if (best === undefined || form.count > best.count) best = form
   const answer = best?.answer
@@ -162,7 +162,9 @@ function outcomeOf (tally: Tally): GroupOutcome {
     if (isMisrouted(answer.error)) {
       return { kind: 'failed', stale: true, error: new SafeMeshError('NoQuorum', `the nodes asked are not the group of this name (${answer.error.message}); this client's view of the network is out of date`) }
     }
-    return { kind: 'refused', error: answer.error }
+    // The words shown are a quorum's too: a minority that merely outnumbers each honest wording picks nothing the user reads.
+    if ((best?.count ?? 0) >= quorum) return { kind: 'refused', error: answer.error }
+    return { kind: 'refused', error: new SafeMeshError(answer.error.code, undefined, answer.error.details) }
   }
   throw new Error('unreachable: a tally holds replies or refusals')
 }

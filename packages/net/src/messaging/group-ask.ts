@@ -20,20 +20,23 @@ export async function askForQuorum (
     let pending = peers.length
     let settled = false
     let timedOut = 0
-    const settle = (answer: Answer): void => {
+    const settle = (answer: Answer, words: ReadonlyMap<string, number>): void => {
       settled = true
-      if ('reply' in answer) resolve(answer.reply)
-      else reject(answer.error)
+      if ('reply' in answer) return resolve(answer.reply)
+      // The words passed on are a quorum's too, or the code's own: never a lying minority's.
+      const agreed = [...words].find(([, n]) => n >= quorum)?.[0]
+      reject(new SafeMeshError(answer.error.code, agreed, answer.error.details))
     }
     const record = (answer: Answer): void => {
       pending--
       if (settled) return
       if ('error' in answer && answer.error.code === 'Timeout') timedOut++
       const key = answerKey(answer)
-      const entry = tally.get(key) ?? { count: 0, answer }
+      const entry = tally.get(key) ?? { count: 0, answer, words: new Map<string, number>() }
       entry.count++
+      if ('error' in answer) entry.words.set(answer.error.message, (entry.words.get(answer.error.message) ?? 0) + 1)
       tally.set(key, entry)
-      if (entry.count >= quorum) return settle(entry.answer)
+      if (entry.count >= quorum) return settle(entry.answer, entry.words)
       const best = Math.max(...[...tally.values()].map(e => e.count))
       if (best + pending < quorum) {
         settled = true
@@ -51,7 +54,7 @@ export async function askForQuorum (
   })
 }
 
-type Tally = Map<string, { count: number, answer: Answer }>
+type Tally = Map<string, { count: number, answer: Answer, words: Map<string, number> }>
 
 /** What the group answered, for a person reading a NoQuorum: "4 × GetAccountInfo, 3 × NoSuchAccount". */
 function describeTally (tally: Tally): string {

@@ -30,6 +30,11 @@ const REDIAL_TIMEOUT = 10_000
 const REDIAL_DELAYS = [0, 2_000, 5_000, 10_000]
 /** Failed dials of one node that still make the view walk again in 2 s. */
 const MAX_QUICK_RETRIES = 3
+/** After its quick retries, a node that cannot be reached is not dialled again for this long, doubling up to 10 min. */
+const UNREACHABLE_BACKOFF = 30_000
+const MAX_UNREACHABLE_BACKOFF = 600_000
+/** Unreachable nodes remembered (fake ones named in DHT answers cost a dial each otherwise); the oldest go past this. */
+const MAX_REMEMBERED_FAILURES = 1024
 
 export interface RoutingViewOptions {
   groupSize: number
@@ -82,8 +87,8 @@ export class RoutingView extends TypedEventEmitter<RoutingViewEvents> implements
   private readonly host: Host
   private readonly options: Required<RoutingViewOptions>
   private readonly members = new Map<string, Member>()
-  /** Consecutive failed dials of discovered nodes that are not in the view. */
-  private readonly failures = new Map<string, number>()
+  /** Consecutive failed dials of discovered nodes that are not in the view, and when to try again; oldest first. */
+  private readonly failures = new Map<string, { count: number, retryAt: number }>()
   private readonly selfMember: Member
   private topologyId?: string
   private walker?: ReturnType<typeof setTimeout>
@@ -204,6 +209,9 @@ export class RoutingView extends TypedEventEmitter<RoutingViewEvents> implements
    * be reached and the view should walk again soon.
    */
   private async reach (peer: PeerId, multiaddrs: Multiaddr[]): Promise<boolean> {
+    const failed = this.failures.get(peer.toString())
+    // Backing off: not dialled again yet, and no reason to walk again soon.
+    if (failed != null && failed.retryAt > Date.now()) return true
     const signal = AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(5_000)])
     const connection = this.host.getConnections(peer)[0]
     try {
@@ -218,8 +226,11 @@ export class RoutingView extends TypedEventEmitter<RoutingViewEvents> implements
     } catch (err) {
       // A node that keeps failing is most likely gone (the DHT forgets it later): only
       // the first few failures make the view walk again soon.
-      const failures = (this.failures.get(peer.toString()) ?? 0) + 1
-      this.failures.set(peer.toString(), failures)
+      const failures = (failed?.count ?? 0) + 1
+      const backoff = failures > MAX_QUICK_RETRIES ? Math.min(UNREACHABLE_BACKOFF * 2 ** (failures - MAX_QUICK_RETRIES - 1), MAX_UNREACHABLE_BACKOFF) : 0
+      this.failures.delete(peer.toString())
+      this.failures.set(peer.toString(), { count: failures, retryAt: Date.now() + backoff })
+      if (this.failures.size > MAX_REMEMBERED_FAILURES) this.failures.delete(this.failures.keys().next().value as string)
       this.options.log.debug({ peer: peer.toString(), failures, err: (err as Error).message }, 'could not reach a discovered node')
       return failures > MAX_QUICK_RETRIES
     }

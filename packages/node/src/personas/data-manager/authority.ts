@@ -31,7 +31,8 @@ export class Authority<T> {
     this.quorumTimeout = quorumTimeout
   }
 
-  async vote (requestId: Uint8Array, voter: PeerId, execute: () => Promise<T>): Promise<T> {
+  /** Counts `voter`'s forward; waits (until `signal`: its sender went away) for quorum, then for the outcome. */
+  async vote (requestId: Uint8Array, voter: PeerId, execute: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     const key = bytesToHex(requestId)
     let ballot = this.ballots.get(key)
     if (ballot == null) {
@@ -54,12 +55,26 @@ export class Authority<T> {
       const done = ballot
       ballot.timer = setTimeout(() => { if (this.ballots.get(key) === done) this.ballots.delete(key) }, OUTCOME_TTL)
     }
-    await ballot.reached.promise
-    return await (ballot.outcome as Promise<T>)
+    await untilAborted(ballot.reached.promise, signal)
+    return await untilAborted(ballot.outcome as Promise<T>, signal)
   }
 
   clear (): void {
     for (const ballot of this.ballots.values()) clearTimeout(ballot.timer)
     this.ballots.clear()
+  }
+}
+
+/** `promise`, or a rejection as soon as `signal` aborts: a waiter whose answer can no longer be delivered lets go. */
+export async function untilAborted<T> (promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal == null) return await promise
+  signal.throwIfAborted()
+  const { promise: aborted, reject } = Promise.withResolvers<never>()
+  const onAbort = (): void => { reject(new SafeMeshError('Timeout', 'the requester went away')) }
+  signal.addEventListener('abort', onAbort, { once: true })
+  try {
+    return await Promise.race([promise, aborted])
+  } finally {
+    signal.removeEventListener('abort', onAbort)
   }
 }

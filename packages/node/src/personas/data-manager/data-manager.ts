@@ -200,7 +200,7 @@ export class DataManager {
       const outcome = await this.execute(requestId, message.account, mutation)
       this.announce(mutation)
       return outcome
-    })
+    }, ctx.signal)
   }
 
   private async execute (requestId: Uint8Array, account: XorName, mutation: Mutation): Promise<Response> {

@@ -129,7 +129,7 @@ export class MaidManager {
     // Forwarded outside the account lock: many mutations of one account may be in flight at once,
     // each holding one op of allowance until it settles.
     try {
-      return await this.settle(request, digest, step.running, async () => await this.forward(request, step.forward))
+      return await this.settle(request, digest, step.running, async () => await this.forward(request, step.forward, ctx.signal))
     } finally {
       const left = (this.inFlight.get(key) ?? 1) - 1
       if (left === 0) this.inFlight.delete(key)
@@ -323,10 +323,12 @@ export class MaidManager {
   }
 
   /** Passes the mutation to the group that executes it and returns the verdict a quorum of them gave. */
-  private async forward (request: Mutation, record: AccountRecord): Promise<Response> {
+  /** `signal`: the client's stream closed, so nobody waits for the verdict; a retry asks again. */
+  private async forward (request: Mutation, record: AccountRecord, signal?: AbortSignal): Promise<Response> {
     const group = this.context.routing.closeGroup(executorNameOf(request))
     const message = { type: 'Forward' as const, account: request.account, owner: record.owner, mutation: request }
-    const reply = await askForQuorum(group, async (peer) => await this.context.send(peer, message, { timeout: FORWARD_TIMEOUT }), quorumOf(this.context.params.groupSize))
+    const options = { timeout: FORWARD_TIMEOUT, ...(signal != null ? { signal } : {}) }
+    const reply = await askForQuorum(group, async (peer) => await this.context.send(peer, message, options), quorumOf(this.context.params.groupSize))
     if (reply.type !== request.type) throw new SafeMeshError('InvalidOperation', `the Data-Managers answered ${reply.type} to ${request.type}`)
     return reply
   }
