@@ -58,10 +58,14 @@ export class Directory {
   private readonly owner: Uint8Array
   private readonly cipher?: PrivateEntries
 
-  constructor (requests: DirectoryRequests, ref: DirectoryRef, owner: Uint8Array) {
+  /** Nodes a one-entry insert found at the entry limit, shared by a session's directories (see `place`). */
+  private readonly fullNodes: FullNodes
+
+  constructor (requests: DirectoryRequests, ref: DirectoryRef, owner: Uint8Array, fullNodes: FullNodes = new FullNodes()) {
     this.requests = requests
     this.ref = ref
     this.owner = owner
+    this.fullNodes = fullNodes
     if (ref.key !== undefined) this.cipher = new PrivateEntries(ref.key)
   }
 
@@ -194,7 +198,9 @@ export class Directory {
     if (items.length === 0) return
     if (path.length > MAX_BUCKET_DEPTH) throw new SafeMeshError('TooManyEntries', 'this directory is full')
     const node = this.nodeAt(path)
-    let full = false
+    // A node at its entry limit stays there (tombstones count), so going straight down is the rule's own outcome,
+    // without one more refused insert: refusals are budgeted per account (docs/protocol.md).
+    let full = this.fullNodes.has(node.name)
     const overflow: SealedItem[] = []
     const put = async (batch: SealedItem[]): Promise<void> => {
       if (batch.length === 0) return
@@ -204,7 +210,12 @@ export class Directory {
       } catch (err) {
         if (!isSafeMeshError(err)) throw err
         if (err.code === 'TooManyEntries' || err.code === 'DataTooLarge') {
-          if (batch.length === 1) { full = true; overflow.push(...batch); return }
+          if (batch.length === 1) {
+            full = true
+            if (err.code === 'TooManyEntries') this.fullNodes.add(node.name)
+            overflow.push(...batch)
+            return
+          }
           const half = Math.ceil(batch.length / 2)
           await put(batch.slice(0, half))
           await put(batch.slice(half))
@@ -388,3 +399,19 @@ export function derivedName (root: XorName, label: string): XorName {
   input.set(text, root.length)
   return sha3_256(input)
 }
+
+/** Names of directory nodes known to be at the entry limit; a bounded set, the oldest forgotten first. */
+export class FullNodes {
+  private readonly names = new Set<string>()
+
+  has (name: Uint8Array): boolean {
+    return this.names.has(hex(name))
+  }
+
+  add (name: Uint8Array): void {
+    this.names.add(hex(name))
+    if (this.names.size > MAX_FULL_NODES) this.names.delete(this.names.values().next().value as string)
+  }
+}
+
+const MAX_FULL_NODES = 10_000

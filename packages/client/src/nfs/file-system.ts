@@ -17,7 +17,7 @@ import type { PutFileOptions, PutFileResult } from '../files/put-file.js'
 import type { PutIDataResult } from '../requests/chunk-upload.js'
 import type { RequestOptions } from '../requests/request-context.js'
 import type { ContainerAccess, GrantedContainer } from '../auth/access-container.js'
-import { Directory, conflict, type DirectoryRequests, type Located } from './directory.js'
+import { Directory, FullNodes, conflict, type DirectoryRequests, type Located } from './directory.js'
 import { openVersion, sealVersion, type EntryRecord, type FileMetadata } from './entry-record.js'
 import { childOf, folderKey, normalisePath, normalisePrefix } from './paths.js'
 
@@ -96,6 +96,7 @@ export class FileSystem {
   private readonly requests: FileSystemRequests
   private readonly owner: Uint8Array
   private readonly source: ContainerSource
+  private readonly fullNodes = new FullNodes()
 
   constructor (requests: FileSystemRequests, owner: Uint8Array, source: ContainerSource) {
     this.requests = requests
@@ -131,7 +132,7 @@ export class FileSystem {
       throw new SafeMeshError('NoSuchEntry', `no container ${JSON.stringify(container)}`)
     }
     if (!grant.access.includes('read') && grant.key !== undefined) throw new SafeMeshError('AccessDenied', `no read access to ${JSON.stringify(container)}`)
-    return new Directory(this.requests, grant, this.owner)
+    return new Directory(this.requests, grant, this.owner, this.fullNodes)
   }
 
   /** A file or folder (`NoSuchEntry` when there is none). */

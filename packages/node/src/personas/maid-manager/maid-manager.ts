@@ -9,6 +9,7 @@ import { senderKey, type PersonaContext } from '../context.js'
 import { Accounts, type MessageRecord } from './accounts.js'
 import { AccountHandOver } from './account-hand-over.js'
 import { KeyedQueue } from '../keyed-queue.js'
+import { RefusalBudget } from './refusal-budget.js'
 import type { Dispatcher, HandlerContext } from '../../dispatcher.js'
 import type { RequestContext } from '@safemesh/net'
 
@@ -40,6 +41,7 @@ export class MaidManager {
   /** Mutations being forwarded, by account and message id: a retry that arrives meanwhile joins its first try. */
   private readonly running = new Map<string, Promise<Response>>()
   private readonly verdicts: QuorumTally
+  private readonly refusals = new RefusalBudget()
   readonly handOver: AccountHandOver
 
   constructor (context: PersonaContext) {
@@ -118,6 +120,10 @@ export class MaidManager {
         throw new SafeMeshError('LowBalance', 'the account has no mutations left')
       }
       if (seen != null && !retry) throw new SafeMeshError('InvalidOperation', 'this message id was already used')
+      const wait = this.refusals.waitFor(key)
+      if (!retry && wait > 0) {
+        throw new SafeMeshError('InvalidOperation', `too many of this account's mutations were refused lately; try again in ${Math.ceil(wait / 1000)} s`)
+      }
       this.check(request, record)
       if (!retry) await this.accounts.spend(request.account, request.messageId, digest)
       // Reserved under the lock, so concurrent mutations never overdraw the allowance.
@@ -182,6 +188,7 @@ export class MaidManager {
   private async keepRefusal (request: Mutation, digest: Uint8Array, err: SafeMeshError): Promise<void> {
     const seen = await this.accounts.message(request.account, request.messageId)
     if (seen?.charged === true) return
+    this.refusals.refused(xorNameToHex(request.account))
     await this.accounts.settle(request.account, [{ messageId: request.messageId, record: { digest, outcome: encodeResponse(errorResponse(err)) } }])
   }
 
