@@ -83,7 +83,7 @@ describe(`the client and the safemesh CLI on a 12-node testnet (G = ${G})`, () =
 
   it('stores files of 0 B, 2 KiB, 5 MiB and 64 MiB through the library, each chunk on exactly G nodes, and gives them back byte-identical', async () => {
     const initial = await storedItems()
-    const client = await createAccount({ secret: `secret ${randomBytes(8).toString('hex')}`, password: 'password' }, options)
+    const client = await createAccount({ secret: `secret ${randomBytes(8).toString('hex')}`, password: 'e2e password: amber kite 51' }, options)
     try {
       // The new account's record (on its G Maid-Managers), its session packet and the nine
       // MutableData of its containers (each on G Data-Managers) may still be landing on the last
@@ -125,7 +125,7 @@ describe(`the client and the safemesh CLI on a 12-node testnet (G = ${G})`, () =
   })
 
   it('runs the CLI end to end: account, put and get of files, login errors, exit codes and JSON', async () => {
-    const env = { SAFEMESH_SECRET: `cli secret ${randomBytes(8).toString('hex')}`, SAFEMESH_PASSWORD: 'cli password' }
+    const env = { SAFEMESH_SECRET: `cli secret ${randomBytes(8).toString('hex')}`, SAFEMESH_PASSWORD: 'cli password: quiet harbour 48' }
     const created = await cli(['account', 'create', '--json'], env)
     expect(created.code, created.stderr).toBe(0)
     const account = JSON.parse(created.stdout) as { account: string, mutationsAvailable: number }

@@ -55,12 +55,12 @@ describe(`containers and NFS on a 12-node testnet (G = ${G})`, () => {
   let dir: string
   let owner: SafeMeshClient
   const secret = `nfs secret ${randomBytes(8).toString('hex')}`
-  const password = 'nfs password'
+  const password = 'nfs password: copper kite 27'
 
   beforeAll(async () => {
     // The 5,000-file directory needs more than the default allowance of 1000 mutations.
     testnet = await startTestnet(12, { groupSize: G, accountOps: 20_000 })
-    options = { network: { bootstrap: testnet.bootstrapAddresses(), groupSize: G }, kdf: KDF }
+    options = { network: { bootstrap: testnet.bootstrapAddresses(), groupSize: G, salt: testnet.salt }, kdf: KDF }
     dir = await mkdtemp(join(tmpdir(), 'safemesh-nfs-'))
     owner = await createAccount({ secret, password }, options)
   })

@@ -69,7 +69,7 @@ describe('the soak\'s observed network', () => {
     const fake = new FakeNetwork({ nodes: 10, groupSize: G, forwardWait: 5_000 })
     const ledger = new MutationLedger(G)
     const network = new ObservedNetwork(fake, ledger)
-    const client = await createAccount({ secret: `secret ${Math.random()}`, password: 'password' }, { network, kdf: { opsLimit: 1, memLimit: 8 * 1024 }, requestTimeout: 1_000 })
+    const client = await createAccount({ secret: `secret ${Math.random()}`, password: 'soak password: cobalt fern 72' }, { network, kdf: { opsLimit: 1, memLimit: 8 * 1024 }, requestTimeout: 1_000 })
     const transport = network.transports.at(-1) as ObservedTransport
     const account = xorNameToHex(client.account as Uint8Array)
 

@@ -44,7 +44,7 @@ try {
   const idleSeconds = Number(values.idle)
   await new Promise(resolve => setTimeout(resolve, idleSeconds * 1000))
   console.log(`idle: nodes use ${((await nodesCpu(testnet) - idle) / idleSeconds * 100).toFixed(0)}% of a core together`)
-  client = await createAccount({ secret: `probe ${randomBytes(8).toString('hex')}`, password: 'pw' }, {
+  client = await createAccount({ secret: `probe ${randomBytes(8).toString('hex')}`, password: 'probe password: cobalt fern 72' }, {
     network: { bootstrap: testnet.bootstrapAddresses(), groupSize: 8 }, kdf: { opsLimit: 1, memLimit: 8 * 2 ** 20 }
   })
   const size = Number(values.size) * 2 ** 20

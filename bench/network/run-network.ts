@@ -66,7 +66,7 @@ const clients: SafeMeshClient[] = []
 try {
   await testnet.up(NODES, { timeoutMs: 300_000 })
   const options: ClientOptions = { network: { bootstrap: testnet.bootstrapAddresses(), groupSize: 8 }, kdf: KDF }
-  const owner = await createAccount({ secret: `bench ${randomBytes(8).toString('hex')}`, password: 'password' }, options)
+  const owner = await createAccount({ secret: `bench ${randomBytes(8).toString('hex')}`, password: 'bench password: lantern owl 64' }, options)
   clients.push(owner)
   console.log(`${NODES}-node testnet, G = 8; file of ${mib(SIZE)} MiB`)
 
@@ -102,7 +102,7 @@ try {
   // Joined one by one: 32 simultaneous joins on two cores time out before they converge.
   const crowd: SafeMeshClient[] = []
   for (let i = 0; i < CLIENTS; i++) {
-    crowd.push(await createAccount({ secret: `bench ${i} ${randomBytes(8).toString('hex')}`, password: 'password' }, options))
+    crowd.push(await createAccount({ secret: `bench ${i} ${randomBytes(8).toString('hex')}`, password: 'bench password: lantern owl 64' }, options))
     clients.push(crowd[i] as SafeMeshClient)
   }
   const many: number[] = []

@@ -62,7 +62,7 @@ const line = (label: string, value: string): void => { console.log(`${label.padE
 
 try {
   await testnet.up(nodes)
-  const options: ClientOptions = { network: { bootstrap: testnet.bootstrapAddresses(), groupSize } }
+  const options: ClientOptions = { network: { bootstrap: testnet.bootstrapAddresses(), groupSize, salt: testnet.salt } }
   console.log(`# safemesh fs on ${nodes} node processes, G = ${groupSize} (${new Date().toISOString()})`)
   const created = await cli(['account', 'create'])
   line('account create (process, with its containers)', `${created.seconds.toFixed(2)} s`)

@@ -16,7 +16,7 @@ import type { CrowdResult, DownloadResult, FirstByteResult, MutationsResult, Pea
 
 /** Argon2id limits low enough to open dozens of accounts quickly (tests' and benches' setting). */
 const KDF = { opsLimit: 1, memLimit: 8 * 2 ** 20 }
-const PASSWORD = 'password'
+const PASSWORD = 'bench password: lantern owl 64'
 
 let options: ClientOptions | undefined
 let owner: SafeMeshClient | undefined

@@ -4,7 +4,7 @@
  */
 import type { ClientKeys, DeriveKeyOptions } from '@safemesh/crypto'
 import { pino, type Logger } from 'pino'
-import { type SafeMeshClient, type ClientOptions, libp2pNetwork, type Network, decodeAppCredentials, createClient, createAccount, login } from '@safemesh/client'
+import { type SafeMeshClient, type ClientOptions, checkNewCredentials, libp2pNetwork, decodeAppCredentials, createClient, createAccount, login } from '@safemesh/client'
 import { appCredentialsOf, ownerCredentials } from './credentials.js'
 import type { CliIo } from './io.js'
 import { chooseNetwork, type NetworkFlags } from './network-choice.js'
@@ -20,7 +20,7 @@ export class CliClients {
   private readonly flags: ClientFlags
   private readonly log: Logger
   private readonly opened: SafeMeshClient[] = []
-  private network?: Promise<Network>
+  private network?: Promise<Pick<ClientOptions, 'network' | 'networkSalt'>>
   private reader?: Promise<SafeMeshClient>
 
   constructor (io: CliIo, flags: ClientFlags) {
@@ -51,7 +51,7 @@ export class CliClients {
 
   async createAccount (): Promise<SafeMeshClient> {
     if (appCredentialsOf(this.io) !== undefined) throw new UsageError('an app cannot create accounts; unset SAFEMESH_APP')
-    const { secret, password } = await ownerCredentials(this.io, { confirm: true })
+    const { secret, password } = await ownerCredentials(this.io, { confirm: true, check: checkNewCredentials })
     return await this.track(async (options) => await createAccount({ secret, password }, options))
   }
 
@@ -78,9 +78,13 @@ export class CliClients {
   }
 
   private async options (): Promise<ClientOptions> {
-    this.network ??= (async () => this.io.network ?? libp2pNetwork({ ...await chooseNetwork(this.io, this.flags), log: this.log }))()
+    this.network ??= (async () => {
+      if (this.io.network !== undefined) return { network: this.io.network }
+      const file = await chooseNetwork(this.io, this.flags)
+      return { network: libp2pNetwork({ ...file, log: this.log }), ...(file.salt !== undefined ? { networkSalt: file.salt } : {}) }
+    })()
     return {
-      network: await this.network,
+      ...await this.network,
       log: this.log,
       ...(this.flags.timeout !== undefined ? { requestTimeout: this.flags.timeout } : {}),
       ...this.kdf(),

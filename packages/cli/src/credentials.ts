@@ -17,8 +17,11 @@ export function appCredentialsOf (io: CliIo): string | undefined {
   return app !== undefined && app.trim().length > 0 ? app : undefined
 }
 
-/** The owner's secret and password; `confirm` asks for a new password twice. */
-export async function ownerCredentials (io: CliIo, options: { confirm?: boolean } = {}): Promise<Credentials> {
+/**
+ * The owner's secret and password; `confirm` asks for a new password twice, after `check` (a new
+ * account's strength rule) accepted both, so that a weak one is refused before it is typed again.
+ */
+export async function ownerCredentials (io: CliIo, options: { confirm?: boolean, check?: (secret: string, password: string) => void } = {}): Promise<Credentials> {
   let secret = io.env['SAFEMESH_SECRET']
   let password = io.env['SAFEMESH_PASSWORD']
   if (nonEmpty(secret) && nonEmpty(password)) return { secret, password }
@@ -28,6 +31,7 @@ export async function ownerCredentials (io: CliIo, options: { confirm?: boolean 
   if (!nonEmpty(secret)) secret = await promptHidden(io, 'Secret: ')
   if (!nonEmpty(password)) {
     password = await promptHidden(io, 'Password: ')
+    if (nonEmpty(secret) && nonEmpty(password)) options.check?.(secret, password)
     if (options.confirm === true && await promptHidden(io, 'Password again: ') !== password) throw new UsageError('the passwords differ')
   }
   if (!nonEmpty(secret) || !nonEmpty(password)) throw new UsageError('the secret and the password must not be empty')

@@ -1,9 +1,10 @@
 /**
  * Which network a command talks to (SPEC §10): `--bootstrap MULTIADDR…` when given, else the
  * network file from `--network FILE`, else `$SAFEMESH_NETWORK`, else `./.testnet/network.json`.
+ * The file carries the network's login salt; with `--bootstrap`, `--salt HEX` does.
  */
 import { isAbsolute, join } from 'node:path'
-import { loadNetworkFile, type NetworkFile } from '@safemesh/net'
+import { loadNetworkFile, parseNetworkFile, type NetworkFile } from '@safemesh/net'
 import type { CliIo } from './io.js'
 import { UsageError } from './usage-error.js'
 
@@ -11,6 +12,7 @@ export interface NetworkFlags {
   network?: string
   bootstrap: string[]
   groupSize?: number
+  salt?: string
 }
 
 const DEFAULT_NETWORK_FILE = join('.testnet', 'network.json')
@@ -18,8 +20,9 @@ const DEFAULT_NETWORK_FILE = join('.testnet', 'network.json')
 export async function chooseNetwork (io: CliIo, flags: NetworkFlags): Promise<NetworkFile> {
   if (flags.bootstrap.length > 0) {
     if (flags.network !== undefined) throw new UsageError('give --network or --bootstrap, not both')
-    return { bootstrap: flags.bootstrap, ...(flags.groupSize !== undefined ? { groupSize: flags.groupSize } : {}) }
+    return parseNetworkFile({ bootstrap: flags.bootstrap, groupSize: flags.groupSize, salt: flags.salt }, 'the command line')
   }
+  if (flags.salt !== undefined) throw new UsageError('--salt goes with --bootstrap (a network file carries its own salt)')
   const given = flags.network ?? io.env['SAFEMESH_NETWORK']
   const path = given ?? DEFAULT_NETWORK_FILE
   const absolute = isAbsolute(path) ? path : join(io.cwd, path)

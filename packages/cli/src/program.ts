@@ -24,6 +24,7 @@ interface GlobalOptions {
   network?: string
   bootstrap: string[]
   groupSize?: string
+  salt?: string
   json?: boolean
   logLevel: string
   timeout?: string
@@ -43,6 +44,7 @@ export async function runCli (io: CliIo): Promise<number> {
       logLevel: globals.logLevel,
       ...(globals.network !== undefined ? { network: globals.network } : {}),
       ...(globals.groupSize !== undefined ? { groupSize: parseInteger(globals.groupSize, '--group-size') } : {}),
+      ...(globals.salt !== undefined ? { salt: globals.salt } : {}),
       ...(globals.timeout !== undefined ? { timeout: parseInteger(globals.timeout, '--timeout') } : {})
     })
     ctx = { io, out, clients, stdoutInUse: false, ...(io.signal != null ? { signal: io.signal } : {}) }
@@ -78,6 +80,7 @@ function buildProgram (io: CliIo, run: (handler: ActionHandler) => (...args: unk
     .option('--network <FILE>', 'the network file (default: $SAFEMESH_NETWORK, else ./.testnet/network.json)')
     .option('--bootstrap <MULTIADDR>', 'join through this node instead of a network file (repeatable)', collect, [])
     .option('--group-size <G>', 'the network\'s close group size, with --bootstrap (default 8)')
+    .option('--salt <HEX>', 'the network\'s login salt, with --bootstrap (network.json\'s "salt"; without it, a shared fallback)')
     .option('--json', 'print exactly one JSON object on stdout')
     .addOption(new Option('--log-level <LEVEL>', 'log level (logs go to stderr)').choices(LOG_LEVELS).default('warn'))
     .option('--timeout <MS>', 'how long to wait for one node\'s answer (default 20000)')

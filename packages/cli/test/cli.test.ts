@@ -56,6 +56,17 @@ describe('safemesh: usage (no network needed)', () => {
     expect((await cli(['get', 'ab'.repeat(32)], { env: { SAFEMESH_NETWORK: 'bad.json' } })).code).toBe(2)
   })
 
+  it('--salt goes with --bootstrap only, and must be 64 hex digits: exit 2', async () => {
+    const bootstrap = ['--bootstrap', '/ip4/127.0.0.1/tcp/1/p2p/12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN']
+    const badSalt = await cli(['--json', ...bootstrap, '--salt', 'abc', 'get', 'ab'.repeat(32)])
+    expect(badSalt.code).toBe(2)
+    expect(String((badSalt.json['error'] as { message: string }).message)).toContain('"salt" must be 32 bytes as 64 hex digits')
+    await writeFile(join(folder.dir, 'salted.json'), JSON.stringify({ bootstrap: [bootstrap[1]], salt: 'ab'.repeat(32) }))
+    const withFile = await cli(['--json', '--network', 'salted.json', '--salt', 'ab'.repeat(32), 'get', 'ab'.repeat(32)])
+    expect(withFile.code).toBe(2)
+    expect(String((withFile.json['error'] as { message: string }).message)).toContain('--salt goes with --bootstrap')
+  })
+
   it('parses ACTIONS like insert,update,-delete', () => {
     expect(parseActions('insert,update,-delete')).toEqual({ Insert: true, Update: true, Delete: false })
     expect(parseActions('manage-permissions,-Insert')).toEqual({ ManagePermissions: true, Insert: false })
@@ -64,11 +75,22 @@ describe('safemesh: usage (no network needed)', () => {
 
 describe('safemesh against the in-memory network', () => {
   const network = new FakeNetwork()
-  const owner = { SAFEMESH_SECRET: 'cli secret', SAFEMESH_PASSWORD: 'cli password' }
+  const owner = { SAFEMESH_SECRET: 'cli secret of the in-memory network', SAFEMESH_PASSWORD: 'cli password: quiet harbour 48' }
   const run = async (args: string[], env: Record<string, string> = owner, stdin?: Uint8Array): Promise<Run> =>
     await cli(['--json', ...args], { network, env, ...(stdin !== undefined ? { stdin } : {}) })
 
-  it('account create, then account info; a taken secret and a wrong password are refusals (exit 3)', async () => {
+  it('account create refuses a weak password or secret with a clear message (exit 3, InvalidRequest), nothing sent', async () => {
+    const before = network.log.length
+    const weak = await run(['account', 'create'], { ...owner, SAFEMESH_PASSWORD: 'password123' })
+    expect(weak.code).toBe(3)
+    expect(weak.json).toEqual({ error: { code: 'InvalidRequest', message: expect.stringMatching(/^the password is too weak: .*four or more uncommon words/) } })
+    const human = await cli(['account', 'create'], { network, env: { ...owner, SAFEMESH_SECRET: 'my secret' } })
+    expect(human.code).toBe(3)
+    expect(human.stderr).toMatch(/InvalidRequest.*the secret is too weak: it is similar to a commonly used password/)
+    expect(network.log.length).toBe(before)
+  })
+
+  it('account create, then account info; taken credentials and a wrong password are refusals (exit 3)', async () => {
     const created = await run(['account', 'create'])
     expect(created.code).toBe(0)
     expect(created.json).toEqual({ account: expect.stringMatching(/^[0-9a-f]{64}$/), mutationsAvailable: expect.any(Number) })

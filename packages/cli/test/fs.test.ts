@@ -10,7 +10,7 @@ const cli = folder.cli
 
 describe('safemesh fs and app auth --container against the in-memory network', () => {
   const network = new FakeNetwork()
-  const owner = { SAFEMESH_SECRET: 'fs secret', SAFEMESH_PASSWORD: 'fs password' }
+  const owner = { SAFEMESH_SECRET: 'fs secret of the in-memory network', SAFEMESH_PASSWORD: 'fs password: amber tide 93' }
   const run = async (args: string[], env: Record<string, string> = owner): Promise<Run> => await cli(['--json', ...args], { network, env })
 
   it('--help for every fs command', async () => {

@@ -3,8 +3,8 @@
  * bounded retries, self-encrypted files, accounts, apps with their containers, and `fs` (NFS).
  *
  * ```ts
- * const network = libp2pNetwork(await loadNetworkFile('.testnet/network.json'))
- * const client = await SafeMeshClient.login('my secret', 'my password', { network })
+ * const network = await loadNetworkFile('.testnet/network.json') // the config itself: its `salt` salts logins
+ * const client = await login({ secret, password }, { network })
  * const { address } = await client.putFile(createReadStream('photo.jpg'))
  * for await (const piece of client.getFile(address)) process.stdout.write(piece)
  * await client.close()
@@ -36,7 +36,8 @@ import { authoriseApp, listApps, revokeApp, type AppInfo, type AuthorisedApp, ty
 import { AccessContainer, OWN_CONTAINER_ACCESS } from './auth/access-container.js'
 import { RootContainer } from './auth/containers.js'
 import { FileSystem, type ContainerSource } from './nfs/file-system.js'
-import { deriveSessionSecrets, invalidCredentials, LOGIN_ENTRY_KEY, newSessionPacket, openLogin, SESSION_PACKET_TAG, type SessionSecrets } from './session/session-packet.js'
+import { checkNewCredentials } from './session/credential-strength.js'
+import { deriveSessionSecrets, FALLBACK_NETWORK_SALT, invalidCredentials, LOGIN_ENTRY_KEY, networkSaltFrom, newSessionPacket, openLogin, SESSION_PACKET_TAG, type SessionSecrets } from './session/session-packet.js'
 
 /** Where a MutableData is: its name and type tag. */
 export interface MDataAddress {
@@ -57,8 +58,13 @@ export interface ClientOptions {
   requestTimeout?: number
   /** Retries of requests whose group did not agree or answer (default: 3 tries). */
   retry?: Partial<RetryPolicy>
-  /** Argon2id limits for login and account creation (default: crypto's, ~0.3 s each). Tests only. */
+  /** Argon2id limits for login and account creation (default: crypto's, 256 MiB and 3 passes). Tests only. */
   kdf?: DeriveKeyOptions
+  /**
+   * The network's login salt (network.json's `salt`, 64 hex digits, or its 32 bytes). Default:
+   * `network.salt` when `network` is a config; else a fixed fallback salt, with a warning.
+   */
+  networkSalt?: string | Uint8Array
   log?: Logger
   /** Aborts connecting (and logging in). */
   signal?: AbortSignal
@@ -109,15 +115,17 @@ export class MeshClient {
   private readonly transport: Transport
   private readonly identity: Identity
   private readonly ctx: ClientContext
+  private readonly salting: SaltOptions
   private closing?: Promise<void>
   private files?: FileSystem
 
-  private constructor (transport: Transport, identity: Identity, options: Omit<ClientOptions, 'network'>) {
+  private constructor (transport: Transport, identity: Identity, options: ClientOptions) {
     if (identity.mode !== 'connected' && !bytesEqual(identity.keys.sign.publicKey, transport.publicKey)) {
       throw new Error('the transport does not run as the identity\'s signing key')
     }
     this.transport = transport
     this.identity = identity
+    this.salting = { network: options.network, ...(options.networkSalt !== undefined ? { networkSalt: options.networkSalt } : {}), ...(options.log !== undefined ? { log: options.log } : {}) }
     this.ctx = {
       transport,
       retry: { ...DEFAULT_RETRY_POLICY, ...options.retry },
@@ -143,17 +151,19 @@ export class MeshClient {
 
   /**
    * Creates an account (SPEC §8): new client keys, and their session packet stored through the
-   * new account's own Maid-Managers, which opens the account (`AccountExists` when the secret is
-   * taken). Returns a client in account mode.
+   * new account's own Maid-Managers, which opens the account (`AccountExists` when the same secret
+   * and password are taken). Returns a client in account mode. A weak secret or password is
+   * `InvalidRequest`, before any network work.
    */
   static async createAccount (secret: string, password: string, options: ClientOptions): Promise<MeshClient> {
-    if (secret.length === 0 || password.length === 0) throw new SafeMeshError('InvalidRequest', 'the secret and the password must not be empty')
+    checkNewCredentials(secret, password)
+    const salt = networkSaltOf(options)
     await cryptoReady()
     const keys = generateClientKeys()
     const root = randomXorName()
     const connecting = networkOf(options).connect(keys.sign, signalOf(options))
     connecting.catch(() => {})
-    const secrets = await deriveWhileConnecting(secret, password, options.kdf)
+    const secrets = await deriveWhileConnecting(secret, password, salt, options.kdf)
     const transport = await connecting
     const client = new MeshClient(transport, { mode: 'account', keys, session: { location: secrets.location, root } }, options)
     try {
@@ -188,11 +198,12 @@ export class MeshClient {
    * the account's key. A wrong secret and a wrong password are the same `InvalidCredentials`.
    */
   static async login (secret: string, password: string, options: ClientOptions): Promise<MeshClient> {
+    const salt = networkSaltOf(options)
     await cryptoReady()
     const network = networkOf(options)
     const connecting = network.connect(undefined, signalOf(options))
     connecting.catch(() => {})
-    const secrets = await deriveWhileConnecting(secret, password, options.kdf)
+    const secrets = await deriveWhileConnecting(secret, password, salt, options.kdf)
     const reader = new MeshClient(await connecting, { mode: 'connected' }, options)
     let session: Session
     try {
@@ -213,11 +224,13 @@ export class MeshClient {
 
   /**
    * Reads and opens a session packet without changing who this client acts as: the account's keys,
-   * e.g. to decrypt private data while connected. `InvalidCredentials` as for `login`.
+   * e.g. to decrypt private data while connected. `InvalidCredentials` as for `login`. The network
+   * salt is this client's (its options'), unless `networkSalt` is given.
    */
-  async openSession ({ secret, password }: Credentials, options: RequestOptions & { kdf?: DeriveKeyOptions } = {}): Promise<Session> {
+  async openSession ({ secret, password }: Credentials, options: RequestOptions & Pick<ClientOptions, 'kdf' | 'networkSalt'> = {}): Promise<Session> {
+    const salt = networkSaltOf({ ...this.salting, ...(options.networkSalt !== undefined ? { networkSalt: options.networkSalt } : {}) })
     await cryptoReady()
-    return await this.openSessionWith(deriveSessionSecrets(secret, password, options.kdf), options)
+    return await this.openSessionWith(deriveSessionSecrets(secret, password, salt, options.kdf), options)
   }
 
   private async openSessionWith (secrets: SessionSecrets, options: RequestOptions): Promise<Session> {
@@ -528,7 +541,8 @@ export async function createClient (options: ConnectOptions): Promise<SafeMeshCl
 
 /**
  * Creates an account (SPEC §8): new keys and their session packet, which opens the account
- * (`AccountExists` when the secret is taken). The client acts as the new account.
+ * (`AccountExists` when the same secret and password are taken; a weak one is `InvalidRequest`).
+ * The client acts as the new account.
  */
 export async function createAccount ({ secret, password }: Credentials, options: ClientOptions): Promise<SafeMeshClient> {
   return await MeshClient.createAccount(secret, password, options)
@@ -560,7 +574,25 @@ function signalOf (options: { signal?: AbortSignal }): { signal?: AbortSignal } 
 }
 
 /** Argon2id blocks the thread for a moment; let the host start dialling first. */
-async function deriveWhileConnecting (secret: string, password: string, kdf: DeriveKeyOptions | undefined): Promise<SessionSecrets> {
+async function deriveWhileConnecting (secret: string, password: string, salt: Uint8Array, kdf: DeriveKeyOptions | undefined): Promise<SessionSecrets> {
   await yieldToLoop()
-  return deriveSessionSecrets(secret, password, kdf)
+  return deriveSessionSecrets(secret, password, salt, kdf)
+}
+
+type SaltOptions = Pick<ClientOptions, 'network' | 'networkSalt' | 'log'>
+
+let warnedOfFallbackSalt = false
+
+/** The option, else the network config's `salt`, else the fallback: said once per process, where it will be seen. */
+function networkSaltOf (options: SaltOptions): Uint8Array {
+  const given = options.networkSalt ?? ('connect' in options.network ? undefined : options.network.salt)
+  if (given !== undefined) return networkSaltFrom(given)
+  const warning = 'the network gives no salt (network.json has no "salt"): logins use the fixed fallback salt that every such network shares, so one precomputation attacks them all'
+  if (options.log !== undefined) {
+    options.log.warn(warning)
+  } else if (!warnedOfFallbackSalt) {
+    warnedOfFallbackSalt = true
+    process.emitWarning(warning, { code: 'SAFEMESH_NO_NETWORK_SALT' })
+  }
+  return FALLBACK_NETWORK_SALT
 }

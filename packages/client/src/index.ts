@@ -6,10 +6,10 @@
  *
  * @example
  * ```ts
- * import { createAccount, libp2pNetwork, loadNetworkFile } from '@safemesh/client'
+ * import { createAccount, loadNetworkFile } from '@safemesh/client'
  *
- * const network = libp2pNetwork(await loadNetworkFile('.testnet/network.json'))
- * const client = await createAccount({ secret: 'my secret', password: 'my password' }, { network })
+ * const network = await loadNetworkFile('.testnet/network.json') // the config itself: its `salt` salts logins
+ * const client = await createAccount({ secret: 'a quiet owl over harbour 1937', password: 'violet tango spoons drift' }, { network })
  * const { address } = await client.putFile([new TextEncoder().encode('hello')])
  * const md = await client.createMData({ tag: 20_000 })
  * console.log(await client.getMDataVersion(md), address)
@@ -36,6 +36,7 @@ export type { PutIDataResult } from './requests/chunk-upload.js'
 export type { PutFileOptions, PutFileResult, UploadProgress } from './files/put-file.js'
 export type { DownloadProgress, GetFileOptions } from './files/get-file.js'
 export { decodeAppCredentials, encodeAppCredentials, type AppCredentials } from './session/app-credentials.js'
+export { checkNewCredentials, MIN_CREDENTIAL_SCORE } from './session/credential-strength.js'
 export type { AppInfo, AuthorisedApp, AuthoriseOptions, ContainerGrant, RevokedApp } from './session/apps.js'
 export { BASIC_ACCESS, CONTAINER_ACCESS, parseContainerAccess, type ContainerAccess } from './auth/access-container.js'
 export { DEFAULT_CONTAINERS } from './auth/containers.js'

@@ -3,29 +3,32 @@ import { cryptoReady, decryptSymmetric } from '@safemesh/crypto'
 import { bytesToHex, entryKeyId, sha3_256, type MutableData } from '@safemesh/protocol'
 import { type SafeMeshClient, decodeAppCredentials, encodeAppCredentials, createClient, createAccount, login, userOf } from '../src/index.js'
 import { APPS_ENTRY_KEY, LOGIN_ENTRY_KEY, SESSION_PACKET_TAG, deriveSessionSecrets } from '../src/internals.js'
+import { networkSaltFrom } from '../src/session/session-packet.js'
 import { FakeNetwork } from './support/fake-network.js'
-import { FAST_KDF, clientOptions, connectedClient, expectCode, freshKeys, pseudoRandomBytes, rejectionOf, utf8 } from './support/helpers.js'
+import { FAST_KDF, TEST_NETWORK_SALT, clientOptions, connectedClient, expectCode, freshKeys, pseudoRandomBytes, rejectionOf, utf8 } from './support/helpers.js'
 
 beforeAll(cryptoReady)
 
 describe('session secrets (SPEC §8)', () => {
-  it('the location depends on the secret only; the key on both', () => {
-    const a = deriveSessionSecrets('secret', 'password', FAST_KDF)
-    const b = deriveSessionSecrets('secret', 'other password', FAST_KDF)
-    const c = deriveSessionSecrets('other secret', 'password', FAST_KDF)
-    expect(a.location).toEqual(b.location)
-    expect(bytesToHex(a.key)).not.toBe(bytesToHex(b.key))
-    expect(bytesToHex(a.location)).not.toBe(bytesToHex(c.location))
-    expect(bytesToHex(a.key)).not.toBe(bytesToHex(c.key))
+  const salt = networkSaltFrom(TEST_NETWORK_SALT)
+
+  it('the location and the key both depend on the secret and the password', () => {
+    const a = deriveSessionSecrets('secret', 'password', salt, FAST_KDF)
+    const b = deriveSessionSecrets('secret', 'other password', salt, FAST_KDF)
+    const c = deriveSessionSecrets('other secret', 'password', salt, FAST_KDF)
+    for (const other of [b, c]) {
+      expect(bytesToHex(a.location)).not.toBe(bytesToHex(other.location))
+      expect(bytesToHex(a.key)).not.toBe(bytesToHex(other.key))
+    }
     expect(bytesToHex(a.location)).not.toBe(bytesToHex(a.key))
-    expect(deriveSessionSecrets('secret', 'password', FAST_KDF)).toEqual(a)
+    expect(deriveSessionSecrets('secret', 'password', salt, FAST_KDF)).toEqual(a)
   })
 })
 
 describe('accounts and login through the in-memory network', () => {
   const network = new FakeNetwork()
   const secret = 'correct horse battery staple'
-  const password = 'hunter2'
+  const password = 'hunter2 plus seven quiet lanterns'
   let owner: SafeMeshClient
 
   beforeAll(async () => {
@@ -43,7 +46,7 @@ describe('accounts and login through the in-memory network', () => {
     const info = await owner.getAccountInfo()
     expect(info.mutationsDone + info.mutationsAvailable).toBe(network.params.accountAllowance)
 
-    const { location } = deriveSessionSecrets(secret, password, FAST_KDF)
+    const { location } = deriveSessionSecrets(secret, password, networkSaltFrom(TEST_NETWORK_SALT), FAST_KDF)
     const packet: MutableData = await owner.getMData({ name: location, tag: SESSION_PACKET_TAG })
     expect(packet.owners).toEqual([keys.sign.publicKey])
     const login = packet.entries.get(entryKeyId(LOGIN_ENTRY_KEY))
@@ -69,8 +72,11 @@ describe('accounts and login through the in-memory network', () => {
     expect(wrongPassword.details).toEqual(unknownSecret.details)
   })
 
-  it('a taken secret is AccountExists', async () => {
-    await expectCode(createAccount({ secret, password: 'another password' }, clientOptions(network)), 'AccountExists')
+  it('taken credentials are AccountExists; the same secret with another password is another account', async () => {
+    await expectCode(createAccount({ secret, password }, clientOptions(network)), 'AccountExists')
+    const other = await createAccount({ secret, password: 'another password' }, clientOptions(network))
+    expect(other.account).not.toEqual(owner.account)
+    await other.close()
   })
 
   it('refuses an empty secret or password', async () => {
@@ -200,7 +206,7 @@ describe('accounts and login through the in-memory network', () => {
     const first = await owner.getMDataValue(md, balance)
     await owner.mutateMDataEntries(md, [{ key: balance, action: { kind: 'Update', content: cipher.encryptValue(utf8('0'), balance, 1), version: 1 } }])
     // Someone with Update permission but not the key puts the first value back (a replay)...
-    const stranger = await createAccount({ secret: `stranger ${Math.random()}`, password: 'password' }, clientOptions(network))
+    const stranger = await createAccount({ secret: `stranger ${Math.random()}`, password: 'password of a stranger 8123' }, clientOptions(network))
     await stranger.mutateMDataEntries(md, [{ key: balance, action: { kind: 'Update', content: first.content, version: 2 } }])
     const replayed = await owner.getMDataValue(md, balance)
     expect(() => cipher.decryptValue(replayed.content, balance, replayed.version)).toThrow(expect.objectContaining({ code: 'InvalidRequest' }))

@@ -2,9 +2,10 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { cryptoReady, decryptDeterministic, generateClientKeys, type ClientKeys } from '@safemesh/crypto'
 import { TYPE_TAG_NFS_DIRECTORY, keyUser, randomXorName } from '@safemesh/protocol'
 import { AccessContainer, FileSystem, RootContainer, deriveSessionSecrets, derivedContainerKey, newSessionPacket } from '../src/internals.js'
+import { networkSaltFrom } from '../src/session/session-packet.js'
 import { type ContainerAccess, type FsEntry, type SafeMeshClient, DEFAULT_CONTAINERS, createAccount, createClient, login } from '../src/index.js'
 import { FakeNetwork } from './support/fake-network.js'
-import { FAST_KDF, clientOptions, collect, expectCode, pseudoRandomBytes, utf8 } from './support/helpers.js'
+import { FAST_KDF, TEST_NETWORK_SALT, clientOptions, collect, expectCode, pseudoRandomBytes, utf8 } from './support/helpers.js'
 
 beforeAll(cryptoReady)
 
@@ -19,8 +20,8 @@ const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes)
 describe('containers and NFS through the in-memory network (entry limit 10)', () => {
   // A MutableData holds 10 entries here, so directories grow into trees after nine files.
   const network = new FakeNetwork({ maxMutableDataEntries: 10 })
-  const secret = 'nfs secret'
-  const password = 'nfs password'
+  const secret = 'nfs secret of the in-memory network'
+  const password = 'nfs password: copper kite 27'
   let owner: SafeMeshClient
 
   beforeAll(async () => {
@@ -49,7 +50,7 @@ describe('containers and NFS through the in-memory network (entry limit 10)', ()
 
     // An account as they were made before containers: a session packet and nothing else.
     const keys = generateClientKeys()
-    const secrets = deriveSessionSecrets('old secret', 'old password', FAST_KDF)
+    const secrets = deriveSessionSecrets('old secret', 'old password', networkSaltFrom(TEST_NETWORK_SALT), FAST_KDF)
     const old = await createClient({ ...clientOptions(network), keys })
     await old.putMData(newSessionPacket(secrets, { keys, root: randomXorName() }))
     await expectCode(old.fs.containers(), 'InvalidOperation') // keys alone: no session, no root

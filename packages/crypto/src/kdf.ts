@@ -5,15 +5,10 @@ import { sha3_256 } from './hash.js'
 import { sodium } from './sodium.js'
 
 // Memory-hard password hashing (SPEC §8): Argon2id v1.3 through libsodium's crypto_pwhash.
-//
-// Defaults are libsodium's "interactive" limits (2 passes, 64 MiB). Measured on this 2-core
-// machine (Node 22, libsodium-wrappers-sumo 0.8.4 WASM): ~270–350 ms per derivation, versus
-// ~90 ms for 32 MiB and ~610 ms for 3 passes/128 MiB. A login derives twice (location and key),
-// so the defaults keep a login well under a second while costing an attacker 64 MiB per guess.
-// Changing them changes every derived key: they are part of the account format.
+// Defaults are part of the account format (changing them moves every account); figures: docs/decisions.md "Login KDF".
 
-export const DEFAULT_KDF_OPS_LIMIT = 2
-export const DEFAULT_KDF_MEM_LIMIT = 64 * 1024 * 1024
+export const DEFAULT_KDF_OPS_LIMIT = 3
+export const DEFAULT_KDF_MEM_LIMIT = 256 * 1024 * 1024
 export const DERIVED_KEY_BYTES = 32
 
 // libsodium.js reports its *_MAX constants through signed 32-bit ints (OPSLIMIT_MAX reads as −1),
@@ -26,9 +21,9 @@ const SALT_LABEL = label('safemesh/kdf/salt/v1')
 const ARGON2_SALT_BYTES = 16
 
 export interface DeriveKeyOptions {
-  /** Argon2id passes over memory (default 2). */
+  /** Argon2id passes over memory (default 3). */
   opsLimit?: number
-  /** Argon2id memory in bytes (default 64 MiB). Small values are for tests only. */
+  /** Argon2id memory in bytes (default 256 MiB). Small values are for tests only. */
   memLimit?: number
 }
 

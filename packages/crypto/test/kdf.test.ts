@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest'
-import { cryptoReady, deriveKey } from '../src/index.js'
+import { DEFAULT_KDF_MEM_LIMIT, DEFAULT_KDF_OPS_LIMIT, cryptoReady, deriveKey } from '../src/index.js'
 import { expectCryptoError, hex, thrown } from './helpers.js'
 
 beforeAll(cryptoReady)
@@ -36,11 +36,12 @@ describe('deriveKey (Argon2id)', () => {
     expectCryptoError(await thrown(() => deriveKey('pw', salt, { opsLimit: 1.5 })), 'InvalidInput')
   })
 
-  it('default limits take well under a second', () => {
+  it('default limits (3 passes over 256 MiB) stay interactive', () => {
+    expect([DEFAULT_KDF_OPS_LIMIT, DEFAULT_KDF_MEM_LIMIT]).toEqual([3, 256 * 1024 * 1024])
     const started = performance.now()
     const key = deriveKey('password', salt)
     const elapsed = performance.now() - started
     expect(key).toHaveLength(32)
-    expect(elapsed).toBeLessThan(2000) // ~300 ms measured; generous for a loaded CI machine
+    expect(elapsed).toBeLessThan(6000) // ~0.65 s warm, ~1.6 s first in a process (docs/decisions.md); generous for a loaded CI machine
   })
 })

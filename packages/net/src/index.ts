@@ -20,6 +20,7 @@
 export { createHost, KAD_PROTOCOL, MESSAGING_PROTOCOL, PING_INTERVAL, PING_TIMEOUT, type Host, type HostOptions, type HostRole, type HostServices } from './host.js'
 export { Messenger, type MessengerOptions, type RequestContext, type RequestHandler, type SendOptions } from './messaging/messenger.js'
 export { Slots } from './messaging/slots.js'
+export { DEFAULT_SENDER_LIMITS, type SenderLimits } from './messaging/sender-quotas.js'
 export { RoutingView, type MembershipChange, type RoutingViewEvents, type RoutingViewOptions } from './routing/routing-view.js'
 export { loadNetworkFile, parseNetworkFile, paramsOf, NetworkFileError, type NetworkFile } from './network-file.js'
 export { askForQuorum, askUntil } from './messaging/group-ask.js'

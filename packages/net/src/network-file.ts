@@ -1,7 +1,8 @@
 /**
  * `network.json` (SPEC §10): what a client needs to find a network. The testnet writes
- * `{"bootstrap": [multiaddr…], "groupSize": 8, "accountOps": 1000, "nodes": 12}`; only `bootstrap`
- * is required. The one type of that file, for whoever writes or reads it.
+ * `{"bootstrap": [multiaddr…], "groupSize": 8, "accountOps": 1000, "nodes": 12, "salt": "<64 hex>"}`;
+ * only `bootstrap` is required. `salt` (32 random bytes drawn once per network) salts every login on
+ * that network (docs/protocol.md "Login"). The one type of that file, for whoever writes or reads it.
  */
 import { readFile } from 'node:fs/promises'
 import { networkParams, type NetworkParams } from '@safemesh/protocol'
@@ -15,6 +16,8 @@ export interface NetworkFile {
   accountOps?: number
   /** How many nodes the network had when the file was written: the client waits to know them. */
   nodes?: number
+  /** The network's login salt: 32 random bytes as 64 lowercase hex digits. Without it clients use a fixed fallback. */
+  salt?: string
 }
 
 /** Why a network file could not be used (a configuration problem, not a network refusal). */
@@ -53,7 +56,19 @@ export function parseNetworkFile (value: unknown, source = 'network file'): Netw
     if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new NetworkFileError(`${source}: "${field}" must be a non-negative integer`)
     config[field] = n
   }
+  if (record['salt'] !== undefined) config.salt = checkNetworkSalt(record['salt'], source)
   return config
+}
+
+const NETWORK_SALT_BYTES = 32
+const SALT_PATTERN = new RegExp(`^[0-9a-fA-F]{${NETWORK_SALT_BYTES * 2}}$`)
+
+/** A network salt as network.json holds it (64 hex digits, lowercased), or NetworkFileError naming `source`. */
+function checkNetworkSalt (value: unknown, source: string): string {
+  if (typeof value !== 'string' || !SALT_PATTERN.test(value)) {
+    throw new NetworkFileError(`${source}: "salt" must be ${NETWORK_SALT_BYTES} bytes as ${NETWORK_SALT_BYTES * 2} hex digits`)
+  }
+  return value.toLowerCase()
 }
 
 /** The network parameters a config implies (SPEC defaults for everything it does not say). */

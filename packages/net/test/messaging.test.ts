@@ -81,7 +81,8 @@ describe('Messenger between two libp2p hosts', () => {
 
   it('resets a stream that sends garbage or oversized frames and keeps serving others', async () => {
     const before = served
-    for (let i = 0; i < 50; i++) {
+    // 30 a minute are forgiven (SenderQuotas); the next one costs the connection (below).
+    for (let i = 0; i < 30; i++) {
       const stream = await client.dialProtocol(server.peerId, PROTOCOL)
       const closed = new Promise(resolve => { stream.addEventListener('close', resolve, { once: true }) })
       if (i % 3 === 0) stream.send(crypto.getRandomValues(new Uint8Array(64)).map(b => b | 0x80)) // endless varint
@@ -91,6 +92,18 @@ describe('Messenger between two libp2p hosts', () => {
     }
     expect(served).toBe(before)
     expect(await ask('still here')).toBe('still here')
+  })
+
+  it('hangs up on a peer past 30 malformed frames a minute', async () => {
+    const connection = client.getConnections(server.peerId)[0]
+    expect(connection?.status).toBe('open')
+    const closed = new Promise(resolve => { connection?.addEventListener('close', resolve, { once: true }) })
+    const stream = await client.dialProtocol(server.peerId, PROTOCOL)
+    stream.send(new Uint8Array([0xff, 0xff, 0xff, 0x7f]))
+    await closed
+    expect(connection?.status).not.toBe('open')
+    // A new connection is served again (the peer is slowed, not banned).
+    expect(await ask('back')).toBe('back')
   })
 
   it('gives up on requests stuck behind a peer that reads nothing, with Timeout and no stray rejection', async () => {

@@ -17,7 +17,7 @@ export interface HandlerContext extends RequestContext {
 /** Serves one kind of message; throw a `SafeMeshError` to refuse it. */
 export type Handler<T extends MessageType> = (message: MessageOf<T>, context: HandlerContext) => Promise<WireReply>
 
-export interface DispatchObserver {
+interface DispatchObserver {
   (type: string, outcome: string, seconds: number): void
 }
 

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import { Registry } from 'prom-client'
 import { decodeReply, encodeMessage, xorNameFromHex, type NetworkParams, type WireMessage, type WireReply } from '@safemesh/protocol'
-import { createHost, Messenger, MESSAGING_PROTOCOL, RoutingView, type Host } from '@safemesh/net'
+import { createHost, Messenger, MESSAGING_PROTOCOL, RoutingView, type Host, type SenderLimits } from '@safemesh/net'
 import { loadOrCreatePeerKey, writeJsonAtomic } from './identity.js'
 import { Store } from './store/store.js'
 import { Dispatcher } from './dispatcher.js'
@@ -24,6 +24,8 @@ export interface NodeConfig {
   capacity?: number
   /** Port for /metrics, /status and /close-group on 127.0.0.1 (0 = any free port). */
   metricsPort?: number
+  /** What one peer may have served at once and how fast (the messaging layer's defaults otherwise). */
+  senderLimits?: Partial<SenderLimits>
   log: Logger
 }
 
@@ -79,6 +81,7 @@ export class SafeMeshNode {
     this.messenger = new Messenger(host, {
       protocol: MESSAGING_PROTOCOL,
       maxMessageSize: config.params.maxMessageSize,
+      ...(config.senderLimits != null ? { senderLimits: config.senderLimits } : {}),
       handler: dispatcher.handle,
       log: config.log.child({ component: 'messaging' })
     })

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { closeSync, existsSync, openSync } from 'node:fs'
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
@@ -25,6 +26,8 @@ export interface TestnetOptions {
   detached?: boolean
   /** Flags for each node's Node.js (e.g. --expose-gc), which NODE_OPTIONS may not carry. */
   nodeFlags?: string[]
+  /** More arguments for each `safemesh-node` (e.g. `--malformed-per-minute` for a fuzzer). */
+  nodeArgs?: string[]
 }
 
 export interface NodeRecord {
@@ -68,6 +71,8 @@ export class Testnet {
   private readonly children = new Map<number, ChildProcess>()
   /** Nodes this process has SIGSTOPped (`pause`) and not continued. */
   private readonly paused = new Set<number>()
+  /** network.json's `salt`: drawn once per network (CSPRNG), kept in the state so every process writes the same. */
+  private networkSalt = randomBytes(32).toString('hex')
 
   constructor (options: TestnetOptions) {
     this.options = options
@@ -86,11 +91,17 @@ export class Testnet {
     return join(this.dir, NETWORK_FILE)
   }
 
+  /** The network's login salt as network.json holds it (64 hex digits). */
+  get salt (): string {
+    return this.networkSalt
+  }
+
   /** Reads the state a previous `up` left in `dir`, if any. */
   async load (): Promise<boolean> {
     try {
-      const state = JSON.parse(await readFile(join(this.dir, STATE_FILE), 'utf8')) as { nodes: NodeRecord[], options: Partial<TestnetOptions> }
+      const state = JSON.parse(await readFile(join(this.dir, STATE_FILE), 'utf8')) as { nodes: NodeRecord[], options: Partial<TestnetOptions>, salt?: string }
       this.nodes = state.nodes
+      if (typeof state.salt === 'string') this.networkSalt = state.salt
       Object.assign(this.options, { ...state.options, detached: this.options.detached })
       return true
     } catch {
@@ -270,6 +281,7 @@ export class Testnet {
       '--metrics-port', String(record.metricsPort ?? 0)
     ]
     if (this.options.capacity != null) args.push('--capacity', String(this.options.capacity))
+    args.push(...(this.options.nodeArgs ?? []))
     for (const address of this.bootstrapAddresses()) {
       if (address !== record.address) args.push('--bootstrap', address)
     }
@@ -332,12 +344,13 @@ export class Testnet {
 
   private async save (): Promise<void> {
     const { detached: _detached, ...options } = this.options
-    await writeJsonAtomic(join(this.dir, STATE_FILE), { nodes: this.nodes, options })
+    await writeJsonAtomic(join(this.dir, STATE_FILE), { nodes: this.nodes, options, salt: this.networkSalt })
     const network: Required<NetworkFile> = {
       bootstrap: this.bootstrapAddresses(),
       groupSize: this.groupSize,
       accountOps: this.options.accountOps ?? 1000,
-      nodes: this.nodes.length
+      nodes: this.nodes.length,
+      salt: this.networkSalt
     }
     await writeJsonAtomic(this.networkFile, network)
   }

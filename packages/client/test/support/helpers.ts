@@ -8,15 +8,18 @@ import { FakeNetwork } from './fake-network.js'
 /** Argon2id at its smallest: these tests check the logic, not the cost. */
 export const FAST_KDF = { opsLimit: 1, memLimit: 8 * 1024 }
 
+/** The in-memory network's login salt (a real network's is in its network.json). */
+export const TEST_NETWORK_SALT = 'ab'.repeat(32)
+
 /** Short timeouts and retries so silent nodes cost milliseconds. */
 export function clientOptions (network: FakeNetwork, overrides: Partial<ClientOptions> = {}): ClientOptions {
-  return { network, requestTimeout: 100, retry: { attempts: 3, delay: 1, maxDelay: 5 }, kdf: FAST_KDF, ...overrides }
+  return { network, requestTimeout: 100, retry: { attempts: 3, delay: 1, maxDelay: 5 }, kdf: FAST_KDF, networkSalt: TEST_NETWORK_SALT, ...overrides }
 }
 
 /** A client of an account opened directly (no login): the account's keys and a session packet. */
 export async function accountClient (network: FakeNetwork, overrides: Partial<ClientOptions> = {}): Promise<{ client: SafeMeshClient, keys: ClientKeys }> {
   await cryptoReady()
-  const client = await createAccount({ secret: `secret ${Math.random()}`, password: 'password' }, clientOptions(network, overrides))
+  const client = await createAccount({ secret: `secret ${Math.random()}`, password: 'test password: violet marsh 35' }, clientOptions(network, overrides))
   const keys = client.keys as ClientKeys
   return { client, keys }
 }

@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { DEFAULT_NETWORK_PARAMS, networkParams } from '@safemesh/protocol'
+import { DEFAULT_SENDER_LIMITS } from '@safemesh/net'
 import { SafeMeshNode } from '../node.js'
 import { createLogger, LOG_LEVELS } from '../observability/logger.js'
 
@@ -25,6 +26,7 @@ const program = new Command('safemesh-node')
   .option('--capacity <bytes>', 'bytes this node stores before refusing with NetworkFull', integer(0))
   .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS as string[]).default('info'))
   .option('--metrics-port <n>', 'serve /metrics, /status and /close-group/<name> on 127.0.0.1:<n> (0 = any free port)', integer(0))
+  .option('--malformed-per-minute <n>', 'malformed requests a peer may send in a minute before it is disconnected (a fuzzer needs more)', integer(1), DEFAULT_SENDER_LIMITS.maxMalformedPerMinute)
   .showHelpAfterError()
 
 program.parse()
@@ -37,6 +39,7 @@ const opts = program.opts<{
   capacity?: number
   logLevel: string
   metricsPort?: number
+  malformedPerMinute: number
 }>()
 
 const log = createLogger(opts.logLevel, { name: 'safemesh-node' })
@@ -55,6 +58,7 @@ const node = await SafeMeshNode.start({
   params,
   capacity: opts.capacity,
   metricsPort: opts.metricsPort,
+  senderLimits: { maxMalformedPerMinute: opts.malformedPerMinute },
   log
 }).catch((err: Error) => {
   log.fatal({ err }, 'node failed to start')

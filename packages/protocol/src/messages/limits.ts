@@ -18,7 +18,7 @@ export interface WireLimit {
   readonly maxItems: number
 }
 
-type LimitParams = Pick<NetworkParams, 'maxMessageSize' | 'maxImmutableDataSize' | 'maxMutableDataEntries' | 'maxMutableDataSize'>
+export type LimitParams = Pick<NetworkParams, 'maxMessageSize' | 'maxImmutableDataSize' | 'maxMutableDataEntries' | 'maxMutableDataSize'>
 
 const SMALL_BYTES = 8 * 1024
 const SMALL_ITEMS = 128

@@ -66,7 +66,7 @@ export class Authority<T> {
 }
 
 /** `promise`, or a rejection as soon as `signal` aborts: a waiter whose answer can no longer be delivered lets go. */
-export async function untilAborted<T> (promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+async function untilAborted<T> (promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (signal == null) return await promise
   signal.throwIfAborted()
   const { promise: aborted, reject } = Promise.withResolvers<never>()

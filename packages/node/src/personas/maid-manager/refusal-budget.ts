@@ -12,7 +12,7 @@ export interface RefusalBudgetOptions {
   readonly maxAccounts: number
 }
 
-export const DEFAULT_REFUSAL_BUDGET: RefusalBudgetOptions = Object.freeze({ capacity: 300, refillMs: 500, maxAccounts: 10_000 })
+const DEFAULT_REFUSAL_BUDGET: RefusalBudgetOptions = Object.freeze({ capacity: 300, refillMs: 500, maxAccounts: 10_000 })
 
 export class RefusalBudget {
   private readonly options: RefusalBudgetOptions
