@@ -28,6 +28,8 @@ export interface SoakOptions {
   keepDir: boolean
   /** Print the tally as one JSON object on stdout instead of text. */
   json: boolean
+  /** Strangers flood nodes 0–2 with issue 14's attacks while the clients write (flood.ts). */
+  flood: boolean
 }
 
 export const HELP = `npm run soak [-- options]
@@ -65,6 +67,11 @@ Options:
   --node-log-level <l>  the nodes' logs, in the testnet directory (default warn)
   --keep-dir            leave the testnet directory (node logs, stores) in place
   --json                print the tally as JSON
+  --flood               strangers flood nodes 0-2 with the attacks of issue 14 (frames of 2 M
+                        items, node messages from a non-node, mutations that cannot fit, reads of
+                        absent data, staging offers) at full speed while the clients write; the
+                        tally adds the clients' success rate and p99 and the flooded nodes' peak
+                        RSS. With --flood, --churn and --adds default to 0 (a flood alone)
   -h, --help            this text
 `
 
@@ -78,7 +85,7 @@ export function parseSoakOptions (argv: string[]): SoakOptions | undefined {
       'group-size': { type: 'string', default: '8' },
       clients: { type: 'string', default: '4' },
       seed: { type: 'string' },
-      churn: { type: 'string', default: '0.25' },
+      churn: { type: 'string' },
       'max-disturbed': { type: 'string' },
       adds: { type: 'string' },
       'min-file-kib': { type: 'string', default: '4' },
@@ -88,6 +95,7 @@ export function parseSoakOptions (argv: string[]): SoakOptions | undefined {
       'node-log-level': { type: 'string', default: 'warn' },
       'keep-dir': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
+      flood: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false }
     },
     strict: true,
@@ -99,7 +107,7 @@ export function parseSoakOptions (argv: string[]): SoakOptions | undefined {
   const minFileBytes = Math.round(positive(values['min-file-kib'], '--min-file-kib') * 1024)
   const maxFileBytes = Math.round(positive(values['max-file-kib'], '--max-file-kib') * 1024)
   if (maxFileBytes < minFileBytes) throw new RangeError('--max-file-kib must not be below --min-file-kib')
-  const churn = Number(values.churn)
+  const churn = Number(values.churn ?? (values.flood ? '0' : '0.25'))
   if (!Number.isFinite(churn) || churn < 0 || churn > 1) throw new RangeError(`--churn must be a fraction in [0, 1], not ${values.churn}`)
   for (const flag of ['log-level', 'node-log-level'] as const) {
     if (!LOG_LEVELS.includes(values[flag] as typeof LOG_LEVELS[number])) throw new RangeError(`--${flag} must be one of ${LOG_LEVELS.join(', ')}`)
@@ -112,14 +120,15 @@ export function parseSoakOptions (argv: string[]): SoakOptions | undefined {
     seed: values.seed === undefined ? randomSeed() : integer(values.seed, '--seed', 0),
     churn,
     maxDisturbed: values['max-disturbed'] === undefined ? groupSize - quorumOf(groupSize) : integer(values['max-disturbed'], '--max-disturbed', 0),
-    adds: values.adds === undefined ? Math.ceil(nodes / 8) : integer(values.adds, '--adds', 0),
+    adds: values.adds === undefined ? (values.flood ? 0 : Math.ceil(nodes / 8)) : integer(values.adds, '--adds', 0),
     minFileBytes,
     maxFileBytes,
     settleSeconds: positive(values['settle-seconds'], '--settle-seconds'),
     logLevel: values['log-level'],
     nodeLogLevel: values['node-log-level'],
     keepDir: values['keep-dir'],
-    json: values.json
+    json: values.json,
+    flood: values.flood
   }
 }
 

@@ -11,6 +11,8 @@ import { Testnet } from '@safemesh/testnet'
 import type { Logger } from 'pino'
 import { startTestnet } from '../safemesh/start-testnet.js'
 import { Chaos } from './chaos.js'
+import { Child } from '../lib/child.js'
+import type { FloodPlan, FloodReport } from './flood.js'
 import { checkCharges } from './checks/charges.js'
 import { readBack } from './checks/read-back.js'
 import { checkReplicas } from './checks/replicas.js'
@@ -28,6 +30,8 @@ import { WrittenNames } from './written-names.js'
 
 /** Each account's allowance: far more than a long run uses, so no write is refused for LowBalance. */
 const ACCOUNT_OPS = 10_000_000
+/** The nodes `--flood` attacks. */
+const FLOODED = [0, 1, 2]
 /** How long writers may take to finish the operation under way once the time is up. */
 const DRAIN_MS = 60_000
 const CONVERGENCE_MS = 120_000
@@ -46,6 +50,7 @@ export async function runSoak (options: SoakOptions, run: SoakRun): Promise<Tall
   const pool = Chaos.pool(options.nodes, options.churn, rng.fork())
   const dir = await mkdtemp(join(tmpdir(), 'safemesh-soak-'))
   const testnet = new Testnet({ dir, groupSize: options.groupSize, accountOps: ACCOUNT_OPS, logLevel: options.nodeLogLevel, detached: false })
+  let flood: Child | undefined
   const stopWriting = new AbortController()
   const onAbort = (): void => { stopWriting.abort(signal.reason) }
   signal.addEventListener('abort', onAbort, { once: true })
@@ -57,7 +62,7 @@ export async function runSoak (options: SoakOptions, run: SoakRun): Promise<Tall
   try {
     const start = await startTestnet(testnet, options.nodes, signal, (message) => { log.info(`soak: ${message}`) })
     log.info({ seconds: Math.round(start.seconds), repairs: start.repairs }, 'soak: the testnet is up')
-    const network: NetworkFile = { bootstrap: testnet.bootstrapAddresses(), groupSize: options.groupSize, accountOps: ACCOUNT_OPS, nodes: options.nodes }
+    const network: NetworkFile = { bootstrap: testnet.bootstrapAddresses(), groupSize: options.groupSize, accountOps: ACCOUNT_OPS, nodes: options.nodes, salt: testnet.salt }
     const ledger = new MutationLedger(options.groupSize)
     const names = new WrittenNames()
     const context = { network, ledger, names, minFileBytes: options.minFileBytes, maxFileBytes: options.maxFileBytes, log }
@@ -89,10 +94,26 @@ export async function runSoak (options: SoakOptions, run: SoakRun): Promise<Tall
     // ---- Writing under chaos ----
     const writingStarted = performance.now()
     const until = writingStarted + options.minutes * 60_000
+    if (options.flood) {
+      flood = new Child('flood', new URL('./flood-child.js', import.meta.url))
+      const plan: FloodPlan = {
+        bootstrap: testnet.bootstrapAddresses(),
+        groupSize: options.groupSize,
+        targets: FLOODED.map(index => ({ index, peerId: testnet.record(index).peerId as string, metricsPort: testnet.record(index).metricsPort as number }))
+      }
+      await flood.call('start', { ...plan })
+      log.info({ targets: FLOODED }, 'soak: strangers flooding')
+    }
     const writing = Promise.all(writers.map(async w => { await w.run(until, stopWriting.signal) }))
     await chaosLoop.run(until, signal)
     const drain = setTimeout(() => { stopWriting.abort(new Error('the run is over')) }, DRAIN_MS)
     await writing.finally(() => { clearTimeout(drain) })
+    let flooded: FloodReport | undefined
+    if (flood != null) {
+      flooded = await flood.call<FloodReport>('finish')
+      await flood.stop()
+      flood = undefined
+    }
     const writingSeconds = (performance.now() - writingStarted) / 1000
     signal.throwIfAborted()
     log.info({ seconds: Math.round(writingSeconds) }, 'soak: writing stopped; stopping the chaos')
@@ -140,11 +161,13 @@ export async function runSoak (options: SoakOptions, run: SoakRun): Promise<Tall
       replicas,
       read,
       charges,
-      recoveries
+      recoveries,
+      ...(flooded != null ? { flood: flooded } : {})
     })
   } finally {
     signal.removeEventListener('abort', onAbort)
     stopWriting.abort(new Error('the soak is stopping'))
+    await flood?.stop().catch(() => undefined)
     await chaos?.halt()
     await recovery?.finish(true)
     for (const writer of writers) await writer.close().catch(() => {})

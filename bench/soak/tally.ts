@@ -3,7 +3,8 @@
  * lost, no account was charged wrongly and every name written is at G replicas (and the chaos
  * and the soak's own bookkeeping worked as meant).
  */
-import { median } from '../lib/stats.js'
+import { median, quantile } from '../lib/stats.js'
+import type { FloodReport } from './flood.js'
 import type { Chaos, ChaosCounts } from './chaos.js'
 import type { AccountCharges } from './checks/charges.js'
 import type { ReadBackReport } from './checks/read-back.js'
@@ -33,6 +34,8 @@ export interface Tally {
   unexpectedRefusals: string[]
   /** Successes the client saw that the mutation ledger does not count: a bug in the soak. */
   observerMismatches: string[]
+  /** With `--flood`: the honest clients' operations under it, and what the strangers got. */
+  flood?: FloodReport & { honest: { operations: number, succeeded: number, p50Ms: number, p99Ms: number } }
   /** Why the run failed; empty when it passed. */
   failures: string[]
 }
@@ -48,6 +51,7 @@ export interface TallyInputs {
   read: ReadBackReport
   charges: AccountCharges[]
   recoveries: KillRecovery[]
+  flood?: FloodReport
 }
 
 /** The tally of a run from what each part of it reports, with its verdict. */
@@ -84,9 +88,18 @@ export function assembleTally (inputs: TallyInputs): Tally {
     replicas: { names: replicas.chunks + replicas.mdata, chunks: replicas.chunks, mdata: replicas.mdata, belowG: replicas.belowG.length, details: replicas.belowG, seconds: replicas.seconds },
     recovery: recoverySummary(inputs.recoveries, chaos.counts.kills),
     unexpectedRefusals: writers.flatMap(w => w.stats.unexpectedRefusals),
-    observerMismatches: writers.flatMap(w => w.stats.observerMismatches)
+    observerMismatches: writers.flatMap(w => w.stats.observerMismatches),
+    ...(inputs.flood != null ? { flood: { ...inputs.flood, honest: honestUnder(writers) } } : {})
   }
   return { ...tally, failures: failuresOf(tally) }
+}
+
+/** Every honest operation and how long the successful ones took. */
+function honestUnder (writers: readonly Writer[]): NonNullable<Tally['flood']>['honest'] {
+  const latencies = writers.flatMap(w => w.stats.latencies)
+  const all = (c: OperationCounts): number => c.ok + c.unknown + c.refused
+  const operations = writers.reduce((n, w) => n + all(w.stats.files) + all(w.stats.mdCreates) + all(w.stats.mdMutations), 0)
+  return { operations, succeeded: latencies.length, p50Ms: quantile(latencies, 0.5), p99Ms: quantile(latencies, 0.99) }
 }
 
 function recoverySummary (details: KillRecovery[], kills: number): Tally['recovery'] {
@@ -166,6 +179,14 @@ export function formatTally (t: Tally): string {
   const r = t.recovery
   push(`  kills ${r.kills}, measured ${r.measured} (the others had no name written near the killed node yet): median ${s(r.medianSeconds)}, max ${s(r.maxSeconds)}; not back within the bound: ${r.notBack}; the killed node was back first: ${r.victimBackFirst}`)
   for (const d of r.details.filter(x => x.names > 0 && x.seconds === undefined).slice(0, MAX_LINES)) push(`    kill of node ${d.victim}: ${d.lacking ?? ''}`)
+  if (t.flood != null) {
+    const f = t.flood
+    push()
+    push('flood (strangers at nodes ' + f.targets.map(x => x.index).join(', ') + ')')
+    push(`  honest operations: ${f.honest.succeeded} of ${f.honest.operations} succeeded (${(100 * f.honest.succeeded / Math.max(1, f.honest.operations)).toFixed(1)} %), p50 ${f.honest.p50Ms.toFixed(0)} ms, p99 ${f.honest.p99Ms.toFixed(0)} ms`)
+    push(`  flooded nodes' peak RSS: ${f.targets.map(x => `node ${x.index} ${(x.peakRss / 2 ** 20).toFixed(0)} MiB`).join(', ')}`)
+    for (const [attack, outcomes] of Object.entries(f.attacks)) push(`  ${attack}: ${Object.entries(outcomes).map(([o, n]) => `${o} ${n}`).join(', ')}`)
+  }
   if (t.observerMismatches.length > 0) { push(); push('soak bookkeeping errors'); list(t.observerMismatches) }
   push()
   if (t.failures.length === 0) push('PASSED: no write lost, no wrong charge, every name at G replicas')

@@ -50,6 +50,8 @@ export interface WriterStats {
   unexpectedRefusals: string[]
   /** Operations the client saw succeed whose mutation the ledger does not count as acknowledged. */
   observerMismatches: string[]
+  /** How long each operation that succeeded took (ms). */
+  latencies: number[]
 }
 
 export interface WriterContext {
@@ -77,7 +79,8 @@ export class Writer {
     mdMutations: counts(),
     errors: new Map(),
     unexpectedRefusals: [],
-    observerMismatches: []
+    observerMismatches: [],
+    latencies: []
   }
 
   private readonly transport: ObservedTransport
@@ -102,7 +105,7 @@ export class Writer {
     const secret = `soak client ${index} ${randomBytes(8).toString('hex')}`
     const password = randomBytes(8).toString('hex')
     const network = new ObservedNetwork(libp2pNetwork({ ...context.network, log: context.log.child({ client: index, component: 'client' }) }), context.ledger)
-    const client = await createAccount({ secret, password }, { network, kdf: SOAK_KDF })
+    const client = await createAccount({ secret, password }, { network, kdf: SOAK_KDF, ...(context.network.salt !== undefined ? { networkSalt: context.network.salt } : {}) })
     const transport = network.transports.at(-1)
     if (transport === undefined) throw new Error('unreachable: the account was created through no transport')
     return new Writer(index, secret, password, client, transport, context, rng)
@@ -120,6 +123,17 @@ export class Writer {
   }
 
   private async step (signal: AbortSignal): Promise<void> {
+    const started = performance.now()
+    const ok = this.okCount()
+    await this.choose(signal)
+    if (this.okCount() > ok) this.stats.latencies.push(performance.now() - started)
+  }
+
+  private okCount (): number {
+    return this.stats.files.ok + this.stats.mdCreates.ok + this.stats.mdMutations.ok
+  }
+
+  private async choose (signal: AbortSignal): Promise<void> {
     const active = this.mdata.filter(md => !md.retired)
     const roll = this.rng.float()
     if (active.length < 2 || (roll >= 0.35 && roll < 0.45 && this.mdata.length < MAX_MDATA && active.length < ACTIVE_MDATA)) {

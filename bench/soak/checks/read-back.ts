@@ -68,7 +68,7 @@ export async function readBack (writers: readonly Writer[], network: NetworkFile
   }
   for (const writer of writers) {
     try {
-      const client = await login({ secret: writer.secret, password: writer.password }, { ...options, kdf: SOAK_KDF, signal })
+      const client = await login({ secret: writer.secret, password: writer.password }, { ...options, kdf: SOAK_KDF, signal, ...(network.salt !== undefined ? { networkSalt: network.salt } : {}) })
       await client.close()
     } catch (err) {
       lost.push(`client ${writer.index}: account ${writer.account} does not log in: ${describe(err)}`)

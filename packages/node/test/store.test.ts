@@ -48,6 +48,20 @@ describe('Store', () => {
     await store.close()
   })
 
+  it('counts bookkeeping (spent message ids, certificates) against its capacity, not as data', async () => {
+    const where = await location()
+    const store = await Store.open(where, { capacity: 100 })
+    await store.put('message', 'a', new Uint8Array(60))
+    await expect(store.put('message', 'b', new Uint8Array(60))).rejects.toMatchObject({ code: 'NetworkFull' })
+    expect(store.getStats()).toEqual({ items: 0, bytes: 0 })
+    await store.delete('message', 'a')
+    await store.put('message', 'b', new Uint8Array(60))
+    await store.close()
+    const again = await Store.open(where, { capacity: 100 })
+    await expect(again.put('certificate', 'c', new Uint8Array(60))).rejects.toMatchObject({ code: 'NetworkFull' })
+    await again.close()
+  })
+
   it('serialises concurrent writes so the stats stay exact', async () => {
     const store = await Store.open(await location())
     await Promise.all(Array.from({ length: 200 }, async (_, i) => { await store.putChunk(randomXorName(), new Uint8Array(i)) }))

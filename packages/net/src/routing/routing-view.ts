@@ -30,7 +30,9 @@ const REDIAL_TIMEOUT = 10_000
 const REDIAL_DELAYS = [0, 2_000, 5_000, 10_000]
 /** Failed dials of one node that still make the view walk again in 2 s. */
 const MAX_QUICK_RETRIES = 3
-/** After its quick retries, a node that cannot be reached is not dialled again for this long, doubling up to 10 min. */
+/** After this many failed dials in a row, a node that cannot be reached is not dialled again for a while. */
+const DIALS_BEFORE_BACKOFF = 10
+/** That while: 30 s, doubling up to 10 min. */
 const UNREACHABLE_BACKOFF = 30_000
 const MAX_UNREACHABLE_BACKOFF = 600_000
 /** Unreachable nodes remembered (fake ones named in DHT answers cost a dial each otherwise); the oldest go past this. */
@@ -210,10 +212,11 @@ export class RoutingView extends TypedEventEmitter<RoutingViewEvents> implements
    */
   private async reach (peer: PeerId, multiaddrs: Multiaddr[]): Promise<boolean> {
     const failed = this.failures.get(peer.toString())
-    // Backing off: not dialled again yet, and no reason to walk again soon.
-    if (failed != null && failed.retryAt > Date.now()) return true
     const signal = AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(5_000)])
     const connection = this.host.getConnections(peer)[0]
+    // A node no dial has reached many times over (a fake one a DHT answer named, or one long gone) is
+    // left alone for a while; a connected one is always asked again (identify fails on busy nodes).
+    if (connection == null && failed != null && failed.retryAt > Date.now()) return true
     try {
       if (connection != null) {
         this.recheck(peer, (await this.host.services.identify.identify(connection, { signal })).protocols)
@@ -227,7 +230,7 @@ export class RoutingView extends TypedEventEmitter<RoutingViewEvents> implements
       // A node that keeps failing is most likely gone (the DHT forgets it later): only
       // the first few failures make the view walk again soon.
       const failures = (failed?.count ?? 0) + 1
-      const backoff = failures > MAX_QUICK_RETRIES ? Math.min(UNREACHABLE_BACKOFF * 2 ** (failures - MAX_QUICK_RETRIES - 1), MAX_UNREACHABLE_BACKOFF) : 0
+      const backoff = connection == null && failures >= DIALS_BEFORE_BACKOFF ? Math.min(UNREACHABLE_BACKOFF * 2 ** (failures - DIALS_BEFORE_BACKOFF), MAX_UNREACHABLE_BACKOFF) : 0
       this.failures.delete(peer.toString())
       this.failures.set(peer.toString(), { count: failures, retryAt: Date.now() + backoff })
       if (this.failures.size > MAX_REMEMBERED_FAILURES) this.failures.delete(this.failures.keys().next().value as string)

@@ -6,10 +6,12 @@ import { ChunkFiles } from './chunk-files.js'
 export interface StoreStats {
   items: number
   bytes: number
+  /** Bytes of bookkeeping (certificates, spent message ids): not data, but on disk, so counted against the capacity. */
+  bookkeeping?: number
 }
 
 export interface StoreOptions {
-  /** Bytes of data this node accepts before answering `NetworkFull`. Default: unlimited. */
+  /** Bytes this node accepts, data and bookkeeping, before answering `NetworkFull`. Default: unlimited. */
   capacity?: number
 }
 
@@ -25,7 +27,7 @@ export interface StagedChunk {
   readonly path: string
 }
 
-/** Sections counted as stored items in stats and metrics (message ids are bookkeeping). */
+/** Sections counted as stored items in stats and metrics; the others are bookkeeping, counted against the capacity only. */
 const COUNTED: ReadonlySet<Section> = new Set(['chunk', 'mdata', 'account'])
 
 function sublevelOf (db: Level<string, Uint8Array>, name: string) {
@@ -111,7 +113,7 @@ export class Store {
   }
 
   getStats (): StoreStats {
-    return { ...this.stats }
+    return { items: this.stats.items, bytes: this.stats.bytes }
   }
 
   async getChunk (name: XorName): Promise<Uint8Array | undefined> {
@@ -157,8 +159,8 @@ export class Store {
     if (await this.hasChunkEntry(hex)) return false
     return await this.serialise(async () => {
       if (await this.hasChunkEntry(hex)) return false
-      const next = { items: this.stats.items + 1, bytes: this.stats.bytes + size }
-      if (size > 0 && next.bytes > this.capacity) {
+      const next = { ...this.stats, items: this.stats.items + 1, bytes: this.stats.bytes + size }
+      if (size > 0 && next.bytes + (next.bookkeeping ?? 0) > this.capacity) {
         throw new SafeMeshError('NetworkFull', 'this node has reached its storage capacity')
       }
       await place()
@@ -193,17 +195,22 @@ export class Store {
   /** Writes several entries in one atomic batch: all of them land, or none. */
   async putAll (entries: ReadonlyArray<{ section: RecordSection, key: string, value: Uint8Array }>): Promise<void> {
     await this.serialise(async () => {
-      let { items, bytes } = this.stats
+      let { items, bytes, bookkeeping = 0 } = this.stats
       for (const { section, key, value } of entries) {
-        if (!COUNTED.has(section)) continue
         const previous = await this.sections[section].get(key)
-        bytes += value.byteLength - (previous?.byteLength ?? 0)
+        const growth = value.byteLength - (previous?.byteLength ?? 0)
+        if (!COUNTED.has(section)) {
+          bookkeeping += growth
+          continue
+        }
+        bytes += growth
         if (previous == null) items++
       }
-      if (bytes > this.stats.bytes && bytes > this.capacity) {
+      const before = this.stats.bytes + (this.stats.bookkeeping ?? 0)
+      if (bytes + bookkeeping > before && bytes + bookkeeping > this.capacity) {
         throw new SafeMeshError('NetworkFull', 'this node has reached its storage capacity')
       }
-      const next = { items, bytes }
+      const next = { items, bytes, bookkeeping }
       await this.db.batch([
         ...entries.map(({ section, key, value }) => ({ type: 'put' as const, sublevel: this.sections[section], key, value })),
         { type: 'put', sublevel: this.meta, key: STATS_KEY, value: encodeStats(next) }
@@ -217,7 +224,9 @@ export class Store {
       const previous = await this.sections[section].get(key)
       if (previous == null) return
       const size = section === 'chunk' ? decodeSize(previous) : previous.byteLength
-      const next = COUNTED.has(section) ? { items: this.stats.items - 1, bytes: this.stats.bytes - size } : this.stats
+      const next = COUNTED.has(section)
+        ? { ...this.stats, items: this.stats.items - 1, bytes: this.stats.bytes - size }
+        : { ...this.stats, bookkeeping: (this.stats.bookkeeping ?? 0) - size }
       await this.db.batch([
         { type: 'del', sublevel: this.sections[section], key },
         { type: 'put', sublevel: this.meta, key: STATS_KEY, value: encodeStats(next) }
