@@ -1,34 +1,16 @@
 import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { isSafeMeshError, newMutableData, randomXorName, sha3_256, type XorName } from '@safemesh/protocol'
+import { isSafeMeshError, newMutableData, randomXorName, sha3_256 } from '@safemesh/protocol'
 import type { PeerId } from '@libp2p/interface'
 import { useNetwork } from './support/fixture.js'
 import { mutate, outcome, text } from './support/accounts.js'
 import { cpuSeconds, liveBytes, metric, metricSum, mib } from './support/node-metrics.js'
 import type { RawClient } from './support/raw-client.js'
+import { tinyItemsFrame } from '../bench/soak/flood.js'
 
 const G = 3
 const NODES = 5
-
-/** A PutMData-shaped frame of ~2 MiB whose data holds half a million tiny entries (issue 14, point 1). */
-function tinyItemsFrame (account: XorName, requester: Uint8Array): Uint8Array {
-  const enc = new TextEncoder()
-  const str = (s: string): number[] => [0x60 + s.length, ...enc.encode(s)]
-  const bytes32 = (b: Uint8Array): number[] => [0x58, 32, ...b]
-  const triples = 500_000
-  const frame = new Uint8Array(2 * 1024 * 1024)
-  let at = 0
-  const put = (b: number[]): void => { frame.set(b, at); at += b.length }
-  put([0xa5]) // a map of five: data, type, account, messageId, requester
-  put(str('data'))
-  put([0xa6, ...str('tag'), 0x00, ...str('name'), ...bytes32(randomXorName()), ...str('owners'), 0x81, ...bytes32(requester), ...str('entries')])
-  put([0x9a, (triples >>> 24) & 0xff, (triples >>> 16) & 0xff, (triples >>> 8) & 0xff, triples & 0xff])
-  for (let i = 0; i < triples; i++) put([0x83, 0x40, 0x40, 0x00])
-  put([...str('version'), 0x00, ...str('permissions'), 0x80])
-  put([...str('type'), ...str('PutMData'), ...str('account'), ...bytes32(account), ...str('messageId'), ...bytes32(randomBytes(32)), ...str('requester'), ...bytes32(requester)])
-  return frame.subarray(0, at)
-}
 
 /** A random 1 MiB chunk whose close group holds `node`. */
 function chunkFor (client: RawClient, node: PeerId): Uint8Array {

@@ -26,6 +26,8 @@ import type { PeerId } from '@libp2p/interface'
 export interface FloodPlan {
   bootstrap: string[]
   groupSize: number
+  /** Nodes in the network: a stranger waits to know them all before it attacks. */
+  nodes: number
   targets: Array<{ index: number, peerId: string, metricsPort: number }>
 }
 
@@ -61,6 +63,11 @@ class Stranger {
     const stranger = new Stranger(host, routing)
     await stranger.messenger.start()
     await routing.start()
+    const deadline = Date.now() + 60_000
+    while (routing.size < plan.nodes) {
+      if (Date.now() > deadline) throw new Error(`a stranger knows ${routing.size} of ${plan.nodes} nodes after a minute`)
+      await new Promise(resolve => setTimeout(resolve, 200))
+    }
     return stranger
   }
 
@@ -86,8 +93,8 @@ class Stranger {
   }
 }
 
-/** A PutMData-shaped frame of ~2 MiB whose data holds half a million tiny entries. */
-function tinyItemsFrame (account: XorName, requester: Uint8Array): Uint8Array {
+/** A PutMData-shaped frame of ~2 MiB whose data holds half a million tiny entries (also test/strangers.test.ts). */
+export function tinyItemsFrame (account: XorName, requester: Uint8Array): Uint8Array {
   const enc = new TextEncoder()
   const str = (s: string): number[] => [0x60 + s.length, ...enc.encode(s)]
   const bytes32 = (b: Uint8Array): number[] => [0x58, 32, ...b]
@@ -124,7 +131,12 @@ export class Flood {
     this.sampler = setInterval(() => { void this.sampleRss() }, 1000)
     const each = (attack: Attack, concurrency: number, frame: (target: PeerId) => Uint8Array, who: Stranger): Array<Promise<void>> =>
       peers.flatMap(target => Array.from({ length: concurrency }, async () => {
-        while (!this.stop.signal.aborted) this.count(attack, await who.send(target, frame(target)))
+        while (!this.stop.signal.aborted) {
+          const outcome = await who.send(target, frame(target))
+          this.count(attack, outcome)
+          // A node that stopped reading us leaves our frames queued here: hang up to drop them, then dial again.
+          if (outcome === 'Timeout') await who.host.hangUp(target).catch(() => {})
+        }
       }))
     const tiny = tinyItemsFrame(frames.account, frames.key)
     const entries = Array.from({ length: 1001 }, (_, i) => ({ key: new TextEncoder().encode(`k${i}`), content: new Uint8Array(100) }))

@@ -99,6 +99,7 @@ export async function runSoak (options: SoakOptions, run: SoakRun): Promise<Tall
       const plan: FloodPlan = {
         bootstrap: testnet.bootstrapAddresses(),
         groupSize: options.groupSize,
+        nodes: options.nodes,
         targets: FLOODED.map(index => ({ index, peerId: testnet.record(index).peerId as string, metricsPort: testnet.record(index).metricsPort as number }))
       }
       await flood.call('start', { ...plan })
