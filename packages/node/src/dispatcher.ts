@@ -67,7 +67,7 @@ export class Dispatcher {
       outcome = err instanceof SafeMeshError ? err.code : 'internal'
       throw err
     } finally {
-      this.options.observe?.((type), outcome, (performance.now() - started) / 1000)
+      this.options.observe?.(type, outcome, (performance.now() - started) / 1000)
     }
   }
 }

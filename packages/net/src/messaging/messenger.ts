@@ -57,7 +57,9 @@ const DEFAULT_MAX_INBOUND_STREAMS = 8
  * (docs/decisions.md "Messaging"), and mutations fan out to many peers. Frames are bounded (`maxMessageSize`), outstanding
  * requests are bounded on both ends, and every wait has a timeout or signal,
  * so garbage, oversized frames or half-open streams cost a reset stream and
- * nothing else.
+ * nothing else; each sender's bytes in flight and request rate are bounded
+ * (`SenderQuotas`: slowed when over), and a sender of many malformed frames
+ * loses its connection.
  */
 export class Messenger implements Startable {
   private readonly libp2p: Libp2p
