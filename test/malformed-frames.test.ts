@@ -104,7 +104,7 @@ describe('a node under malformed, oversized and half-open frames', () => {
     // The first frames warm caches once (a few MiB, measured 1–5); a leak would
     // grow with every frame: the second 500 may add nothing beyond noise.
     expect(after - baseline).toBeLessThan(8 * 2 ** 20)
-    // The second half comes from 20 new peer ids, each of which libp2p remembers (~50 KiB measured): see docs/decisions.md.
+    // The second half comes from 20 new peer ids, each of which the node remembers (~65 KiB measured): see docs/decisions.md.
     expect(after - halfway).toBeLessThan(2 * 2 ** 20)
     const status = (await testnet.status())[0]
     expect(status?.up).toBe(true)
