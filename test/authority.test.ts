@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { bytesToHex, encodeReply, newMutableData, randomXorName } from '@safemesh/protocol'
+import { bytesToHex, encodeReply, forwardOf, newMutableData, randomXorName } from '@safemesh/protocol'
 import { eventually } from './support/testnet.js'
 import { useNetwork } from './support/fixture.js'
 import { messageId, text } from './support/accounts.js'
@@ -21,9 +21,7 @@ describe(`group authority on a 12-node testnet (G = ${G})`, () => {
     const before = encodeReply(await net.read(md))
     const forged = {
       type: 'Forward' as const,
-      account: net.owner.account,
-      owner: net.owner.key,
-      mutation: { type: 'MutateMDataEntries' as const, account: net.owner.account, requester: net.owner.key, messageId: messageId(), name: md.name, tag: TAG, actions: [{ key: text('k'), action: { kind: 'Update' as const, content: text('stolen'), version: 1 } }] }
+      ...forwardOf({ type: 'MutateMDataEntries', account: net.owner.account, requester: net.owner.key, messageId: messageId(), name: md.name, tag: TAG, actions: [{ key: text('k'), action: { kind: 'Update', content: text('stolen'), version: 1 } }] }, net.owner.key)
     }
     const dataManagers = (): ReturnType<RawClient['routing']['closeGroup']> => net.owner.routing.closeGroup(md.name)
 

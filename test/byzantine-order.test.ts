@@ -7,7 +7,7 @@ import { messageId, mutateWithRetries, outcome, text } from './support/accounts.
 import { placeRogues, type Rank } from './support/grind.js'
 import { withRogues } from './support/rogue-group.js'
 import { agree, answer, refuse, relayReads, silent, promiseLikeAMember, voteLikeAMember } from './support/rogue-behaviours.js'
-import { currentSeq, floodSplitCommits, requestIdOf, requestIdSeenBy, signedCommit } from './support/commits.js'
+import { currentSeq, floodSplitCommits, mutationOf, requestIdOf, requestIdSeenBy, signedCommit } from './support/commits.js'
 import { describeMData, honestMembers, quorumRead, replicasAt } from './support/replicas.js'
 import type { RogueNode } from './support/rogue.js'
 import type { PrivateKey } from '@libp2p/interface'
@@ -138,7 +138,7 @@ describe(`byzantine: order comes only from the sequencer (12 nodes, G = ${G}, Q 
         rogue.on('Forward', async (message) => {
           const members = rogue.routing.closeGroup(md.name).filter(p => !p.equals(rogue.peerId))
           void signedCommit(rogue, md, requestIdOf(message), FAR + 11).then(async commit => await rogue.sendEach(members, commit))
-          return { type: message.mutation.type }
+          return { type: mutationOf(message).type }
         })
       }
     }, async ([rogue]) => {

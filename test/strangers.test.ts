@@ -1,24 +1,14 @@
-import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { isSafeMeshError, newMutableData, randomXorName, sha3_256 } from '@safemesh/protocol'
+import { isSafeMeshError, newMutableData, randomXorName } from '@safemesh/protocol'
 import type { PeerId } from '@libp2p/interface'
 import { useNetwork } from './support/fixture.js'
 import { mutate, outcome, text } from './support/accounts.js'
-import { cpuSeconds, liveBytes, metric, metricSum, mib } from './support/node-metrics.js'
-import type { RawClient } from './support/raw-client.js'
-import { tinyItemsFrame } from '../bench/soak/flood.js'
+import { cpuSeconds, liveBytes, metric, mib } from './support/node-metrics.js'
+import { chunkFor, tinyItemsFrame } from '../bench/soak/flood.js'
 
 const G = 3
 const NODES = 5
-
-/** A random 1 MiB chunk whose close group holds `node`. */
-function chunkFor (client: RawClient, node: PeerId): Uint8Array {
-  while (true) {
-    const value = new Uint8Array(randomBytes(1024 * 1024))
-    if (client.routing.closeGroup(sha3_256(value)).some(p => p.equals(node))) return value
-  }
-}
 
 describe(`strangers at a ${NODES}-node testnet (G = ${G})`, () => {
   const net = useNetwork(NODES, { groupSize: G, nodeFlags: ['--expose-gc'] })
@@ -81,7 +71,7 @@ describe(`strangers at a ${NODES}-node testnet (G = ${G})`, () => {
   it('refuses a mutation that cannot fit at the Maid-Managers, before any Forward', async () => {
     const forwards = async (): Promise<number> => {
       let sum = 0
-      for (let i = 0; i < NODES; i++) sum += await metricSum(net.testnet, i, 'safemesh_requests_total', 'type="Forward"')
+      for (let i = 0; i < NODES; i++) sum += await metric(net.testnet, i, 'safemesh_requests_total', 'type="Forward"')
       return sum
     }
     const before = await forwards()
@@ -115,10 +105,10 @@ describe(`strangers at a ${NODES}-node testnet (G = ${G})`, () => {
     const greedy = await net.connect()
     const honest = await net.connect()
     const outcomes: string[] = []
-    for (let i = 0; i < 24; i++) outcomes.push(await outcome(greedy.send(node0(), { type: 'OfferChunk', value: chunkFor(greedy, node0()) })))
+    for (let i = 0; i < 24; i++) outcomes.push(await outcome(greedy.send(node0(), { type: 'OfferChunk', value: chunkFor(greedy.routing, node0()) })))
     console.info(`a sender's 24 offers of 1 MiB to one node: ${outcomes.filter(o => o === 'ok').length} staged, ${outcomes.filter(o => o === 'NetworkFull').length} NetworkFull`)
     expect(outcomes.slice(0, 16)).toEqual(Array(16).fill('ok'))
     expect(outcomes.slice(16)).toEqual(Array(8).fill('NetworkFull'))
-    expect(await outcome(honest.send(node0(), { type: 'OfferChunk', value: chunkFor(honest, node0()) }))).toBe('ok')
+    expect(await outcome(honest.send(node0(), { type: 'OfferChunk', value: chunkFor(honest.routing, node0()) }))).toBe('ok')
   })
 })

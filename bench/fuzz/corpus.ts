@@ -6,7 +6,7 @@
  */
 import { randomBytes, randomInt } from 'node:crypto'
 import {
-  decode, encode, encodeMessage, newMutableData, type CodecValue, type Mutation, type WireMessage, type XorName
+  chargeOf, decode, encode, encodeMessage, forwardOf, newMutableData, type CodecValue, type Mutation, type WireMessage, type XorName
 } from '@safemesh/protocol'
 
 type MessageType = WireMessage['type']
@@ -67,7 +67,11 @@ function validMessage (type: MessageType, keys: CorpusKeys): WireMessage {
       return m
     }
     case 'OfferChunk': case 'PushChunk': return { type, value: bytes(randomInt(4096)) }
-    case 'Forward': return { type, account: keys.account, owner: keys.self, mutation: mutation(keys) }
+    case 'Forward': {
+      const forward = forwardOf(mutation(keys), keys.self)
+      return { type, ...forward, ...(randomInt(2) === 0 ? { digest: bytes(32) } : {}) }
+    }
+    case 'GetForwarded': return { type, digest: bytes(32) }
     case 'Commit': return { type, ...md, requestId: bytes(32), seq: small(), round: small(), sequencer: key(), signature: bytes(64), digest: bytes(32), vote: bytes(64) }
     case 'Propose': return { type, ...md, requestId: bytes(32), seq: small(), round: small(), sequencer: pick([keys.self, key()]), signature: bytes(64) }
     case 'Prepare': return { type, ...md, seq: small(), round: small() }
@@ -76,7 +80,7 @@ function validMessage (type: MessageType, keys: CorpusKeys): WireMessage {
     case 'PushAccount': return { type, account: name(), record: { owner: key(), mutationsDone: small(), authKeys: [key()], authKeysVersion: small() } }
     case 'GetAccount': return { type, account: pick([keys.account, name()]) }
     case 'Suspect': return { type, ...md, sequencer: key() }
-    case 'Applied': return { type, mutation: mutation(keys) }
+    case 'Applied': return { type, charge: chargeOf(mutation(keys), bytes(32)) }
     case 'Holdings': return { type, chunks: [name()], mdata: [{ ...md, seq: small() }], accounts: [{ account: name(), mutationsDone: small() }] }
     case 'Equivocation': return { type, ...md, seq: small(), round: small(), sequencer: key(), first: proposal(), second: proposal() }
   }

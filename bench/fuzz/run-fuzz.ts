@@ -18,6 +18,7 @@ import { createHost, Messenger, MESSAGING_PROTOCOL, RoutingView } from '@safemes
 import { Testnet } from '@safemesh/testnet'
 import type { PeerId } from '@libp2p/interface'
 import { abortOnInterrupt, parseOrExit } from '../lib/cli.js'
+import { nodeMetric } from '../lib/metrics.js'
 import { fuzzFrame, type Damage } from './corpus.js'
 
 const HELP = `npm run fuzz [-- options]
@@ -86,8 +87,8 @@ try {
   const peakRss = new Array<number>(nodes.length).fill(0)
   const sampleRss = async (): Promise<void> => {
     await Promise.all(nodes.map(async (_, i) => {
-      const text = await (await fetch(`http://127.0.0.1:${testnet.record(i).metricsPort}/metrics`)).text().catch(() => '')
-      const rss = Number(text.split('\n').find(l => l.startsWith('process_resident_memory_bytes '))?.split(' ')[1] ?? 0)
+      // A node that is down reads 0 (the survival check reports it).
+      const rss = await nodeMetric(testnet.record(i).metricsPort, 'process_resident_memory_bytes').catch(() => 0)
       peakRss[i] = Math.max(peakRss[i] as number, rss)
     }))
   }

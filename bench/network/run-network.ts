@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util'
 import { ANYONE } from '@safemesh/protocol'
 import { Testnet } from '@safemesh/testnet'
 import { type SafeMeshClient, type ClientOptions, createAccount } from '@safemesh/client'
+import { nodeMetric } from '../lib/metrics.js'
 
 const { values } = parseArgs({
   options: {
@@ -39,9 +40,7 @@ function quantile (values: number[], q: number): number {
 async function received (testnet: Testnet): Promise<number> {
   let total = 0
   for (const record of testnet.records()) {
-    const text = await (await fetch(`http://127.0.0.1:${record.metricsPort}/metrics`)).text()
-    const line = text.split('\n').find(l => l.startsWith('libp2p_data_transfer_bytes_total{protocol="global received"}'))
-    total += Number(line?.split(' ').at(-1) ?? 0)
+    total += await nodeMetric(record.metricsPort, 'libp2p_data_transfer_bytes_total', '{protocol="global received"}')
   }
   return total
 }

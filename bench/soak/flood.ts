@@ -16,11 +16,12 @@ import { randomBytes } from 'node:crypto'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { pino } from 'pino'
 import {
-  DEFAULT_NETWORK_PARAMS, decodeReply, encodeMessage, isSafeMeshError, newMutableData, quorumOf, randomXorName, sha3_256,
+  DEFAULT_NETWORK_PARAMS, decodeReply, encodeMessage, forwardOf, isSafeMeshError, newMutableData, quorumOf, randomXorName, sha3_256,
   type WireMessage, type XorName
 } from '@safemesh/protocol'
 import { askForQuorum, createHost, Messenger, MESSAGING_PROTOCOL, RoutingView, type Host } from '@safemesh/net'
 import type { PeerId } from '@libp2p/interface'
+import { nodeMetric } from '../lib/metrics.js'
 
 /** What the flood needs to know of the network: how to join it and which nodes to attack. */
 export interface FloodPlan {
@@ -145,11 +146,11 @@ export class Flood {
       ...each('frames', 2, () => tiny, frames),
       ...each('node messages', 4, () => encodeMessage(randomBytes(1)[0] as number % 2 === 0
         ? { type: 'Commit', name: randomXorName(), tag: 20_000, requestId: randomBytes(32), seq: 1, round: 0, sequencer: randomBytes(32), signature: randomBytes(64), digest: randomBytes(32), vote: randomBytes(64) }
-        : { type: 'Forward', account: randomXorName(), owner: randomBytes(32), mutation: { type: 'PutIData', account: randomXorName(), requester: randomBytes(32), messageId: randomBytes(32), name: randomXorName(), size: 1 } }), nodeMessages),
+        : { type: 'Forward', ...forwardOf({ type: 'PutIData', account: randomXorName(), requester: randomBytes(32), messageId: randomBytes(32), name: randomXorName(), size: 1 }, randomBytes(32)) }), nodeMessages),
       // Sent to each target as if it were a Maid-Manager of the account: the misrouted ones are refused at once, the rest before any Forward.
       ...each('cannot fit', 2, () => encodeMessage({ type: 'PutMData', account: cannotFit.account, requester: cannotFit.key, messageId: randomBytes(32), data: tooBig }), cannotFit),
       ...each('absent reads', 16, () => encodeMessage({ type: 'GetMData', name: randomXorName(), tag: 20_000 }), reads),
-      ...each('offers', 2, (target) => encodeMessage({ type: 'OfferChunk', value: chunkFor(offers, target) }), offers)
+      ...each('offers', 2, (target) => encodeMessage({ type: 'OfferChunk', value: chunkFor(offers.routing, target) }), offers)
     ]
   }
 
@@ -173,17 +174,16 @@ export class Flood {
 
   private async sampleRss (): Promise<void> {
     await Promise.all(this.plan.targets.map(async ({ index, metricsPort }) => {
-      const text = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then(async r => await r.text(), () => '')
-      const rss = Number(text.split('\n').find(l => l.startsWith('process_resident_memory_bytes '))?.split(' ')[1] ?? 0)
+      const rss = await nodeMetric(metricsPort, 'process_resident_memory_bytes').catch(() => 0)
       if (rss > (this.peakRss.get(index) ?? 0)) this.peakRss.set(index, rss)
     }))
   }
 }
 
-/** A random 1 MiB chunk whose close group, as `stranger` sees it, holds `node`. */
-function chunkFor (stranger: Stranger, node: PeerId): Uint8Array {
+/** A random 1 MiB chunk whose close group, as `routing` sees it, holds `node` (also test/strangers.test.ts). */
+export function chunkFor (routing: RoutingView, node: PeerId): Uint8Array {
   while (true) {
     const value = new Uint8Array(randomBytes(1024 * 1024))
-    if (stranger.routing.closeGroup(sha3_256(value)).some(p => p.equals(node))) return value
+    if (routing.closeGroup(sha3_256(value)).some(p => p.equals(node))) return value
   }
 }

@@ -15,16 +15,11 @@ import { pino } from 'pino'
 import { DEFAULT_NETWORK_PARAMS, encodeRequest, randomXorName } from '@safemesh/protocol'
 import { createHost, Messenger, MESSAGING_PROTOCOL } from '@safemesh/net'
 import { Testnet } from '@safemesh/testnet'
+import { nodeMetric } from '../lib/metrics.js'
 
 const { values } = parseArgs({ options: { sizes: { type: 'string', default: '12,24,48' }, requests: { type: 'string', default: '1000' } } })
 const sizes = (values.sizes ?? '').split(',').map(Number)
 const requests = Number(values.requests)
-
-async function metric (port: number, name: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
-  const line = text.split('\n').find(l => l.startsWith(`${name} `))
-  return Number(line?.split(' ')[1])
-}
 
 function quantile (sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number
@@ -40,7 +35,7 @@ for (const size of sizes) {
     await testnet.up(size, { timeoutMs: 600_000 })
     const converged = (performance.now() - started) / 1000
     await new Promise(resolve => setTimeout(resolve, 10_000))
-    const rss = await Promise.all(testnet.records().map(async r => await metric(r.metricsPort as number, 'process_resident_memory_bytes')))
+    const rss = await Promise.all(testnet.records().map(async r => await nodeMetric(r.metricsPort, 'process_resident_memory_bytes')))
     rss.sort((a, b) => a - b)
     console.log(`${size} nodes: up → converged in ${converged.toFixed(1)} s; idle RSS per node median ${mib(quantile(rss, 0.5))} MiB, max ${mib(rss.at(-1) as number)} MiB`)
 

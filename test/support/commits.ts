@@ -1,5 +1,5 @@
 import {
-  bytesEqual, encodeMessage, encodeWith, mutableDataSchema, object, proposalBytes, randomXorName, sha3_256, uint, voteBytes,
+  bytesEqual, decodeMessage, encodeWith, forwardRequestId, mutableDataSchema, object, proposalBytes, randomXorName, sha3_256, uint, voteBytes,
   type DecisionCertificate, type MutableData, type Mutation, type WireMessage
 } from '@safemesh/protocol'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
@@ -24,14 +24,20 @@ export async function signedCommit (rogue: RogueNode, md: { name: Uint8Array, ta
   return { type: 'Commit', name: md.name, tag: md.tag, requestId, seq, round: 0, sequencer, signature, digest, vote }
 }
 
-/** The id every Data-Manager gives a forwarded request: the hash of the Forward's bytes. */
+/** The id every Data-Manager gives a forwarded request (its ballot's). */
 export function requestIdOf (forward: MessageOf<'Forward'>): Uint8Array {
-  return sha3_256(encodeMessage(forward))
+  return forwardRequestId(forward)
+}
+
+/** The mutation inside a Forward: the tests' mutations are short, so they always travel inside. */
+export function mutationOf (forward: MessageOf<'Forward'>): Mutation {
+  if (forward.mutation == null) throw new Error('a Forward without its mutation inside (a long one, fetched by digest)')
+  return decodeMessage(forward.mutation) as Mutation
 }
 
 /** The request id of `mutation`, once the rogue got its Forward as a Data-Manager. */
 export async function requestIdSeenBy (rogue: RogueNode, mutation: Mutation, timeoutMs = 30_000): Promise<Uint8Array> {
-  const forward = await rogue.waitFor('Forward', r => bytesEqual(r.message.mutation.messageId, mutation.messageId), timeoutMs)
+  const forward = await rogue.waitFor('Forward', r => bytesEqual(mutationOf(r.message).messageId, mutation.messageId), timeoutMs)
   return requestIdOf(forward.message)
 }
 

@@ -1,20 +1,12 @@
 import type { Testnet } from '@safemesh/testnet'
+import { nodeMetric } from '../../bench/lib/metrics.js'
 
-/** One value of a node's /metrics (the first series of `name`, or the one whose labels contain `labels`). */
+/**
+ * A figure of node `index`'s /metrics: the sum over every series of `name` whose labels contain
+ * `labels`, 0 when there is none; for a series without labels, its value (bench/lib/metrics.ts).
+ */
 export async function metric (testnet: Testnet, index: number, name: string, labels = ''): Promise<number> {
-  const port = testnet.record(index).metricsPort
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
-  const line = text.split('\n').find(l => (l.startsWith(name + ' ') || l.startsWith(name + '{')) && l.includes(labels))
-  return line == null ? 0 : Number(line.split(' ').at(-1))
-}
-
-/** The sum over every series of `name` whose labels contain `labels`, on node `index`. */
-export async function metricSum (testnet: Testnet, index: number, name: string, labels = ''): Promise<number> {
-  const port = testnet.record(index).metricsPort
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
-  return text.split('\n')
-    .filter(l => l.startsWith(name + '{') && l.includes(labels))
-    .reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0)
+  return await nodeMetric(testnet.record(index).metricsPort, name, labels)
 }
 
 /** CPU seconds (user + system) node `index` has spent. */

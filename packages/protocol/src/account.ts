@@ -8,6 +8,7 @@ import { sha3_256 } from './hash.js'
 import { bytesEqual, type XorName } from './xorname.js'
 import type { AccountRecord, Mutation } from './messages/node-messages.js'
 import type { RequestOf } from './messages/request.js'
+import type { Charge } from './messages/forwarding.js'
 import { TYPE_TAG_SESSION_PACKET } from './data/type-tags.js'
 
 /** Account name = SHA3-256(owner's Ed25519 public key) (SPEC §1). */
@@ -40,7 +41,7 @@ export function executorNameOf (mutation: Mutation): XorName {
 }
 
 /** InsAuthKey / DelAuthKey on a record (SPEC §4): versioned, NoSuchKey for an absent key. */
-export function changeAuthKeys (record: AccountRecord, request: RequestOf<'InsAuthKey'> | RequestOf<'DelAuthKey'>): AccountRecord {
+export function changeAuthKeys (record: AccountRecord, request: Pick<RequestOf<'InsAuthKey'> | RequestOf<'DelAuthKey'>, 'type' | 'key' | 'version'>): AccountRecord {
   if (request.version !== record.authKeysVersion + 1) {
     throw new SafeMeshError('InvalidSuccessor', `the auth-key version is ${record.authKeysVersion}`, { current: record.authKeysVersion })
   }
@@ -55,15 +56,17 @@ export function changeAuthKeys (record: AccountRecord, request: RequestOf<'InsAu
 }
 
 /**
- * The record after `mutation` succeeded: one op charged and, for an auth-key change, the keys
- * changed. An account opening gives the new account's record.
+ * The record after a mutation succeeded, from its {@link Charge}: one op charged and, for an
+ * auth-key change, the keys changed. An account opening gives the new account's record.
  */
-export function chargedRecord (record: AccountRecord | undefined, mutation: Mutation): AccountRecord {
+export function chargedRecord (record: AccountRecord | undefined, charge: Charge): AccountRecord {
   if (record == null) {
-    if (!isAccountOpening(mutation)) throw new SafeMeshError('NoSuchAccount', 'no such account')
-    return openedAccount(mutation.data.owners[0] as Uint8Array)
+    if (charge.opens == null) throw new SafeMeshError('NoSuchAccount', 'no such account')
+    return openedAccount(charge.opens)
   }
-  const changed = mutation.type === 'InsAuthKey' || mutation.type === 'DelAuthKey' ? changeAuthKeys(record, mutation) : record
+  const changed = (charge.type === 'InsAuthKey' || charge.type === 'DelAuthKey') && charge.authKey != null
+    ? changeAuthKeys(record, { type: charge.type, ...charge.authKey })
+    : record
   return { ...changed, mutationsDone: changed.mutationsDone + 1 }
 }
 

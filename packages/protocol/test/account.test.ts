@@ -4,6 +4,7 @@ import { accountNameOf, appKeyBinding, changeAuthKeys, chargedRecord, executorNa
 import { newMutableData } from '../src/data/mutable.js'
 import { sha3_256 } from '../src/hash.js'
 import type { Mutation } from '../src/messages/node-messages.js'
+import { chargeOf } from '../src/messages/forwarding.js'
 import { expectSafeMeshError } from './helpers.js'
 import { messageId, name, publicKey } from './arbitraries.js'
 
@@ -11,6 +12,7 @@ const owner = new Uint8Array(32).fill(1)
 const app = new Uint8Array(32).fill(2)
 const account = accountNameOf(owner)
 const base = { account, requester: owner, messageId: new Uint8Array(32) }
+const digest = new Uint8Array(32).fill(3)
 
 describe('accounts', () => {
   it('names an account by the SHA3-256 of its owner key', () => {
@@ -22,9 +24,9 @@ describe('accounts', () => {
     const opening: Mutation = { ...base, type: 'PutMData', data: packet }
     expect(isAccountOpening(opening)).toBe(true)
     expect(isAccountOpening({ ...opening, data: { ...packet, tag: 1 } })).toBe(false)
-    expect(chargedRecord(undefined, opening)).toEqual(openedAccount(owner))
+    expect(chargedRecord(undefined, chargeOf(opening, digest))).toEqual(openedAccount(owner))
     expect(openedAccount(owner).mutationsDone).toBe(1)
-    expectSafeMeshError(() => chargedRecord(undefined, { ...base, type: 'PutIData', name: new Uint8Array(32), size: 1 }), 'NoSuchAccount')
+    expectSafeMeshError(() => chargedRecord(undefined, chargeOf({ ...base, type: 'PutIData', name: new Uint8Array(32), size: 1 }, digest)), 'NoSuchAccount')
   })
 
   it('charges one op per success and changes keys only by versioned auth-key changes', () => {
@@ -35,11 +37,11 @@ describe('accounts', () => {
       for (const insert of steps) {
         const change: Mutation = { ...base, type: insert ? 'InsAuthKey' : 'DelAuthKey', key: app, version: version + 1 }
         if (insert === authorised) {
-          expectSafeMeshError(() => chargedRecord(record, change), insert ? 'InvalidOperation' : 'NoSuchKey')
+          expectSafeMeshError(() => chargedRecord(record, chargeOf(change, digest)), insert ? 'InvalidOperation' : 'NoSuchKey')
           continue
         }
         const before = record.mutationsDone
-        record = chargedRecord(record, change)
+        record = chargedRecord(record, chargeOf(change, digest))
         version++
         authorised = insert
         expect(record.mutationsDone).toBe(before + 1)

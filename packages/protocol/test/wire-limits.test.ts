@@ -7,6 +7,7 @@ import { MAX_PERMISSION_USERS, assertWithinLimits } from '../src/data/mutable-li
 import { newMutableData, type MutableData } from '../src/data/mutable.js'
 import { decodeWireMessage, scanWireMessage, wireLimits } from '../src/messages/limits.js'
 import { MAX_AUTH_KEYS, MAX_HOLDINGS, encodeMessage, type WireMessage } from '../src/messages/node-messages.js'
+import { FORWARD_INLINE_BYTES, chargeOf } from '../src/messages/forwarding.js'
 import { DEFAULT_NETWORK_PARAMS } from '../src/params.js'
 import { scanWire } from '../src/wire-scan.js'
 import { applyDamage, damage, request } from './arbitraries.js'
@@ -81,8 +82,8 @@ describe('wire limits', () => {
     const base = { account: key(1), requester: key(2), messageId: key(3) }
     const putMData = { type: 'PutMData' as const, ...base, data }
     accepted(putMData)
-    accepted({ type: 'Forward', account: key(1), owner: key(2), mutation: putMData })
-    accepted({ type: 'Applied', mutation: putMData })
+    accepted({ type: 'Forward', account: key(1), owner: key(2), executor: key(3), digest: key(4), mutation: new Uint8Array(FORWARD_INLINE_BYTES) })
+    accepted({ type: 'Applied', charge: { ...chargeOf({ type: 'InsAuthKey', ...base, key: key(5), version: MAX_INT }, key(4)), opens: key(6) } })
     const votes = Array.from({ length: 64 }, (_, i) => ({ voter: key(i), signature: new Uint8Array(64) }))
     accepted({ type: 'PushMData', data, seq: MAX_INT, certificate: { seq: MAX_INT, round: MAX_INT, sequencer: key(0), requestId: key(1), digest: key(2), votes } })
     const actions = Array.from({ length: 2 * DEFAULT_NETWORK_PARAMS.maxMutableDataEntries }, (_, i) => ({ key: key(i), action: { kind: 'Update' as const, content: new Uint8Array(0), version: MAX_INT } }))

@@ -37,6 +37,7 @@ export function registerPersonas (context: PersonaContext, dispatcher: Dispatche
       antiEntropy.stop()
       replicator.stop()
       dataManager.stop()
+      maidManager.stop()
     }
   }
 }

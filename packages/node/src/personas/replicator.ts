@@ -64,8 +64,7 @@ export class Replicator {
 
   register (dispatcher: Dispatcher): void {
     dispatcher.on('PushChunk', async (message, ctx) => {
-      // What needs no hashing first: a node this one knows, and a value an ImmutableData may be.
-      if (!this.context.routing.has(ctx.from)) throw new SafeMeshError('AccessDenied', 'replicas are accepted only from nodes of the network')
+      // What needs no hashing first (the dispatcher refused strangers before decoding): a value an ImmutableData may be.
       if (message.value.byteLength > this.context.params.maxImmutableDataSize) {
         throw new SafeMeshError('DataTooLarge', `ImmutableData is at most ${this.context.params.maxImmutableDataSize} bytes`)
       }

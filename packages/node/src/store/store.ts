@@ -6,7 +6,7 @@ import { ChunkFiles } from './chunk-files.js'
 export interface StoreStats {
   items: number
   bytes: number
-  /** Bytes of bookkeeping (certificates, spent message ids): not data, but on disk, so counted against the capacity. */
+  /** Bytes of bookkeeping (certificates, outcomes, spent message ids): not data, but on disk, so counted against the capacity. */
   bookkeeping?: number
 }
 
@@ -15,8 +15,11 @@ export interface StoreOptions {
   capacity?: number
 }
 
-/** What the store holds: chunks, MutableData and the certificates of their last steps, account records, and spent message ids. */
-export type Section = 'chunk' | 'mdata' | 'certificate' | 'account' | 'message'
+/**
+ * What the store holds: chunks, MutableData with the certificates of their last steps and the
+ * outcomes of their recent mutations, account records, and spent message ids.
+ */
+export type Section = 'chunk' | 'mdata' | 'certificate' | 'outcome' | 'account' | 'message' | 'message-expiry'
 /** Sections whose values LevelDB holds; a chunk's bytes are in a file (`ChunkFiles`). */
 export type RecordSection = Exclude<Section, 'chunk'>
 
@@ -71,7 +74,7 @@ export class Store {
     this.db = db
     this.files = files
     const sub = (name: string): Sublevel => sublevelOf(this.db, name)
-    this.sections = { chunk: sub('chunk-index'), mdata: sub('mdata'), certificate: sub('certificate'), account: sub('account'), message: sub('message') }
+    this.sections = { chunk: sub('chunk-index'), mdata: sub('mdata'), certificate: sub('certificate'), outcome: sub('outcome'), account: sub('account'), message: sub('message'), 'message-expiry': sub('message-expiry') }
     this.meta = sub('meta')
     this.capacity = options.capacity ?? Number.POSITIVE_INFINITY
   }
@@ -114,6 +117,11 @@ export class Store {
 
   getStats (): StoreStats {
     return { items: this.stats.items, bytes: this.stats.bytes }
+  }
+
+  /** Bytes of bookkeeping held, counted against the capacity with the data. */
+  bookkeepingBytes (): number {
+    return this.stats.bookkeeping ?? 0
   }
 
   async getChunk (name: XorName): Promise<Uint8Array | undefined> {
@@ -220,26 +228,40 @@ export class Store {
   }
 
   async delete (section: Section, key: string): Promise<void> {
+    await this.deleteAll([{ section, key }])
+  }
+
+  /** Deletes several entries in one atomic batch (absent ones are skipped). */
+  async deleteAll (entries: ReadonlyArray<{ section: Section, key: string }>): Promise<void> {
     await this.serialise(async () => {
-      const previous = await this.sections[section].get(key)
-      if (previous == null) return
-      const size = section === 'chunk' ? decodeSize(previous) : previous.byteLength
-      const next = COUNTED.has(section)
-        ? { ...this.stats, items: this.stats.items - 1, bytes: this.stats.bytes - size }
-        : { ...this.stats, bookkeeping: (this.stats.bookkeeping ?? 0) - size }
+      let next = this.stats
+      const gone: Array<{ section: Section, key: string }> = []
+      const seen = new Set<string>()
+      for (const { section, key } of entries) {
+        if (seen.has(`${section}/${key}`)) continue
+        seen.add(`${section}/${key}`)
+        const previous = await this.sections[section].get(key)
+        if (previous == null) continue
+        gone.push({ section, key })
+        const size = section === 'chunk' ? decodeSize(previous) : previous.byteLength
+        next = COUNTED.has(section)
+          ? { ...next, items: next.items - 1, bytes: next.bytes - size }
+          : { ...next, bookkeeping: (next.bookkeeping ?? 0) - size }
+      }
+      if (gone.length === 0) return
       await this.db.batch([
-        { type: 'del', sublevel: this.sections[section], key },
+        ...gone.map(({ section, key }) => ({ type: 'del' as const, sublevel: this.sections[section], key })),
         { type: 'put', sublevel: this.meta, key: STATS_KEY, value: encodeStats(next) }
       ])
       this.stats = next
-      // After the entry is gone: a crash in between leaves a stray file, never an entry without one.
-      if (section === 'chunk') await this.files.remove(key)
+      // After the entries are gone: a crash in between leaves a stray file, never an entry without one.
+      for (const { section, key } of gone) if (section === 'chunk') await this.files.remove(key)
     })
   }
 
-  /** Every key of a section, in order. */
-  async * keys (section: Section): AsyncGenerator<string> {
-    for await (const key of this.sections[section].keys()) yield key
+  /** Every key of a section, in order; `below`: only the keys that sort before it. */
+  async * keys (section: Section, below?: string): AsyncGenerator<string> {
+    for await (const key of this.sections[section].keys(below != null ? { lt: below } : {})) yield key
   }
 
   /** The records of `section` whose keys start with `prefix`, in key order. */

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { SafeMeshError, newMutableData, quorumOf, randomXorName, sha3_256, type WireMessage } from '@safemesh/protocol'
+import { SafeMeshError, forwardOf, newMutableData, quorumOf, randomXorName, sha3_256, type WireMessage } from '@safemesh/protocol'
 import { Authority } from '../../src/personas/data-manager/authority.js'
 import { answerOf, inProcessGroup, messageId, newClient, type InProcessGroup } from './in-process-group.js'
 
@@ -14,12 +14,7 @@ describe('a Data-Manager group in process (SPEC §5 group authority)', () => {
   it('applies a mutation only once Q distinct Maid-Managers forwarded it, never on Q − 1', async () => {
     const client = await newClient()
     const data = newMutableData({ name: randomXorName(), tag: 20_000, owners: [client.owner] })
-    const forward: WireMessage = {
-      type: 'Forward',
-      account: client.account,
-      owner: client.owner,
-      mutation: { type: 'PutMData', messageId: messageId(), account: client.account, requester: client.owner, data }
-    }
+    const forward: WireMessage = { type: 'Forward', ...forwardOf({ type: 'PutMData', messageId: messageId(), account: client.account, requester: client.owner, data }, client.owner) }
     const q = quorumOf(group.params.groupSize)
     const forwardFrom = (voter: number): Array<Promise<unknown>> =>
       group.nodes.map(async dm => await answerOf(group.deliver(group.nodes[voter]!.peer, dm, forward)))
@@ -42,7 +37,7 @@ describe('a Data-Manager group in process (SPEC §5 group authority)', () => {
     const client = await newClient()
     const outsider = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
     const data = newMutableData({ name: randomXorName(), tag: 20_000, owners: [client.owner] })
-    const forward: WireMessage = { type: 'Forward', account: client.account, owner: client.owner, mutation: { type: 'PutMData', messageId: messageId(), account: client.account, requester: client.owner, data } }
+    const forward: WireMessage = { type: 'Forward', ...forwardOf({ type: 'PutMData', messageId: messageId(), account: client.account, requester: client.owner, data }, client.owner) }
     expect(await answerOf(group.deliver(outsider, group.nodes[0]!, forward))).toBe('AccessDenied')
   })
 })

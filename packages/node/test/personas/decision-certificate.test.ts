@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import {
-  bytesToHex, closestTo, kadPositionOfName, kadPositionOfPeer, newMutableData, quorumOf, randomXorName,
-  type MutableData, type WireMessage
+  bytesToHex, closestTo, forwardOf, kadPositionOfName, kadPositionOfPeer, newMutableData, quorumOf, randomXorName,
+  type MutableData, type Mutation
 } from '@safemesh/protocol'
 import { replicaKey } from '../../src/personas/data-manager/replica-store.js'
 import { answerOf, inProcessGroup, messageId, newClient, type Client, type InProcessGroup } from './in-process-group.js'
@@ -43,8 +43,8 @@ describe('decision certificates: a step decided by Q voters survives a voter tha
     const client: Client = await newClient()
     const md = newMutableData({ name: randomXorName(), tag: 20_000, owners: [client.owner] })
     const byCloseness = closestTo(kadPositionOfName(md.name), [...nodes], nodes.length, n => kadPositionOfPeer(n.peer.toMultihash().bytes))
-    const forward = (mutation: Extract<WireMessage, { type: 'Forward' }>['mutation'], to: readonly Node[]): Array<Promise<unknown>> =>
-      nodes.slice(0, q).flatMap(maidManager => to.map(async dm => await answerOf(group!.deliver(maidManager.peer, dm, { type: 'Forward', account: client.account, owner: client.owner, mutation }))))
+    const forward = (mutation: Mutation, to: readonly Node[]): Array<Promise<unknown>> =>
+      nodes.slice(0, q).flatMap(maidManager => to.map(async dm => await answerOf(group!.deliver(maidManager.peer, dm, { type: 'Forward', ...forwardOf(mutation, client.owner) }))))
 
     await Promise.all(forward({ type: 'PutMData', messageId: messageId(), account: client.account, requester: client.owner, data: md }, nodes))
     const created = await replicas(nodes, md)

@@ -38,6 +38,8 @@ export interface InProcessGroup {
   readonly params: NetworkParams
   /** Delivers `message` from `from` (a client's peer) to `to`'s dispatcher, as the messenger would. */
   deliver: (from: PeerId, to: InProcessNode, message: WireMessage) => Promise<WireReply>
+  /** Restarts every node's personas on its store: what they kept in memory is gone, what is on disk stays. */
+  restart: () => void
   close: () => Promise<void>
 }
 
@@ -73,6 +75,7 @@ export async function inProcessGroup (options: { params?: Partial<NetworkParams>
   const nodes: InProcessNode[] = []
   const dirs: string[] = []
   const wire = options.wire ?? (() => true)
+  const starts: Array<() => void> = []
 
   const deliver = async (from: PeerId, to: InProcessNode, message: WireMessage): Promise<WireReply> => {
     const signal = AbortSignal.timeout(30_000)
@@ -94,29 +97,37 @@ export async function inProcessGroup (options: { params?: Partial<NetworkParams>
       has: (peer: PeerId) => peers.some(p => p.equals(peer)),
       addEventListener: () => {}
     } as unknown as RoutingView
-    const dispatcher = new Dispatcher({ params, isNode: (peer) => peers.some(p => p.equals(peer)) })
     const drops = new Set<WireMessage['type']>()
-    const node = { peer: self, dispatcher, store, drops } as unknown as { -readonly [K in keyof InProcessNode]: InProcessNode[K] }
-    node.personas = registerPersonas({
-      self,
-      routing,
-      store,
-      params,
-      log: pino({ level: 'silent' }),
-      send: async (peer, message) => {
-        const target = nodes.find(n => n.peer.equals(peer))
-        if (target == null) throw new SafeMeshError('Timeout', 'no such node')
-        if (node.drops.has(message.type) || !wire(node, target, message)) throw new SafeMeshError('Timeout', 'dropped on the wire')
-        return await deliver(self, target, message)
-      },
-      sign: async (bytes) => await (keys[i] as PrivateKey).sign(bytes)
-    }, dispatcher)
+    const node = { peer: self, store, drops } as unknown as { -readonly [K in keyof InProcessNode]: InProcessNode[K] }
+    starts.push(() => {
+      const dispatcher = new Dispatcher({ params, isNode: (peer) => peers.some(p => p.equals(peer)) })
+      node.dispatcher = dispatcher
+      node.personas = registerPersonas({
+        self,
+        routing,
+        store,
+        params,
+        log: pino({ level: 'silent' }),
+        send: async (peer, message) => {
+          const target = nodes.find(n => n.peer.equals(peer))
+          if (target == null) throw new SafeMeshError('Timeout', 'no such node')
+          if (node.drops.has(message.type) || !wire(node, target, message)) throw new SafeMeshError('Timeout', 'dropped on the wire')
+          return await deliver(self, target, message)
+        },
+        sign: async (bytes) => await (keys[i] as PrivateKey).sign(bytes)
+      }, dispatcher)
+    })
+    starts.at(-1)?.()
     nodes.push(node)
   }
   return {
     nodes,
     params,
     deliver,
+    restart: () => {
+      for (const node of nodes) node.personas.stop()
+      for (const start of starts) start()
+    },
     close: async () => {
       for (const node of nodes) node.personas.stop()
       for (const node of nodes) await node.store.close()

@@ -11,6 +11,7 @@ import { MAX_PERMISSION_USERS } from '../data/mutable-limits.js'
 import { MAX_CERTIFICATE_VOTES } from '../group/certificate.js'
 import { decodeWith } from '../schema.js'
 import { scanWire } from '../wire-scan.js'
+import { FORWARD_INLINE_BYTES } from './forwarding.js'
 import { MAX_AUTH_KEYS, MAX_HOLDINGS, wireMessageSchema, type WireMessage } from './node-messages.js'
 
 export interface WireLimit {
@@ -34,7 +35,6 @@ export function wireLimits (params: LimitParams = DEFAULT_NETWORK_PARAMS): Reado
   const mutableData = SMALL_ITEMS + ENTRY_ITEMS * params.maxMutableDataEntries + PERMISSION_ITEMS * MAX_PERMISSION_USERS
   // Twice the entry limit, so an over-limit batch still arrives and is refused TooManyEntries, not malformed.
   const actions = SMALL_ITEMS + ACTION_ITEMS * 2 * params.maxMutableDataEntries
-  const mutation = Math.max(mutableData, actions)
   const chunk: WireLimit = { maxBytes: params.maxImmutableDataSize + SMALL_BYTES, maxItems: SMALL_ITEMS }
   return {
     GetIData: small,
@@ -59,7 +59,8 @@ export function wireLimits (params: LimitParams = DEFAULT_NETWORK_PARAMS): Reado
     InsAuthKey: small,
     DelAuthKey: small,
     OfferChunk: chunk,
-    Forward: { maxBytes: whole, maxItems: mutation + SMALL_ITEMS },
+    Forward: { maxBytes: SMALL_BYTES + FORWARD_INLINE_BYTES, maxItems: SMALL_ITEMS },
+    GetForwarded: small,
     Commit: small,
     Propose: small,
     Prepare: small,
@@ -70,7 +71,7 @@ export function wireLimits (params: LimitParams = DEFAULT_NETWORK_PARAMS): Reado
     GetReplicaDigest: small,
     GetAccount: small,
     Suspect: small,
-    Applied: { maxBytes: whole, maxItems: mutation + SMALL_ITEMS },
+    Applied: small,
     Holdings: { maxBytes: whole, maxItems: SMALL_ITEMS + 13 * MAX_HOLDINGS },
     Equivocation: small
   }
@@ -78,7 +79,7 @@ export function wireLimits (params: LimitParams = DEFAULT_NETWORK_PARAMS): Reado
 
 /** The message types only nodes send: a peer outside the routing view is refused them before decoding. */
 export const NODE_ONLY_MESSAGE_TYPES: ReadonlySet<WireMessage['type']> = new Set([
-  'Forward', 'Commit', 'Propose', 'Prepare', 'GetReplica', 'PushChunk', 'PushMData', 'PushAccount',
+  'Forward', 'GetForwarded', 'Commit', 'Propose', 'Prepare', 'GetReplica', 'PushChunk', 'PushMData', 'PushAccount',
   'GetReplicaDigest', 'GetAccount', 'Suspect', 'Applied', 'Holdings', 'Equivocation'
 ])
 

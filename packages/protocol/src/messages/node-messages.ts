@@ -6,8 +6,10 @@
  *   hash and holds it until the Maid-Managers' authority for `PutIData` arrives (SPEC §5, and
  *   ARCHITECTURE.md: bulk data stays off the G × G path).
  * - `Forward`: a Maid-Manager passes a client's mutation to the Data-Managers of its target, with
- *   the account and its owner. Authority is counted per sender: the Noise-authenticated peer of
- *   the connection, which must be in the account's close group.
+ *   the account and its owner: by digest, its bytes inside only when short; a Data-Manager fetches
+ *   a longer one once, after quorum (`GetForwarded` / `Forwarded`, `forwarding.ts`). Authority is
+ *   counted per sender: the Noise-authenticated peer of the connection, which must be in the
+ *   account's close group.
  * - `Commit`: a vote on the order of a MutableData's mutations. The sequencer (the nearest member
  *   of the data's group that its members have not deposed) signs a proposal "mutation `requestId`
  *   is step `seq`" ({@link proposalBytes}); every member votes for the first proposal it gets
@@ -24,7 +26,8 @@
  *   member that saw both.
  * - `Suspect`: a member tells its group that their sequencer left a mutation unordered; Q
  *   suspicions of one sequencer depose it for that data.
- * - `Applied`: a Data-Manager tells the account's Maid-Managers that a mutation was applied, so
+ * - `Applied`: a Data-Manager tells the account's Maid-Managers that a mutation was applied (its
+ *   {@link Charge}, never its data), so
  *   every one of them charges it, whichever of them the client reached; a Maid-Manager charges on
  *   Q Data-Managers' word.
  * - `GetReplicaDigest`, `GetAccount`: what a member holds, so a node adopts a replica or an
@@ -39,6 +42,7 @@ import { encode, type DecodeLimits } from '../codec.js'
 import { mutableDataSchema, publicKeySchema, typeTagSchema, versionSchema, xorNameSchema } from '../data/mutable-codec.js'
 import { array, boolean, bytes, decodeWith, encodeWith, object, optional, uint, union, type Infer } from '../schema.js'
 import { decisionCertificateSchema, VOTE_SIGNATURE_LENGTH } from '../group/certificate.js'
+import { chargeSchema, FORWARD_INLINE_BYTES, MUTATION_DIGEST_LENGTH } from './forwarding.js'
 import { requestVariants, MESSAGE_ID_LENGTH, MUTATION_REQUEST_TYPES, type Mutation } from './request.js'
 import { responseVariants } from './response.js'
 
@@ -79,7 +83,19 @@ const signedProposalSchema = object({ requestId, signature: bytes({ length: SIGN
 
 export const nodeMessageVariants = {
   OfferChunk: object({ value: bytes() }),
-  Forward: object({ account: xorNameSchema, owner: publicKeySchema, mutation: mutationSchema }),
+  /**
+   * A Maid-Manager's vote for a mutation of `account`, executed by the group of `executor`: named by
+   * `digest`, its bytes inside only when short (`forwarding.ts`); `owner` is the account's owner.
+   */
+  Forward: object({
+    account: xorNameSchema,
+    owner: publicKeySchema,
+    executor: xorNameSchema,
+    digest: bytes({ length: MUTATION_DIGEST_LENGTH }),
+    mutation: optional(bytes({ max: FORWARD_INLINE_BYTES }))
+  }),
+  /** A Data-Manager that counted Q Forwards of `digest` asks one of their senders for the mutation's bytes. */
+  GetForwarded: object({ digest: bytes({ length: MUTATION_DIGEST_LENGTH }) }),
   /**
    * A vote that `requestId` is step `seq`, carrying the sequencer's signed proposal of it (in ballot `round`), the digest of
    * the replica the step leaves and the voter's own signature of all that ({@link voteBytes}), kept in decision certificates.
@@ -107,7 +123,7 @@ export const nodeMessageVariants = {
   GetReplicaDigest: object({ name: xorNameSchema, tag: typeTagSchema }),
   GetAccount: object({ account: xorNameSchema }),
   Suspect: object({ name: xorNameSchema, tag: typeTagSchema, sequencer: publicKeySchema }),
-  Applied: object({ mutation: mutationSchema }),
+  Applied: object({ charge: chargeSchema }),
   /** What the sender holds of the names whose groups the receiver shares with it (anti-entropy). */
   Holdings: object({
     chunks: array(xorNameSchema, MAX_HOLDINGS),
@@ -121,6 +137,8 @@ export const nodeMessageVariants = {
 export const nodeReplyVariants = {
   /** `stored`: the node already held the chunk, so nothing was staged. */
   OfferChunk: object({ stored: boolean() }),
+  /** Of a `GetForwarded`: the mutation's canonical encoding, as its client sent it. */
+  Forwarded: object({ mutation: bytes() }),
   Ack: object({}),
   /**
    * Of a `Prepare`: whether the member promised (it had promised no higher ballot), the step its

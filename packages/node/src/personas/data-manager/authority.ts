@@ -7,7 +7,8 @@ const QUORUM_TIMEOUT = 15_000
 const OUTCOME_TTL = 60_000
 
 interface Ballot<T> {
-  voters: Set<string>
+  /** In the order they voted. */
+  voters: Map<string, PeerId>
   reached: PromiseWithResolvers<void>
   outcome?: Promise<T>
   timer: ReturnType<typeof setTimeout>
@@ -31,8 +32,11 @@ export class Authority<T> {
     this.quorumTimeout = quorumTimeout
   }
 
-  /** Counts `voter`'s forward; waits (until `signal`: its sender went away) for quorum, then for the outcome. */
-  async vote (requestId: Uint8Array, voter: PeerId, execute: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  /**
+   * Counts `voter`'s forward; waits (until `signal`: its sender went away) for quorum, then for the
+   * outcome. `execute` gets the voters, the last one first.
+   */
+  async vote (requestId: Uint8Array, voter: PeerId, execute: (voters: PeerId[]) => Promise<T>, signal?: AbortSignal): Promise<T> {
     const key = bytesToHex(requestId)
     let ballot = this.ballots.get(key)
     if (ballot == null) {
@@ -43,13 +47,13 @@ export class Authority<T> {
         reached.reject(new SafeMeshError('NoQuorum', 'too few Maid-Managers forwarded this mutation'))
         this.ballots.delete(key)
       }, this.quorumTimeout)
-      ballot = { voters: new Set(), reached, timer }
+      ballot = { voters: new Map(), reached, timer }
       this.ballots.set(key, ballot)
     }
-    ballot.voters.add(voter.toString())
+    ballot.voters.set(voter.toString(), voter)
     if (ballot.outcome == null && ballot.voters.size >= this.quorum) {
       clearTimeout(ballot.timer)
-      ballot.outcome = execute()
+      ballot.outcome = execute([...ballot.voters.values()].reverse())
       ballot.outcome.catch(() => {})
       ballot.reached.resolve()
       const done = ballot

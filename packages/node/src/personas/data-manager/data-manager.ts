@@ -1,8 +1,9 @@
 import {
-  SafeMeshError, misroutedError, accountNameOf, bytesToHex, executorNameOf, getValue, listEntries, listKeys, listPermissions, listValues,
+  SafeMeshError, misroutedError, accountNameOf, bytesToHex, chargeOf, decodeWireMessage, forwardRequestId, getValue, openForwarded, scanWireMessage, wireLimits, listEntries, listKeys, listPermissions, listValues,
   mutableDataShell, quorumOf, sha3_256, userPermissions, xorNameEquals,
-  type Mutation, type MutableData, type RequestOf, type WireMessage, type XorName
+  type Charge, type Mutation, type MutableData, type RequestOf, type WireLimit, type WireMessage, type XorName
 } from '@safemesh/protocol'
+import type { PeerId } from '@libp2p/interface'
 import { Authority } from './authority.js'
 import { ChunkStaging } from './chunk-staging.js'
 import { ReplicaStore, replicaKey } from './replica-store.js'
@@ -20,6 +21,8 @@ const STAGING_BYTES_PER_SENDER = 16 * 2 ** 20
 const STAGING_TTL = 60_000
 /** How long an authorised PutIData waits for the client's offered bytes. */
 const OFFER_WAIT = 5_000
+/** How long a Maid-Manager may take to give a forwarded mutation's bytes. */
+const FETCH_TIMEOUT = 5_000
 /** How long a member may take to answer a sequencer taking the order over. */
 const PREPARE_TIMEOUT = 3_000
 
@@ -46,10 +49,12 @@ export class DataManager {
   private readonly sequencer: Sequencer
   readonly handOver: ReplicaHandOver
   private readonly links: DataManagerLinks
+  private readonly limits: Readonly<Record<WireMessage['type'], WireLimit>>
 
   constructor (context: PersonaContext, links: DataManagerLinks) {
     this.context = context
     this.links = links
+    this.limits = wireLimits(context.params)
     this.replicas = new ReplicaStore(context.store)
     this.staging = new ChunkStaging(context.store, STAGING_BYTES, STAGING_TTL, STAGING_BYTES_PER_SENDER)
     this.authority = new Authority(quorumOf(context.params.groupSize))
@@ -184,24 +189,44 @@ export class DataManager {
     }
   }
 
-  /** A Maid-Manager's forward: one vote towards the mutation's group authority. */
+  /**
+   * A Maid-Manager's forward: one vote towards the mutation's group authority. Once Q voted, the
+   * mutation is the one inside the Forward or, when long, fetched once from a voter.
+   */
   private async forwarded (message: Forward, ctx: HandlerContext): Promise<Response> {
-    const mutation = message.mutation
     if (!this.context.routing.isCloseGroupMember(message.account, ctx.from)) {
       throw new SafeMeshError('AccessDenied', 'the sender is not one of the account\'s Maid-Managers')
     }
-    if (!xorNameEquals(accountNameOf(message.owner), message.account) || !xorNameEquals(mutation.account, message.account)) {
-      throw new SafeMeshError('InvalidRequest', 'the owner or the mutation does not match the account')
+    if (!xorNameEquals(accountNameOf(message.owner), message.account)) {
+      throw new SafeMeshError('InvalidRequest', 'the owner does not match the account')
     }
-    this.assertDataManager(executorNameOf(mutation))
-    // The received bytes are the message's canonical encoding: no re-encoding of a 1 MiB MutableData.
-    const requestId = sha3_256(ctx.body)
-    return await this.authority.vote(requestId, ctx.from, async () => {
+    this.assertDataManager(message.executor)
+    const inside = message.mutation != null ? openForwarded(message.mutation, message, this.decodeMutation) : undefined
+    const requestId = forwardRequestId(message)
+    return await this.authority.vote(requestId, ctx.from, async (voters) => {
+      const mutation = inside ?? await this.fetchForwarded(message, voters)
       const outcome = await this.execute(requestId, message.account, mutation)
-      this.announce(mutation)
+      this.announce(chargeOf(mutation, message.digest))
       return outcome
     }, ctx.signal)
   }
+
+  /** A long mutation's bytes, from the first of the Maid-Managers that forwarded it to give ones matching its digest. */
+  private async fetchForwarded (forward: Forward, voters: readonly PeerId[]): Promise<Mutation> {
+    for (const voter of voters) {
+      try {
+        const reply = await this.context.send(voter, { type: 'GetForwarded', digest: forward.digest }, { timeout: FETCH_TIMEOUT })
+        if (reply.type === 'Forwarded') return openForwarded(reply.mutation, forward, this.decodeMutation)
+      } catch (err) {
+        this.context.log.debug({ peer: voter.toString(), err: (err as Error).message }, 'a Maid-Manager did not give a forwarded mutation')
+      }
+    }
+    // Unsettled at the Maid-Managers: a retry forwards it again.
+    throw new SafeMeshError('Timeout', 'no Maid-Manager that forwarded the mutation gave its bytes')
+  }
+
+  /** Decodes a forwarded mutation's bytes within the wire limits of its type. */
+  private readonly decodeMutation = (bytes: Uint8Array): WireMessage => decodeWireMessage(bytes, scanWireMessage(bytes, this.limits))
 
   private async execute (requestId: Uint8Array, account: XorName, mutation: Mutation): Promise<Response> {
     switch (mutation.type) {
@@ -217,9 +242,9 @@ export class DataManager {
    * charges it (they count Q such words), whichever of them the client reached
    * and whether or not its own forward got an answer (it may have been paused).
    */
-  private announce (mutation: Mutation): void {
-    for (const peer of this.context.routing.closeGroup(mutation.account)) {
-      this.context.send(peer, { type: 'Applied', mutation }).catch(err => {
+  private announce (charge: Charge): void {
+    for (const peer of this.context.routing.closeGroup(charge.account)) {
+      this.context.send(peer, { type: 'Applied', charge }).catch(err => {
         this.context.log.debug({ peer: peer.toString(), err: (err as Error).message }, 'a Maid-Manager was not told of an applied mutation')
       })
     }

@@ -1,6 +1,7 @@
 import {
-  certifies, decisionCertificateSchema, decodeWith, encodeWith, mutableDataSchema, object, sha3_256, uint, xorNameToHex,
-  type DecisionCertificate, type MutableData, type XorName
+  SafeMeshError, array, bytes, certifies, decisionCertificateSchema, decodeResponse, decodeWith, encodeResponse, encodeWith, errorResponse,
+  isErrorResponse, mutableDataSchema, object, responseError, sha3_256, uint, xorNameToHex,
+  type DecisionCertificate, type MutableData, type Response, type XorName
 } from '@safemesh/protocol'
 import type { Store } from '../../store/store.js'
 
@@ -35,6 +36,16 @@ export function encodeReplica (data: MutableData, seq: number): { bytes: Uint8Ar
 export function stateDigest (data: MutableData | undefined, seq: number): Uint8Array {
   return data == null ? sha3_256(encodeWith(object({ seq: uint() }), { seq })) : encodeReplica(data, seq).digest
 }
+
+/**
+ * Outcomes of a replica's last mutations kept on disk with it: a retry that comes after the
+ * Maid-Managers' and this node's memory of it (a restart, 60 s) is answered, not applied again.
+ */
+export const KEPT_OUTCOMES = 64
+const outcomesSchema = array(object({ requestId: bytes({ length: 32 }), outcome: bytes() }), KEPT_OUTCOMES)
+
+/** What a step's mutation came to: its reply, or the refusal every member gives. */
+export type Outcome = Response | SafeMeshError
 
 /** Bytes of stored replicas kept in memory: the ones in use, not every one ever read (issue 14). */
 const CACHE_BYTES = 32 * 1024 * 1024
@@ -72,17 +83,22 @@ export class ReplicaStore {
     return replica
   }
 
-  /** Writes a replica; its certificate is kept only when it certifies this very replica. */
-  async put (key: string, replica: Replica): Promise<void> {
+  /**
+   * Writes a replica; its certificate is kept only when it certifies this very replica. `applied`:
+   * the mutation of the step it holds (by request id) and its outcome, kept with the last ones.
+   */
+  async put (key: string, replica: Replica, applied?: { requestId: Uint8Array, outcome: Outcome }): Promise<void> {
     if (replica.data == null) {
       this.bodiless.set(key, { data: undefined, seq: replica.seq })
       return
     }
     const { bytes, digest } = encodeReplica(replica.data, replica.seq)
     const certificate = replica.certificate != null && certifies(replica.certificate, replica.seq, digest) ? replica.certificate : undefined
+    const outcomes = applied == null ? undefined : [...(await this.outcomes(key)).slice(1 - KEPT_OUTCOMES), { requestId: applied.requestId, outcome: encodeOutcome(applied.outcome) }]
     await this.store.putAll([
       { section: 'mdata', key, value: bytes },
-      ...(certificate != null ? [{ section: 'certificate' as const, key, value: encodeWith(decisionCertificateSchema, certificate) }] : [])
+      ...(certificate != null ? [{ section: 'certificate' as const, key, value: encodeWith(decisionCertificateSchema, certificate) }] : []),
+      ...(outcomes != null ? [{ section: 'outcome' as const, key, value: encodeWith(outcomesSchema, outcomes) }] : [])
     ])
     this.bodiless.delete(key)
     this.remember(key, { data: replica.data, seq: replica.seq, digest, ...(certificate != null ? { certificate } : {}) }, bytes.length)
@@ -101,6 +117,17 @@ export class ReplicaStore {
     }
   }
 
+  /** The kept outcome of mutation `requestId` on the replica of `key`, if it is among its last {@link KEPT_OUTCOMES}. */
+  async outcomeOf (key: string, requestId: Uint8Array): Promise<Outcome | undefined> {
+    const kept = (await this.outcomes(key)).find(o => Buffer.compare(o.requestId, requestId) === 0)
+    return kept == null ? undefined : decodeOutcome(kept.outcome)
+  }
+
+  private async outcomes (key: string): Promise<Array<{ requestId: Uint8Array, outcome: Uint8Array }>> {
+    const bytes = await this.store.get('outcome', key)
+    return bytes == null ? [] : decodeWith(outcomesSchema, bytes)
+  }
+
   async * keys (): AsyncGenerator<string> {
     yield * this.store.keys('mdata')
   }
@@ -116,4 +143,13 @@ export class ReplicaStore {
       return undefined
     }
   }
+}
+
+function encodeOutcome (outcome: Outcome): Uint8Array {
+  return encodeResponse(outcome instanceof SafeMeshError ? errorResponse(outcome) : outcome)
+}
+
+function decodeOutcome (bytes: Uint8Array): Outcome {
+  const response = decodeResponse(bytes)
+  return isErrorResponse(response) ? responseError(response) : response
 }

@@ -200,7 +200,8 @@ export class Sequencer {
     const tag = mutation.type === 'PutMData' ? mutation.data.tag : mutation.tag
     const key = replicaKey(name, tag)
     const id = bytesToHex(requestId)
-    const known = this.outcomes.get(id)
+    // Answered from memory, else from the outcomes kept on disk with the replica (after a restart).
+    const known = this.outcomes.get(id) ?? await this.options.replicas.outcomeOf(key, requestId)
     if (known instanceof SafeMeshError) throw known
     if (known != null) return known
     const pending = this.pending.get(id)
@@ -584,7 +585,7 @@ export class Sequencer {
     this.options.log.debug({ key, seq: seq + 1, id: decided }, 'applying')
     this.ready.delete(decided)
     clearTimeout(ready.timer)
-    await this.options.replicas.put(key, { data: applied.data, seq: seq + 1, certificate: certificateOf(votes) })
+    await this.options.replicas.put(key, { data: applied.data, seq: seq + 1, certificate: certificateOf(votes) }, { requestId: Buffer.from(decided, 'hex'), outcome: applied.outcome })
     this.unheld.delete(key)
     this.forgetUpTo(key, seq + 1)
     this.keepOutcome(decided, applied.outcome)

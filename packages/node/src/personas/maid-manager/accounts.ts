@@ -21,6 +21,14 @@ const messageRecordSchema = object({
 export type MessageRecord = Infer<typeof messageRecordSchema>
 
 /**
+ * How long the record of a mutation that was not charged (refused, or never settled) is kept:
+ * long past any client's retries; charged ones stay (the allowance bounds them).
+ */
+export const UNCHARGED_TTL = 60 * 60_000
+/** Expired records looked at in one sweep at most. */
+const SWEEP_BATCH = 1000
+
+/**
  * The Maid-Manager's account records in the node's store, and the message ids
  * each account has spent (so a replayed mutation is never executed twice, SPEC §4).
  */
@@ -64,9 +72,33 @@ export class Accounts {
     return ids
   }
 
-  /** Marks `messageId` spent by the request with `digest`. */
-  async spend (account: XorName, messageId: Uint8Array, digest: Uint8Array): Promise<void> {
-    await this.store.put('message', messageKey(account, messageId), encodeWith(messageRecordSchema, { digest }))
+  /** Marks `messageId` spent by the request with `digest`, until it is charged or {@link UNCHARGED_TTL} passes. */
+  async spend (account: XorName, messageId: Uint8Array, digest: Uint8Array, now = Date.now()): Promise<void> {
+    await this.store.putAll([
+      { section: 'message', key: messageKey(account, messageId), value: encodeWith(messageRecordSchema, { digest }) },
+      expiryEntry(account, messageId, now)
+    ])
+  }
+
+  /** Records of uncharged mutations spent before `now - UNCHARGED_TTL`, up to a batch: [account, message id]. */
+  async expired (now = Date.now()): Promise<Array<{ account: XorName, messageId: Uint8Array, entry: string }>> {
+    const found: Array<{ account: XorName, messageId: Uint8Array, entry: string }> = []
+    for await (const entry of this.store.keys('message-expiry', expiryTime(now - UNCHARGED_TTL))) {
+      const [, account, id] = entry.split('/')
+      found.push({ account: Buffer.from(account as string, 'hex'), messageId: Buffer.from(id as string, 'hex'), entry })
+      if (found.length >= SWEEP_BATCH) break
+    }
+    return found
+  }
+
+  /** Forgets an expired record (`entry`, from {@link expired}) unless its mutation was charged meanwhile. Run under the account's lock. */
+  async forgetExpired (account: XorName, messageId: Uint8Array, entry: string): Promise<void> {
+    const record = await this.message(account, messageId)
+    const charged = record?.charged === true
+    await this.store.deleteAll([
+      ...(record != null && !charged ? [{ section: 'message' as const, key: messageKey(account, messageId) }] : []),
+      { section: 'message-expiry', key: entry }
+    ])
   }
 
   /**
@@ -74,11 +106,23 @@ export class Accounts {
    * message id and, when they are charged, the account record with them.
    */
   async settle (account: XorName, messages: ReadonlyArray<{ messageId: Uint8Array, record: MessageRecord }>, record?: AccountRecord): Promise<void> {
+    const now = Date.now()
     await this.store.putAll([
       ...messages.map(m => ({ section: 'message' as const, key: messageKey(account, m.messageId), value: encodeWith(messageRecordSchema, m.record) })),
+      // Uncharged outcomes expire (kept for retries, not for good); one that was spent here already has its entry.
+      ...messages.filter(m => m.record.charged !== true).map(m => expiryEntry(account, m.messageId, now)),
       ...(record == null ? [] : [{ section: 'account' as const, key: xorNameToHex(account), value: encodeWith(accountRecordSchema, record) }])
     ])
   }
+}
+
+/** Sorts by time: a fixed-width decimal of milliseconds. */
+function expiryTime (ms: number): string {
+  return String(Math.max(0, Math.floor(ms))).padStart(15, '0')
+}
+
+function expiryEntry (account: XorName, messageId: Uint8Array, now: number): { section: 'message-expiry', key: string, value: Uint8Array } {
+  return { section: 'message-expiry', key: `${expiryTime(now)}/${xorNameToHex(account)}/${bytesToHex(messageId)}`, value: new Uint8Array(0) }
 }
 
 function messageKey (account: XorName, messageId: Uint8Array): string {

@@ -1,8 +1,8 @@
 import {
-  QuorumTally, SafeMeshError, assertBatchCanFit, misroutedError, accountNameOf, appKeyBinding, bytesEqual, bytesToHex, changeAuthKeys, chargedRecord, decodeResponse,
-  encodeMessage, encodeResponse, errorResponse, executorNameOf, isAccountOpening, isErrorResponse, isSafeMeshError, quorumOf,
+  QuorumTally, SafeMeshError, assertBatchCanFit, chargeOf, forwardOf, misroutedError, accountNameOf, appKeyBinding, bytesEqual, bytesToHex, changeAuthKeys, chargedRecord, decodeResponse,
+  encodeResponse, errorResponse, isAccountOpening, isErrorResponse, isSafeMeshError, quorumOf,
   responseError, sha3_256, validateNewMutableData, xorNameEquals, xorNameToHex,
-  type AccountRecord, type Mutation, type RequestOf, type Response, type WireMessage, type WireReply, type XorName
+  type AccountRecord, type Charge, type Mutation, type RequestOf, type Response, type WireMessage, type WireReply, type XorName
 } from '@safemesh/protocol'
 import { askForQuorum } from '@safemesh/net'
 import { senderKey, type PersonaContext } from '../context.js'
@@ -10,11 +10,14 @@ import { Accounts, type MessageRecord } from './accounts.js'
 import { AccountHandOver } from './account-hand-over.js'
 import { KeyedQueue } from '../keyed-queue.js'
 import { RefusalBudget } from './refusal-budget.js'
+import { ForwardedBodies } from './forwarded-bodies.js'
 import type { Dispatcher, HandlerContext } from '../../dispatcher.js'
 import type { RequestContext } from '@safemesh/net'
 
 /** How long a Maid-Manager waits for the Data-Managers' verdict on a forwarded mutation. */
 const FORWARD_TIMEOUT = 20_000
+/** How often expired records of uncharged mutations are looked for. */
+const SWEEP_EVERY = 5 * 60_000
 /** Data-Managers' verdicts being counted at once; the oldest are forgotten past this. */
 const VERDICT_CAPACITY = 10_000
 
@@ -42,13 +45,49 @@ export class MaidManager {
   private readonly running = new Map<string, Promise<Response>>()
   private readonly verdicts: QuorumTally
   private readonly refusals = new RefusalBudget()
+  private readonly bodies = new ForwardedBodies()
   readonly handOver: AccountHandOver
+  private readonly sweeper: ReturnType<typeof setInterval>
+  private sweeping = false
 
   constructor (context: PersonaContext) {
     this.context = context
     this.accounts = new Accounts(context.store)
     this.handOver = new AccountHandOver({ context, accounts: this.accounts, withAccount: async (account, work) => await this.withAccount(account, work) })
     this.verdicts = new QuorumTally(quorumOf(context.params.groupSize), VERDICT_CAPACITY)
+    this.sweeper = setInterval(() => { void this.sweep() }, SWEEP_EVERY)
+    this.sweeper.unref()
+  }
+
+  stop (): void {
+    clearInterval(this.sweeper)
+    this.bodies.clear()
+  }
+
+  /**
+   * Forgets the records of mutations that were never charged (refused, or never settled) once
+   * an hour passed (`UNCHARGED_TTL`), each under its account's lock, so a late charge is never lost.
+   * Returns how many it looked at.
+   */
+  async sweep (now = Date.now()): Promise<number> {
+    if (this.sweeping) return 0
+    this.sweeping = true
+    try {
+      let looked = 0
+      for (;;) {
+        const expired = await this.accounts.expired(now)
+        for (const { account, messageId, entry } of expired) {
+          await this.withAccount(account, async () => { await this.accounts.forgetExpired(account, messageId, entry) })
+        }
+        looked += expired.length
+        if (expired.length === 0) return looked
+      }
+    } catch (err) {
+      this.context.log.warn({ err: (err as Error).message }, 'could not forget expired message records')
+      return 0
+    } finally {
+      this.sweeping = false
+    }
   }
 
   register (dispatcher: Dispatcher): void {
@@ -71,6 +110,14 @@ export class MaidManager {
         const record = await this.accounts.get(message.account)
         return { type: 'Account', ...(record != null ? { record } : {}), charged: await this.accounts.chargedIds(message.account) }
       })
+    })
+    dispatcher.on('GetForwarded', async (message, ctx) => {
+      const body = this.bodies.get(message.digest)
+      if (body == null) throw new SafeMeshError('NoSuchData', 'no forwarded mutation with that digest here')
+      if (!this.context.routing.isCloseGroupMember(body.executor, ctx.from)) {
+        throw new SafeMeshError('AccessDenied', 'a forwarded mutation is given only to the members of the group that executes it')
+      }
+      return { type: 'Forwarded', mutation: body.bytes }
     })
     dispatcher.on('Applied', async (message, ctx) => {
       await this.applied(message, ctx)
@@ -135,7 +182,7 @@ export class MaidManager {
     // Forwarded outside the account lock: many mutations of one account may be in flight at once,
     // each holding one op of allowance until it settles.
     try {
-      return await this.settle(request, digest, step.running, async () => await this.forward(request, step.forward, ctx.signal))
+      return await this.settle(request, digest, step.running, async () => await this.forward(request, ctx.body, step.forward, ctx.signal))
     } finally {
       const left = (this.inFlight.get(key) ?? 1) - 1
       if (left === 0) this.inFlight.delete(key)
@@ -173,7 +220,7 @@ export class MaidManager {
         }
         throw err
       }
-      await this.withAccount(request.account, async () => { await this.chargeOnce(request, digest, reply) })
+      await this.withAccount(request.account, async () => { await this.chargeOnce(chargeOf(request, digest), reply) })
       running.outcome.resolve(reply)
       return reply
     } catch (err) {
@@ -197,41 +244,41 @@ export class MaidManager {
    * place where an account record changes after a mutation. Called under the
    * account's lock.
    */
-  private async chargeOnce (mutation: Mutation, digest: Uint8Array, reply: Response): Promise<void> {
-    const seen = await this.accounts.message(mutation.account, mutation.messageId)
+  private async chargeOnce (charge: Charge, reply: Response): Promise<void> {
+    const seen = await this.accounts.message(charge.account, charge.messageId)
     if (seen?.charged === true) return
-    const message: MessageRecord = { digest, outcome: encodeResponse(reply), charged: true }
-    const record = await this.accounts.get(mutation.account)
+    const message: MessageRecord = { digest: charge.digest, outcome: encodeResponse(reply), charged: true }
+    const record = await this.accounts.get(charge.account)
     let next: AccountRecord
     try {
-      if (record != null && isAccountOpening(mutation)) throw new SafeMeshError('AccountExists', 'the account exists')
-      next = chargedRecord(record, mutation)
+      if (record != null && charge.opens != null) throw new SafeMeshError('AccountExists', 'the account exists')
+      next = chargedRecord(record, charge)
     } catch (err) {
       // The group's record moved on meanwhile (a concurrent auth-key change): kept, not charged.
-      this.context.log.warn({ account: xorNameToHex(mutation.account), err: (err as Error).message }, 'a mutation the Data-Managers applied could not be charged')
-      await this.accounts.settle(mutation.account, [{ messageId: mutation.messageId, record: { digest, outcome: encodeResponse(reply) } }])
+      this.context.log.warn({ account: xorNameToHex(charge.account), err: (err as Error).message }, 'a mutation the Data-Managers applied could not be charged')
+      await this.accounts.settle(charge.account, [{ messageId: charge.messageId, record: { digest: charge.digest, outcome: encodeResponse(reply) } }])
       return
     }
-    await this.accounts.settle(mutation.account, [{ messageId: mutation.messageId, record: message }], next)
+    await this.accounts.settle(charge.account, [{ messageId: charge.messageId, record: message }], next)
   }
 
   /**
    * A Data-Manager's word that a mutation of an account this node manages was
    * applied: charged once Q members of the executing group said so.
    */
-  private async applied (message: Applied, ctx: RequestContext): Promise<void> {
-    const mutation = message.mutation
-    this.assertManager(mutation.account)
-    if (!this.context.routing.isCloseGroupMember(executorNameOf(mutation), ctx.from)) {
+  private async applied (message: Applied, ctx: HandlerContext): Promise<void> {
+    const charge = message.charge
+    this.assertManager(charge.account)
+    if (!this.context.routing.isCloseGroupMember(charge.executor, ctx.from)) {
       throw new SafeMeshError('AccessDenied', 'only the Data-Managers that executed a mutation report it')
     }
-    if (isAccountOpening(mutation) && !xorNameEquals(accountNameOf(mutation.data.owners[0] as Uint8Array), mutation.account)) {
+    if (charge.opens != null && !xorNameEquals(accountNameOf(charge.opens), charge.account)) {
       throw new SafeMeshError('InvalidRequest', 'an account is opened by its own owner')
     }
-    const digest = sha3_256(encodeMessage(mutation))
-    const item = `${xorNameToHex(mutation.account)}/${bytesToHex(mutation.messageId)}/${bytesToHex(digest)}`
+    // Q executors must give the very same charge, every field of it: the received bytes are its canonical encoding.
+    const item = `${xorNameToHex(charge.account)}/${bytesToHex(charge.messageId)}/${bytesToHex(sha3_256(ctx.body))}`
     if (!this.verdicts.vote(item, ctx.from.toString())) return
-    await this.withAccount(mutation.account, async () => { await this.chargeOnce(mutation, digest, { type: mutation.type }) })
+    await this.withAccount(charge.account, async () => { await this.chargeOnce(charge, { type: charge.type }) })
   }
 
   /**
@@ -294,7 +341,7 @@ export class MaidManager {
    * it settles, so concurrent openings with other packets are refused
    * `AccountExists` instead of each storing a packet (only one is charged).
    */
-  private async createAccount (request: RequestOf<'PutMData'>, ctx: RequestContext, digestOf: () => Uint8Array): Promise<Response> {
+  private async createAccount (request: RequestOf<'PutMData'>, ctx: HandlerContext, digestOf: () => Uint8Array): Promise<Response> {
     this.assertManager(request.account)
     const owner = senderKey(ctx.from)
     if (!bytesEqual(request.requester, owner)) throw new SafeMeshError('AccessDenied', 'the requester is not the sender')
@@ -318,26 +365,37 @@ export class MaidManager {
       if (!retry) await this.accounts.spend(request.account, request.messageId, digest)
       let reply: Response
       try {
-        reply = await this.forward(request, record)
+        reply = await this.forward(request, ctx.body, record)
       } catch (err) {
         const refusal = err instanceof SafeMeshError && err.code === 'DataExists' ? new SafeMeshError('AccountExists', 'that session packet is taken') : err
         if (isSafeMeshError(refusal) && !UNSETTLED.has(refusal.code)) await this.keepRefusal(request, digest, refusal)
         throw refusal
       }
-      await this.chargeOnce(request, digest, reply)
+      await this.chargeOnce(chargeOf(request, digest), reply)
       return reply
     })
   }
 
-  /** Passes the mutation to the group that executes it and returns the verdict a quorum of them gave. */
-  /** `signal`: the client's stream closed, so nobody waits for the verdict; a retry asks again. */
-  private async forward (request: Mutation, record: AccountRecord, signal?: AbortSignal): Promise<Response> {
-    const group = this.context.routing.closeGroup(executorNameOf(request))
-    const message = { type: 'Forward' as const, account: request.account, owner: record.owner, mutation: request }
+  /**
+   * Passes the mutation (`encoded`: its bytes as the client sent them) to the group
+   * that executes it, by digest, and returns the verdict a quorum of them gave. Its bytes are
+   * inside when short, else kept here for the Data-Managers to fetch. `signal`: the client's
+   * stream closed, so nobody waits for the verdict; a retry asks again.
+   */
+  private async forward (request: Mutation, encoded: Uint8Array, record: AccountRecord, signal?: AbortSignal): Promise<Response> {
+    const forward = forwardOf(request, record.owner, encoded)
+    const group = this.context.routing.closeGroup(forward.executor)
+    const message = { type: 'Forward' as const, ...forward }
     const options = { timeout: FORWARD_TIMEOUT, ...(signal != null ? { signal } : {}) }
-    const reply = await askForQuorum(group, async (peer) => await this.context.send(peer, message, options), quorumOf(this.context.params.groupSize))
-    if (reply.type !== request.type) throw new SafeMeshError('InvalidOperation', `the Data-Managers answered ${reply.type} to ${request.type}`)
-    return reply
+    const inside = forward.mutation != null
+    if (!inside) this.bodies.hold(forward.digest, encoded, forward.executor)
+    try {
+      const reply = await askForQuorum(group, async (peer) => await this.context.send(peer, message, options), quorumOf(this.context.params.groupSize))
+      if (reply.type !== request.type) throw new SafeMeshError('InvalidOperation', `the Data-Managers answered ${reply.type} to ${request.type}`)
+      return reply
+    } finally {
+      if (!inside) this.bodies.release(forward.digest)
+    }
   }
 
   private async withAccount<T> (account: XorName, work: () => Promise<T>): Promise<T> {
