@@ -585,7 +585,7 @@ let warnedOfFallbackSalt = false
 
 /** The option, else the network config's `salt`, else the fallback: said once per process, where it will be seen. */
 function networkSaltOf (options: SaltOptions): Uint8Array {
-  const given = options.networkSalt ?? ('connect' in options.network ? undefined : options.network.salt)
+  const given = options.networkSalt ?? options.network.salt
   if (given !== undefined) return networkSaltFrom(given)
   const warning = 'the network gives no salt (network.json has no "salt"): logins use the fixed fallback salt that every such network shares, so one precomputation attacks them all'
   if (options.log !== undefined) {

@@ -4,7 +4,7 @@ import fc from 'fast-check'
 import { cryptoReady, generateClientKeys } from '@safemesh/crypto'
 import { bytesToHex, randomXorName } from '@safemesh/protocol'
 import { pino } from 'pino'
-import { type Network, MIN_CREDENTIAL_SCORE, checkNewCredentials, createAccount, createClient, login } from '../src/index.js'
+import { type Network, MIN_CREDENTIAL_SCORE, checkNewCredentials, createAccount, createClient, libp2pNetwork, login } from '../src/index.js'
 import { SESSION_PACKET_TAG, deriveSessionSecrets, newSessionPacket } from '../src/internals.js'
 import { credentialStrength } from '../src/session/credential-strength.js'
 import { FALLBACK_NETWORK_SALT, networkSaltFrom } from '../src/session/session-packet.js'
@@ -141,5 +141,15 @@ describe('a network without a salt', () => {
     expect(lines.join('')).toContain('the network gives no salt')
     await owner.close()
     await expectCode(login({ secret: SECRET, password: PASSWORD }, clientOptions(network)), 'InvalidCredentials')
+  })
+
+  it('takes the salt a Network object carries (libp2pNetwork(file) keeps its config\'s), not the fallback', async () => {
+    const network = new FakeNetwork()
+    const { networkSalt: _salt, ...withoutSalt } = clientOptions(network)
+    const salted: Network = { connect: async (identity) => await network.connect(identity), salt: 'cd'.repeat(32) }
+    const owner = await createAccount({ secret: SECRET, password: PASSWORD }, { ...withoutSalt, network: salted })
+    expect(owner.session?.location).toEqual(deriveSessionSecrets(SECRET, PASSWORD, OTHER_SALT, FAST_KDF).location)
+    await owner.close()
+    expect(libp2pNetwork({ bootstrap: [], salt: 'cd'.repeat(32) }).salt).toBe('cd'.repeat(32))
   })
 })

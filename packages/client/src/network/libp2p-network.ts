@@ -38,7 +38,9 @@ const POLL_INTERVAL = 50
 export function libp2pNetwork (options: Libp2pNetworkOptions): Network {
   const params = options.params ?? paramsOf(options)
   return {
-    connect: async (identity, connectOptions) => await Libp2pTransport.join(identity, params, options, connectOptions)
+    connect: async (identity, connectOptions) => await Libp2pTransport.join(identity, params, options, connectOptions),
+    // The config's salt goes with it: a login through this network salts with the network's own.
+    ...(options.salt !== undefined ? { salt: options.salt } : {})
   }
 }
 

@@ -56,4 +56,6 @@ export interface Network {
    * undefined (connected mode: reads only).
    */
   connect (identity: SigningKeyPair | undefined, options?: ConnectTransportOptions): Promise<Transport>
+  /** The network's login salt (network.json's `salt`), when it has one. */
+  readonly salt?: string
 }
