@@ -75,14 +75,6 @@ try {
   const self = privateKey.publicKey.raw
   const keys = { self, account: sha3_256(self) }
 
-  // One request each first: many at once to a node not yet connected all wait on one dial (see docs/decisions.md).
-  for (const node of nodes) {
-    try {
-      await messenger.request(node, fuzzFrame('GetIData', keys, 'none'), { timeout: 5_000 })
-    } catch (err) {
-      if (!isSafeMeshError(err) || err.code !== 'NoSuchData') process.stderr.write(`warm-up: ${(err as Error).message}\n`)
-    }
-  }
   const outcomes = new Map<string, number>()
   const peakRss = new Array<number>(nodes.length).fill(0)
   const sampleRss = async (): Promise<void> => {

@@ -70,6 +70,27 @@ describe('Messenger between two libp2p hosts', () => {
     await expect(ask('huge')).rejects.toMatchObject({ code: 'DataTooLarge' })
   })
 
+  it('shares one dial among the requests waiting on it: one that gives up does not abort it for the others', async () => {
+    const other = await createHost({ role: 'client' })
+    const messenger = new Messenger(other, { protocol: PROTOCOL, maxMessageSize: MAX, log })
+    await messenger.start()
+    let dials = 0
+    const dialProtocol = other.dialProtocol.bind(other)
+    other.dialProtocol = async (...args: Parameters<typeof dialProtocol>) => { dials++; return await dialProtocol(...args) }
+    try {
+      await other.dial(server.getMultiaddrs()[0]!)
+      const hasty = messenger.request(server.peerId, new TextEncoder().encode('hasty'), { timeout: 1 })
+      const patient = messenger.request(server.peerId, new TextEncoder().encode('patient'))
+      await expect(hasty).rejects.toMatchObject({ code: 'Timeout' })
+      expect(new TextDecoder().decode(await patient)).toBe('patient')
+      // Before, the hasty request's timeout aborted the dial both waited on, and the patient one dialled again.
+      expect(dials).toBe(1)
+    } finally {
+      await messenger.stop()
+      await other.stop()
+    }
+  })
+
   it('times out with Timeout and keeps working afterwards', async () => {
     await expect(ask('slow', 200)).rejects.toMatchObject({ code: 'Timeout' })
     expect(await ask('after')).toBe('after')

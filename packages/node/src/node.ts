@@ -82,7 +82,7 @@ export class SafeMeshNode {
       protocol: MESSAGING_PROTOCOL,
       maxMessageSize: config.params.maxMessageSize,
       ...(config.senderLimits != null ? { senderLimits: config.senderLimits } : {}),
-      handler: dispatcher.handle,
+      handler: async (body, context) => await metrics.serving(async () => await dispatcher.handle(body, context)),
       log: config.log.child({ component: 'messaging' })
     })
     this.personas = registerPersonas({

@@ -2,6 +2,7 @@ import { SafeMeshError, decode, encode, errorFromWire, errorToWire, isMisrouted,
 import { FrameDecoder, FrameError, FrameKind, encodeFrame, sendFrame, type Frame } from './frame.js'
 import { Slots } from './slots.js'
 import { SenderQuotas, type SenderLimits } from './sender-quotas.js'
+import { raceSignal } from 'race-signal'
 import type { Connection, PeerId, Startable, Stream } from '@libp2p/interface'
 import type { Libp2p } from 'libp2p'
 import type { Logger } from 'pino'
@@ -46,6 +47,8 @@ export interface SendOptions {
 }
 
 const DEFAULT_REQUEST_TIMEOUT = 30_000
+/** How long a dial, shared by the requests waiting on it, may take. */
+const DIAL_TIMEOUT = 15_000
 const DEFAULT_MAX_INFLIGHT = 256
 const DEFAULT_MAX_INBOUND_STREAMS = 8
 
@@ -134,23 +137,20 @@ export class Messenger implements Startable {
     const key = peer.toString()
     const existing = this.channels.get(key)
     if (existing != null) {
-      const channel = await existing.catch(() => undefined)
-      if (channel != null && channel.isOpen()) return channel
+      let channel: Channel | undefined
+      try {
+        channel = await raceSignal(existing, signal)
+      } catch (err) {
+        // This request gave up; the dial goes on for the others.
+        if (signal.aborted) throw err
+      }
+      if (channel?.isOpen() === true) return channel
       if (this.channels.get(key) === existing) this.channels.delete(key)
     }
     const opening = (async () => {
-      // The channel outlives the request that opens it: dial with a signal of
-      // its own that follows the request only while the dial is under way, so
-      // the request's timeout firing later can reach nothing libp2p kept.
-      const dial = new AbortController()
-      const follow = (): void => { dial.abort(signal.reason) }
-      signal.addEventListener('abort', follow, { once: true })
-      let stream: Stream
-      try {
-        stream = await this.libp2p.dialProtocol(peer, this.options.protocol, { signal: dial.signal })
-      } finally {
-        signal.removeEventListener('abort', follow)
-      }
+      // The dial is shared by every request that waits on it, so it has a deadline of its own: a
+      // request that gives up (its timeout) lets go of the dial, never aborts it for the others.
+      const stream: Stream = await this.libp2p.dialProtocol(peer, this.options.protocol, { signal: AbortSignal.timeout(DIAL_TIMEOUT) })
       return new Channel(stream, this.options.maxMessageSize, this.options.maxInflightPerStream, () => {
         if (this.channels.get(key) === opening) this.channels.delete(key)
       })
@@ -159,7 +159,7 @@ export class Messenger implements Startable {
     opening.catch(() => {
       if (this.channels.get(key) === opening) this.channels.delete(key)
     })
-    return await opening
+    return await raceSignal(opening, signal)
   }
 
   private serveStream (stream: Stream, connection: Connection): void {

@@ -14,6 +14,7 @@ export class NodeMetrics {
   readonly registry: Registry
   private readonly requests: Counter<'type' | 'outcome'>
   private readonly latency: Histogram<'type'>
+  private readonly inFlight: Gauge
 
   constructor (registry: Registry, sources: NodeMetricsSources) {
     this.registry = registry
@@ -51,6 +52,21 @@ export class NodeMetrics {
       buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
       registers: [registry]
     })
+    this.inFlight = new Gauge({
+      name: 'safemesh_requests_in_flight',
+      help: 'Requests from other peers being served now: a handler waiting on a quorum counts until it answers or its requester\'s stream closes',
+      registers: [registry]
+    })
+  }
+
+  /** Runs `work`, the serving of one request from another peer, counted in flight until it settles. */
+  async serving<T> (work: () => Promise<T>): Promise<T> {
+    this.inFlight.inc()
+    try {
+      return await work()
+    } finally {
+      this.inFlight.dec()
+    }
   }
 
   served (type: string, outcome: string, seconds: number): void {

@@ -1,3 +1,4 @@
+import { raceSignal } from 'race-signal'
 import { SafeMeshError, bytesToHex } from '@safemesh/protocol'
 import type { PeerId } from '@libp2p/interface'
 
@@ -59,8 +60,8 @@ export class Authority<T> {
       const done = ballot
       ballot.timer = setTimeout(() => { if (this.ballots.get(key) === done) this.ballots.delete(key) }, OUTCOME_TTL)
     }
-    await untilAborted(ballot.reached.promise, signal)
-    return await untilAborted(ballot.outcome as Promise<T>, signal)
+    await raceSignal(ballot.reached.promise, signal, { translateError: requesterGone })
+    return await raceSignal(ballot.outcome as Promise<T>, signal, { translateError: requesterGone })
   }
 
   clear (): void {
@@ -69,16 +70,7 @@ export class Authority<T> {
   }
 }
 
-/** `promise`, or a rejection as soon as `signal` aborts: a waiter whose answer can no longer be delivered lets go. */
-async function untilAborted<T> (promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal == null) return await promise
-  signal.throwIfAborted()
-  const { promise: aborted, reject } = Promise.withResolvers<never>()
-  const onAbort = (): void => { reject(new SafeMeshError('Timeout', 'the requester went away')) }
-  signal.addEventListener('abort', onAbort, { once: true })
-  try {
-    return await Promise.race([promise, aborted])
-  } finally {
-    signal.removeEventListener('abort', onAbort)
-  }
+/** A waiter whose answer can no longer be delivered lets go. */
+function requesterGone (): Error {
+  return new SafeMeshError('Timeout', 'the requester went away')
 }
