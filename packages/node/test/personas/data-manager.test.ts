@@ -78,4 +78,20 @@ describe('Authority', () => {
     expect(executions).toBe(0)
     authority.clear()
   })
+
+  it('keeps at most 4,096 ballots short of quorum per forwarder; a quorum frees its place', async () => {
+    const [colluder, honest] = await Promise.all(Array.from({ length: 2 }, async () => peerIdFromPrivateKey(await generateKeyPair('Ed25519'))))
+    const authority = new Authority<string>(2, 60_000)
+    const id = (n: number): Uint8Array => new Uint8Array([n >> 16, (n >> 8) & 255, n & 255])
+    const waiting = Array.from({ length: 4096 }, async (_, n) => await authority.vote(id(n), colluder!, async () => 'done'))
+    for (const w of waiting) w.catch(() => {})
+    await expect(authority.vote(id(4096), colluder!, async () => 'done')).rejects.toMatchObject({ code: 'InvalidOperation' })
+    // Another forwarder is not held back, and its vote completes one of the colluder's ballots.
+    expect(await authority.vote(id(0), honest!, async () => 'done')).toBe('done')
+    expect(await waiting[0]).toBe('done')
+    const next = authority.vote(id(4096), colluder!, async () => 'done')
+    next.catch(() => {})
+    expect(await authority.vote(id(4096), honest!, async () => 'done')).toBe('done')
+    authority.clear()
+  })
 })

@@ -6,6 +6,8 @@ import type { PeerId } from '@libp2p/interface'
 const QUORUM_TIMEOUT = 15_000
 /** How long an executed mutation's outcome is kept for Maid-Managers whose forward comes late. */
 const OUTCOME_TTL = 60_000
+/** Ballots short of quorum one forwarder may have here at once: honest ones reach quorum in milliseconds. */
+const OPEN_BALLOTS_PER_VOTER = 4096
 
 interface Ballot<T> {
   /** In the order they voted. */
@@ -24,6 +26,8 @@ interface Ballot<T> {
  */
 export class Authority<T> {
   private readonly ballots = new Map<string, Ballot<T>>()
+  /** Per forwarder, the ballots it voted in that have not reached quorum: Q − 1 colluders' forwards are bounded, not only by time. */
+  private readonly open = new Map<string, number>()
   private readonly quorum: number
   private readonly quorumTimeout: number
 
@@ -39,7 +43,11 @@ export class Authority<T> {
    */
   async vote (requestId: Uint8Array, voter: PeerId, execute: (voters: PeerId[]) => Promise<T>, signal?: AbortSignal): Promise<T> {
     const key = bytesToHex(requestId)
+    const id = voter.toString()
     let ballot = this.ballots.get(key)
+    if ((ballot == null || (ballot.outcome == null && !ballot.voters.has(id))) && (this.open.get(id) ?? 0) >= OPEN_BALLOTS_PER_VOTER) {
+      throw new SafeMeshError('InvalidOperation', `${OPEN_BALLOTS_PER_VOTER} of your forwards already wait for a quorum here`)
+    }
     if (ballot == null) {
       const reached = Promise.withResolvers<void>()
       // A ballot that never reaches quorum is dropped; its forwarders learn it.
@@ -47,13 +55,17 @@ export class Authority<T> {
       const timer = setTimeout(() => {
         reached.reject(new SafeMeshError('NoQuorum', 'too few Maid-Managers forwarded this mutation'))
         this.ballots.delete(key)
+        this.closed(created)
       }, this.quorumTimeout)
-      ballot = { voters: new Map(), reached, timer }
+      const created: Ballot<T> = { voters: new Map(), reached, timer }
+      ballot = created
       this.ballots.set(key, ballot)
     }
-    ballot.voters.set(voter.toString(), voter)
+    if (ballot.outcome == null && !ballot.voters.has(id)) this.open.set(id, (this.open.get(id) ?? 0) + 1)
+    ballot.voters.set(id, voter)
     if (ballot.outcome == null && ballot.voters.size >= this.quorum) {
       clearTimeout(ballot.timer)
+      this.closed(ballot)
       ballot.outcome = execute([...ballot.voters.values()].reverse())
       ballot.outcome.catch(() => {})
       ballot.reached.resolve()
@@ -67,6 +79,16 @@ export class Authority<T> {
   clear (): void {
     for (const ballot of this.ballots.values()) clearTimeout(ballot.timer)
     this.ballots.clear()
+    this.open.clear()
+  }
+
+  /** A ballot reached quorum or gave up: its voters' forwards no longer wait here. */
+  private closed (ballot: Ballot<T>): void {
+    for (const id of ballot.voters.keys()) {
+      const left = (this.open.get(id) ?? 1) - 1
+      if (left <= 0) this.open.delete(id)
+      else this.open.set(id, left)
+    }
   }
 }
 
