@@ -204,8 +204,10 @@ export class Store {
   async putAll (entries: ReadonlyArray<{ section: RecordSection, key: string, value: Uint8Array }>): Promise<void> {
     await this.serialise(async () => {
       let { items, bytes, bookkeeping = 0 } = this.stats
-      for (const { section, key, value } of entries) {
-        const previous = await this.sections[section].get(key)
+      // Read at once, not one after another: every write of the node waits behind this one.
+      const previousValues = await Promise.all(entries.map(async ({ section, key }) => await this.sections[section].get(key)))
+      for (const [i, { section, value }] of entries.entries()) {
+        const previous = previousValues[i]
         const growth = value.byteLength - (previous?.byteLength ?? 0)
         if (!COUNTED.has(section)) {
           bookkeeping += growth
@@ -236,11 +238,10 @@ export class Store {
     await this.serialise(async () => {
       let next = this.stats
       const gone: Array<{ section: Section, key: string }> = []
-      const seen = new Set<string>()
-      for (const { section, key } of entries) {
-        if (seen.has(`${section}/${key}`)) continue
-        seen.add(`${section}/${key}`)
-        const previous = await this.sections[section].get(key)
+      const unique = [...new Map(entries.map(e => [`${e.section}/${e.key}`, e])).values()]
+      const previousValues = await Promise.all(unique.map(async ({ section, key }) => await this.sections[section].get(key)))
+      for (const [i, { section, key }] of unique.entries()) {
+        const previous = previousValues[i]
         if (previous == null) continue
         gone.push({ section, key })
         const size = section === 'chunk' ? decodeSize(previous) : previous.byteLength

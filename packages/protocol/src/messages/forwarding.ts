@@ -65,14 +65,14 @@ export interface ForwardFields extends ForwardHead {
 
 /**
  * The Forward of `mutation` for the account whose owner is `owner`; `encoded` is the mutation's
- * canonical encoding (the bytes its client sent, when at hand).
+ * canonical encoding (the bytes its client sent, when at hand) and `digest` their hash, if known.
  */
-export function forwardOf (mutation: Mutation, owner: Uint8Array, encoded: Uint8Array = encodeRequest(mutation)): ForwardFields {
+export function forwardOf (mutation: Mutation, owner: Uint8Array, encoded: Uint8Array = encodeRequest(mutation), digest: Uint8Array = mutationDigest(encoded)): ForwardFields {
   return {
     account: mutation.account,
     owner,
     executor: executorNameOf(mutation),
-    digest: mutationDigest(encoded),
+    digest,
     ...(encoded.byteLength <= FORWARD_INLINE_BYTES ? { mutation: encoded } : {})
   }
 }

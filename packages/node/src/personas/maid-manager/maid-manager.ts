@@ -182,7 +182,7 @@ export class MaidManager {
     // Forwarded outside the account lock: many mutations of one account may be in flight at once,
     // each holding one op of allowance until it settles.
     try {
-      return await this.settle(request, digest, step.running, async () => await this.forward(request, ctx.body, step.forward, ctx.signal))
+      return await this.settle(request, digest, step.running, async () => await this.forward(request, { body: ctx.body, digest }, step.forward, ctx.signal))
     } finally {
       const left = (this.inFlight.get(key) ?? 1) - 1
       if (left === 0) this.inFlight.delete(key)
@@ -365,7 +365,7 @@ export class MaidManager {
       if (!retry) await this.accounts.spend(request.account, request.messageId, digest)
       let reply: Response
       try {
-        reply = await this.forward(request, ctx.body, record)
+        reply = await this.forward(request, { body: ctx.body, digest }, record)
       } catch (err) {
         const refusal = err instanceof SafeMeshError && err.code === 'DataExists' ? new SafeMeshError('AccountExists', 'that session packet is taken') : err
         if (isSafeMeshError(refusal) && !UNSETTLED.has(refusal.code)) await this.keepRefusal(request, digest, refusal)
@@ -377,18 +377,18 @@ export class MaidManager {
   }
 
   /**
-   * Passes the mutation (`encoded`: its bytes as the client sent them) to the group
+   * Passes the mutation (`encoded`: its bytes as the client sent them, and their digest) to the group
    * that executes it, by digest, and returns the verdict a quorum of them gave. Its bytes are
    * inside when short, else kept here for the Data-Managers to fetch. `signal`: the client's
    * stream closed, so nobody waits for the verdict; a retry asks again.
    */
-  private async forward (request: Mutation, encoded: Uint8Array, record: AccountRecord, signal?: AbortSignal): Promise<Response> {
-    const forward = forwardOf(request, record.owner, encoded)
+  private async forward (request: Mutation, encoded: { body: Uint8Array, digest: Uint8Array }, record: AccountRecord, signal?: AbortSignal): Promise<Response> {
+    const forward = forwardOf(request, record.owner, encoded.body, encoded.digest)
     const group = this.context.routing.closeGroup(forward.executor)
     const message = { type: 'Forward' as const, ...forward }
     const options = { timeout: FORWARD_TIMEOUT, ...(signal != null ? { signal } : {}) }
     const inside = forward.mutation != null
-    if (!inside) this.bodies.hold(forward.digest, encoded, forward.executor)
+    if (!inside) this.bodies.hold(forward.digest, encoded.body, forward.executor)
     try {
       const reply = await askForQuorum(group, async (peer) => await this.context.send(peer, message, options), quorumOf(this.context.params.groupSize))
       if (reply.type !== request.type) throw new SafeMeshError('InvalidOperation', `the Data-Managers answered ${reply.type} to ${request.type}`)
