@@ -164,12 +164,17 @@ export class Testnet {
     if (record.pid == null || !isAlive(record.pid)) throw new Error(`node ${index} is not running`)
     process.kill(record.pid, 'SIGSTOP')
     this.paused.add(index)
+    // kill() returns before the kernel has stopped the process: paused means stopped on return.
+    await untilState(record.pid, state => state === 'T')
   }
 
   /** SIGCONTs node `index` after `pause`. */
   async resume (index: number): Promise<void> {
     const record = this.record(index)
-    if (record.pid != null && isAlive(record.pid)) process.kill(record.pid, 'SIGCONT')
+    if (record.pid != null && isAlive(record.pid)) {
+      process.kill(record.pid, 'SIGCONT')
+      await untilState(record.pid, state => state !== 'T')
+    }
     this.paused.delete(index)
   }
 
@@ -362,6 +367,24 @@ export function isAlive (pid: number): boolean {
     return true
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/**
+ * Waits (at most 5 s) until the process's state in /proc satisfies `done`: the state letter of
+ * /proc/<pid>/stat, after the command name in parentheses. Where there is no /proc, returns at once.
+ */
+async function untilState (pid: number, done: (state: string) => boolean): Promise<void> {
+  const deadline = performance.now() + 5_000
+  while (performance.now() < deadline) {
+    let stat: string
+    try {
+      stat = await readFile(`/proc/${pid}/stat`, 'utf8')
+    } catch {
+      return
+    }
+    if (done(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3))) return
+    await sleep(5)
   }
 }
 

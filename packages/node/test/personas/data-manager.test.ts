@@ -79,6 +79,22 @@ describe('Authority', () => {
     authority.clear()
   })
 
+  it('keeps no Timeout as a ballot\'s outcome: a retry after it executes afresh', async () => {
+    const voters = await Promise.all(Array.from({ length: 2 }, async () => peerIdFromPrivateKey(await generateKeyPair('Ed25519'))))
+    const authority = new Authority<string>(2, 5_000)
+    let executions = 0
+    const vote = async (i: number): Promise<string> => await authority.vote(new Uint8Array([3]), voters[i]!, async () => {
+      executions++
+      if (executions === 1) throw new SafeMeshError('Timeout', 'no Maid-Manager gave the bytes')
+      return 'done'
+    })
+    const first = await Promise.allSettled([vote(0), vote(1)])
+    expect(first.map(o => o.status === 'rejected' ? (o.reason as SafeMeshError).code : o.value)).toEqual(['Timeout', 'Timeout'])
+    expect(await Promise.all([vote(0), vote(1)])).toEqual(['done', 'done'])
+    expect(executions).toBe(2)
+    authority.clear()
+  })
+
   it('keeps at most 4,096 ballots short of quorum per forwarder; a quorum frees its place', async () => {
     const [colluder, honest] = await Promise.all(Array.from({ length: 2 }, async () => peerIdFromPrivateKey(await generateKeyPair('Ed25519'))))
     const authority = new Authority<string>(2, 60_000)

@@ -67,9 +67,16 @@ export class Authority<T> {
       clearTimeout(ballot.timer)
       this.closed(ballot)
       ballot.outcome = execute([...ballot.voters.values()].reverse())
-      ballot.outcome.catch(() => {})
-      ballot.reached.resolve()
       const done = ballot
+      ballot.outcome.catch((err: unknown) => {
+        // An outcome not learned (the bytes could not be fetched, the order took too long) is not
+        // kept: a retry votes afresh instead of getting this Timeout for a minute.
+        if (err instanceof SafeMeshError && err.code === 'Timeout' && this.ballots.get(key) === done) {
+          clearTimeout(done.timer)
+          this.ballots.delete(key)
+        }
+      })
+      ballot.reached.resolve()
       ballot.timer = setTimeout(() => { if (this.ballots.get(key) === done) this.ballots.delete(key) }, OUTCOME_TTL)
     }
     await raceSignal(ballot.reached.promise, signal, { translateError: requesterGone })
