@@ -109,7 +109,7 @@ export class Accounts {
     const now = Date.now()
     await this.store.putAll([
       ...messages.map(m => ({ section: 'message' as const, key: messageKey(account, m.messageId), value: encodeWith(messageRecordSchema, m.record) })),
-      // Uncharged outcomes expire (kept for retries, not for good); one that was spent here already has its entry.
+      // Uncharged outcomes expire (kept for retries, not for good): one entry per write, the earliest one forgets the record.
       ...messages.filter(m => m.record.charged !== true).map(m => expiryEntry(account, m.messageId, now)),
       ...(record == null ? [] : [{ section: 'account' as const, key: xorNameToHex(account), value: encodeWith(accountRecordSchema, record) }])
     ])
