@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import {
-  FORWARD_INLINE_BYTES, bytesToHex, encodeMessage, encodeRequest, forwardOf, newMutableData, randomXorName, sha3_256, type Mutation, type WireMessage
+  FORWARD_INLINE_BYTES, bytesToHex, chargeOf, encodeMessage, quorumOf, encodeRequest, forwardOf, newMutableData, randomXorName, sha3_256, type Mutation, type WireMessage
 } from '@safemesh/protocol'
 import { answerOf, inProcessGroup, messageId, newClient, openingOf, sendToAccountGroup, type Client, type InProcessGroup } from './in-process-group.js'
 
@@ -71,5 +71,26 @@ describe('Forwards carry a digest (issue 14: MutableData bytes travel once)', ()
     expect(await answerOf(group.deliver(from!.peer, to!, { type: 'Forward', ...forward, mutation: other }))).toBe('InvalidRequest')
     // A stranger (not a node) may not ask for forwarded bytes at all.
     expect(await answerOf(group.deliver(client.peer, to!, { type: 'GetForwarded', digest: forward.digest }))).toBe('AccessDenied')
+  })
+
+  it('charges on Applied only when Q members send the very same charge: Q − 1 colluders\' forged charge moves nothing', async () => {
+    group = await inProcessGroup()
+    const client = await newClient()
+    await sendToAccountGroup(group, client, openingOf(client))
+    const q = quorumOf(group.params.groupSize)
+    const [target, ...others] = group.nodes
+    const done = async (): Promise<number> => (await target!.personas.maidManager.accounts.get(client.account))?.mutationsDone ?? -1
+    const before = await done()
+    const charge = chargeOf(bigPut(client, 10), new Uint8Array(32).fill(5))
+    for (const colluder of others.slice(0, q - 1)) {
+      expect(await answerOf(group.deliver(colluder.peer, target!, { type: 'Applied', charge }))).toEqual({ type: 'Ack' })
+    }
+    // A Q-th member naming another digest is another charge: still Q − 1 for each.
+    expect(await answerOf(group.deliver(others[q - 1]!.peer, target!, { type: 'Applied', charge: { ...charge, digest: new Uint8Array(32).fill(6) } }))).toEqual({ type: 'Ack' })
+    expect(await done()).toBe(before)
+    // A stranger's word does not count at all.
+    expect(await answerOf(group.deliver(client.peer, target!, { type: 'Applied', charge }))).toBe('AccessDenied')
+    expect(await answerOf(group.deliver(others[q]!.peer, target!, { type: 'Applied', charge }))).toEqual({ type: 'Ack' })
+    expect(await done()).toBe(before + 1)
   })
 })

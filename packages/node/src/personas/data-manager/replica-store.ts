@@ -1,5 +1,5 @@
 import {
-  SafeMeshError, array, bytes, certifies, decisionCertificateSchema, decodeResponse, decodeWith, encodeResponse, encodeWith, errorResponse,
+  SafeMeshError, array, bytes, bytesEqual, certifies, decisionCertificateSchema, decodeResponse, decodeWith, encodeResponse, encodeWith, errorResponse,
   isErrorResponse, mutableDataSchema, object, responseError, sha3_256, uint, xorNameToHex,
   type DecisionCertificate, type MutableData, type Response, type XorName
 } from '@safemesh/protocol'
@@ -119,7 +119,7 @@ export class ReplicaStore {
 
   /** The kept outcome of mutation `requestId` on the replica of `key`, if it is among its last {@link KEPT_OUTCOMES}. */
   async outcomeOf (key: string, requestId: Uint8Array): Promise<Outcome | undefined> {
-    const kept = (await this.outcomes(key)).find(o => Buffer.compare(o.requestId, requestId) === 0)
+    const kept = (await this.outcomes(key)).find(o => bytesEqual(o.requestId, requestId))
     return kept == null ? undefined : decodeOutcome(kept.outcome)
   }
 
