@@ -40,7 +40,7 @@ describe('charging on a 12-node testnet with --account-ops 10', () => {
       .rejects.toMatchObject({ code: 'LowBalance' })
     expect(await mutationsDone(owner)).toBe(10)
     const info = await owner.quorum(owner.account, { type: 'GetAccountInfo', account: owner.account, requester: owner.key })
-    expect(info).toEqual({ type: 'GetAccountInfo', mutationsDone: 10, mutationsAvailable: 0 })
+    expect(info).toEqual({ type: 'GetAccountInfo', mutationsDone: 10, mutationsAvailable: 0, creditsReceived: 0, creditsSent: 0 })
   })
 
   it('answers a retry (same message id, same request) with its first outcome and charges once; another request under a used id is InvalidOperation', async () => {

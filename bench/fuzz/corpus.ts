@@ -34,7 +34,7 @@ function mutableData (keys: CorpusKeys): ReturnType<typeof newMutableData> {
 function mutation (keys: CorpusKeys): Mutation {
   const base = { account: pick([keys.account, name()]), requester: pick([keys.self, key()]), messageId: bytes(32) }
   const md = { name: name(), tag: tag() }
-  switch (randomInt(8)) {
+  switch (randomInt(9)) {
     case 0: return { type: 'PutIData', ...base, name: name(), size: small() }
     case 1: return { type: 'PutMData', ...base, data: mutableData(keys) }
     case 2: return { type: 'MutateMDataEntries', ...base, ...md, actions: [{ key: bytes(4), action: pick([{ kind: 'Insert' as const, content: bytes(8) }, { kind: 'Delete' as const, version: small() }]) }] }
@@ -42,7 +42,8 @@ function mutation (keys: CorpusKeys): Mutation {
     case 4: return { type: 'DelMDataUserPermissions', ...base, ...md, user: { kind: 'Anyone' }, version: small() }
     case 5: return { type: 'ChangeMDataOwner', ...base, ...md, newOwners: [key()], version: small() }
     case 6: return { type: 'InsAuthKey', ...base, key: key(), version: small() }
-    default: return { type: 'DelAuthKey', ...base, key: key(), version: small() }
+    case 7: return { type: 'DelAuthKey', ...base, key: key(), version: small() }
+    default: return { type: 'TransferCredit', ...base, to: name(), amount: small(), ...(randomInt(2) === 0 ? { memo: name() } : {}) }
   }
 }
 
@@ -59,9 +60,10 @@ function validMessage (type: MessageType, keys: CorpusKeys): WireMessage {
       return { type, ...md }
     case 'GetMDataValue': return { type, ...md, key: bytes(randomInt(16)) }
     case 'ListMDataUserPermissions': return { type, ...md, user: { kind: 'Key', key: key() } }
-    case 'GetAccountInfo': case 'ListAuthKeysAndVersion': return { type, ...toAccount }
+    case 'GetShareEnvelope': return { type, ...md, ...(randomInt(2) === 0 ? { payment: bytes(32) } : {}) }
+    case 'GetAccountInfo': case 'ListAuthKeysAndVersion': case 'ListCredits': return { type, ...toAccount }
     case 'PutIData': case 'PutMData': case 'MutateMDataEntries': case 'SetMDataUserPermissions': case 'DelMDataUserPermissions':
-    case 'ChangeMDataOwner': case 'InsAuthKey': case 'DelAuthKey': {
+    case 'ChangeMDataOwner': case 'InsAuthKey': case 'DelAuthKey': case 'TransferCredit': {
       let m = mutation(keys)
       while (m.type !== type) m = mutation(keys)
       return m
@@ -83,6 +85,7 @@ function validMessage (type: MessageType, keys: CorpusKeys): WireMessage {
     case 'Applied': return { type, charge: chargeOf(mutation(keys), bytes(32)) }
     case 'Holdings': return { type, chunks: [name()], mdata: [{ ...md, seq: small() }], accounts: [{ account: name(), mutationsDone: small() }] }
     case 'Equivocation': return { type, ...md, seq: small(), round: small(), sequencer: key(), first: proposal(), second: proposal() }
+    case 'GetPayment': return { type, payee: name(), payer: name(), messageId: bytes(32) }
   }
 }
 

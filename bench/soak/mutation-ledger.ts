@@ -138,7 +138,8 @@ function dataNameOf (mutation: Mutation): string | undefined {
   switch (mutation.type) {
     case 'PutMData': return xorNameToHex(mutation.data.name)
     case 'InsAuthKey':
-    case 'DelAuthKey': return undefined
+    case 'DelAuthKey':
+    case 'TransferCredit': return undefined
     default: return xorNameToHex(mutation.name)
   }
 }

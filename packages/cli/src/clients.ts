@@ -4,7 +4,7 @@
  */
 import type { ClientKeys, DeriveKeyOptions } from '@safemesh/crypto'
 import { pino, type Logger } from 'pino'
-import { type SafeMeshClient, type ClientOptions, checkNewCredentials, libp2pNetwork, decodeAppCredentials, createClient, createAccount, login } from '@safemesh/client'
+import { type SafeMeshClient, type ClientOptions, checkNewCredentials, connectLink, libp2pNetwork, decodeAppCredentials, createClient, createAccount, login } from '@safemesh/client'
 import { appCredentialsOf, ownerCredentials } from './credentials.js'
 import type { CliIo } from './io.js'
 import { chooseNetwork, type NetworkFlags } from './network-choice.js'
@@ -47,6 +47,11 @@ export class CliClients {
     if (appCredentialsOf(this.io) !== undefined) throw new UsageError('this command needs the account owner; unset SAFEMESH_APP')
     const { secret, password } = await ownerCredentials(this.io)
     return await this.track(async (options) => await login({ secret, password }, options))
+  }
+
+  /** A client that runs as a share link's key: what reads `link:<link>/…` (no credentials needed). */
+  async linked (link: string): Promise<SafeMeshClient> {
+    return await this.track(async (options) => await connectLink(link, options))
   }
 
   async createAccount (): Promise<SafeMeshClient> {

@@ -16,6 +16,9 @@ import { registerFiles } from './commands/files.js'
 import { registerFs } from './commands/fs.js'
 import { registerKeys } from './commands/keys.js'
 import { registerMd } from './commands/md.js'
+import { registerId } from './commands/id.js'
+import { registerInbox } from './commands/inbox.js'
+import { registerShare } from './commands/share.js'
 import type { ActionHandler } from './program-types.js'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
@@ -97,6 +100,9 @@ function buildProgram (io: CliIo, run: (handler: ActionHandler) => (...args: unk
   registerMd(program, run)
   registerApps(program, run)
   registerKeys(program, run)
+  registerId(program, run)
+  registerShare(program, run)
+  registerInbox(program, run)
   for (const command of allCommands(program)) configure(command, io)
   return program
 }

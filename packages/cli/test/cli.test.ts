@@ -95,7 +95,7 @@ describe('safemesh against the in-memory network', () => {
     expect(created.code).toBe(0)
     expect(created.json).toEqual({ account: expect.stringMatching(/^[0-9a-f]{64}$/), mutationsAvailable: expect.any(Number) })
     const info = await run(['account', 'info'])
-    expect(info.json).toEqual({ account: created.json['account'], mutationsDone: expect.any(Number), mutationsAvailable: created.json['mutationsAvailable'] })
+    expect(info.json).toEqual({ account: created.json['account'], mutationsDone: expect.any(Number), mutationsAvailable: created.json['mutationsAvailable'], creditsReceived: 0, creditsSent: 0 })
 
     const again = await run(['account', 'create'])
     expect(again.code).toBe(3)

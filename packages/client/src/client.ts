@@ -16,7 +16,7 @@ import {
   ANYONE, SafeMeshError, accountNameOf, TYPE_TAG_SESSION_PACKET, bytesEqual, entryKeyId, isSafeMeshError, keyUser, newMutableData,
   randomXorName, validateNewMutableData, xorNameFromHex,
   type KeyedEntryAction, type MutableData, type MutableDataEntry, type MutableDataValue, type NetworkParams,
-  type PermissionSet, type User, type UserPermissions, type XorName
+  type PermissionSet, type ReceivedCredit, type User, type UserPermissions, type XorName
 } from '@safemesh/protocol'
 import { pino, type Logger } from 'pino'
 import { getFile, type GetFileOptions } from './files/get-file.js'
@@ -29,7 +29,7 @@ import type { Network, Transport } from './network/transport.js'
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './quorum/retry.js'
 import { readAccount, sendMutation } from './requests/account-requests.js'
 import { putImmutableData, type PutIDataResult } from './requests/chunk-upload.js'
-import { readImmutableData, readMutableData } from './requests/data-reads.js'
+import { getShareEnvelope, readImmutableData, readMutableData, type ShareEnvelope } from './requests/data-reads.js'
 import { DEFAULT_REQUEST_TIMEOUT, type ClientContext, type RequestOptions } from './requests/request-context.js'
 import { decodeAppCredentials, type AppCredentials } from './session/app-credentials.js'
 import { authoriseApp, listApps, revokeApp, type AppInfo, type AuthorisedApp, type AuthoriseOptions, type OwnerContext, type RevokedApp } from './session/apps.js'
@@ -37,6 +37,11 @@ import { AccessContainer, OWN_CONTAINER_ACCESS } from './auth/access-container.j
 import { RootContainer } from './auth/containers.js'
 import { FileSystem, type ContainerSource } from './nfs/file-system.js'
 import { checkNewCredentials } from './session/credential-strength.js'
+import { listCredits, transferCredit, type TransferCreditOptions, type TransferCreditResult } from './requests/credit-requests.js'
+import { ShareLog } from './sharing/share-log.js'
+import { verifyShareLogOnNetwork, type ShareLogReport, type VerifyShareLogOptions } from './sharing/share-log-verify.js'
+import { Sharing, ensureSharingQuietly } from './sharing/sharing.js'
+import { ShareMounts } from './sharing/mounts.js'
 import { deriveSessionSecrets, FALLBACK_NETWORK_SALT, invalidCredentials, LOGIN_ENTRY_KEY, networkSaltFrom, newSessionPacket, openLogin, SESSION_PACKET_TAG, type SessionSecrets } from './session/session-packet.js'
 
 /** Where a MutableData is: its name and type tag. */
@@ -84,7 +89,11 @@ export interface Session extends AccountSession {
 
 export interface AccountInfo {
   mutationsDone: number
+  /** allowance + creditsReceived − creditsSent − mutationsDone, never below 0. */
   mutationsAvailable: number
+  /** Credits received from other accounts (TransferCredit), and sent to them. */
+  creditsReceived: number
+  creditsSent: number
 }
 
 export interface AuthKeys {
@@ -118,6 +127,8 @@ export class MeshClient {
   private readonly salting: SaltOptions
   private closing?: Promise<void>
   private files?: FileSystem
+  private shareLogOfOwner?: ShareLog
+  private shareMounts?: ShareMounts
 
   private constructor (transport: Transport, identity: Identity, options: ClientOptions) {
     if (identity.mode !== 'connected' && !bytesEqual(identity.keys.sign.publicKey, transport.publicKey)) {
@@ -169,6 +180,8 @@ export class MeshClient {
     try {
       await client.putMData(newSessionPacket(secrets, { keys, root }), signalOf(options))
       await client.ensureContainers(options)
+      // Profile, inbox and share log: what others need to share with the account (issue 15).
+      await ensureSharingQuietly(client.sharing(), { ...signalOf(options), ...(options.log !== undefined ? { log: options.log } : {}) })
     } catch (err) {
       await client.close()
       throw err
@@ -346,6 +359,15 @@ export class MeshClient {
     return (await readMutableData(this.ctx, { type: 'ListMDataUserPermissions', name, tag, user }, options)).permissions
   }
 
+  /**
+   * A read-gated share's gate entry and this client's envelope in it (tag 1004): `AccessDenied`
+   * unless the gate names this client's key, `Expired` after its expiry; `payment` is the messageId
+   * of the transfer paying a priced gate (served for 10 minutes from its first use).
+   */
+  async getShareEnvelope (name: XorName, tag: number, payment?: Uint8Array, options: RequestOptions = {}): Promise<ShareEnvelope> {
+    return await getShareEnvelope(this.ctx, name, tag, payment, options)
+  }
+
   // ---- MutableData mutations ----
 
   /** Stores a new MutableData (checked locally first: owners, entry count, size). */
@@ -414,8 +436,21 @@ export class MeshClient {
   // ---- Account ----
 
   async getAccountInfo (options: RequestOptions = {}): Promise<AccountInfo> {
-    const { mutationsDone, mutationsAvailable } = await readAccount(this.ctx, { type: 'GetAccountInfo', ...actorOf(this.identity) }, options)
-    return { mutationsDone, mutationsAvailable }
+    const { mutationsDone, mutationsAvailable, creditsReceived, creditsSent } = await readAccount(this.ctx, { type: 'GetAccountInfo', ...actorOf(this.identity) }, options)
+    return { mutationsDone, mutationsAvailable, creditsReceived, creditsSent }
+  }
+
+  /**
+   * Moves `amount` credits to the account named `to` (`accountNameOf` of its owner's key), the
+   * owner acting itself; costs exactly `amount`, no op. Retry with the same `messageId` to never pay twice.
+   */
+  async transferCredit (to: XorName, amount: number, options: TransferCreditOptions = {}): Promise<TransferCreditResult> {
+    return await transferCredit(this.ctx, actorOf(this.identity), to, amount, options)
+  }
+
+  /** The credits this account received: the most recent 1000, oldest first (owner only). */
+  async listCredits (options: RequestOptions = {}): Promise<ReceivedCredit[]> {
+    return await listCredits(this.ctx, actorOf(this.identity), options)
   }
 
   async listAuthKeysAndVersion (options: RequestOptions = {}): Promise<AuthKeys> {
@@ -465,12 +500,60 @@ export class MeshClient {
     return { requests: this, keys: this.identity.keys, location: this.identity.session.location, root: this.identity.session.root }
   }
 
+  // ---- Share log (issue 15) ----
+
+  /**
+   * The account's share log, for its owner: `append` adds a signed record. Only the owner signs
+   * it (an app or a connected client cannot): AccessDenied otherwise.
+   */
+  shareLog (): ShareLog {
+    if (this.identity.mode !== 'account') throw new SafeMeshError('AccessDenied', 'only the account\'s owner writes its share log (log in with the secret and password)')
+    this.shareLogOfOwner ??= new ShareLog(this, this.identity.keys.sign)
+    return this.shareLogOfOwner
+  }
+
+  /**
+   * Verifies `owner`'s share log (its ID: the signing public key, bytes or 64 hex digits) from the
+   * network, in any mode: the agreed records and each Data-Manager's replica. NoSuchData when
+   * `owner` has no log.
+   */
+  async verifyShareLog (owner: Uint8Array | string, options: VerifyShareLogOptions = {}): Promise<ShareLogReport> {
+    const key = typeof owner === 'string' && /^[0-9a-fA-F]{64}$/.test(owner) ? new Uint8Array(Buffer.from(owner, 'hex')) : owner
+    if (typeof key === 'string' || key.length !== 32) throw new SafeMeshError('InvalidRequest', 'an ID is a signing public key: 64 hexadecimal digits')
+    return await verifyShareLogOnNetwork(this.ctx, key, options)
+  }
+
   // ---- NFS (SPEC §9) ----
 
   /** The account's or the app's containers as a file system: `client.fs.write('_documents/a.txt', …)`. */
   get fs (): FileSystem {
     this.files ??= new FileSystem(this, this.ownerOrThrow(), this.containerSource())
     return this.files
+  }
+
+  // ---- Sharing (issue 15) ----
+
+  /**
+   * Sharing between accounts: `id()`, `share(path, …)`, `inbox()`, `revoke(share, id)`,
+   * `setExpiry(share, …)`, `cancelLink(share, link)`; what others shared reads through `fs` at
+   * `share:<id>/…` (and with `connectLink`, `link:<link>/…`). The owner only (not an app).
+   */
+  sharing (): Sharing {
+    const identity = this.identity
+    if (identity.mode !== 'account') return new Sharing({ requests: this })
+    const log = this.shareLog()
+    return new Sharing({
+      requests: this,
+      keys: identity.keys,
+      ...(identity.session !== undefined ? { root: identity.session.root } : {}),
+      log: { ensure: async (o) => { await log.ensure(o) }, append: async (e, o) => await log.append(e, o), records: async (o) => await log.read(o) }
+    })
+  }
+
+  /** One per client: paid reads reuse their payment while the Data-Managers honour it. */
+  private mountsOf (keys: ClientKeys): ShareMounts {
+    this.shareMounts ??= new ShareMounts(this, keys)
+    return this.shareMounts
   }
 
   private ownerOrThrow (): Uint8Array {
@@ -491,8 +574,10 @@ export class MeshClient {
         }
       }
     }
+    const shares = identity.mode === 'account' ? this.mountsOf(identity.keys) : undefined
     return {
       mayMove: false,
+      ...(shares !== undefined ? { mount: async (name, options) => await shares.mount(name, options), mounts: async (options) => await shares.list(options) } : {}),
       containers: async (options) => {
         if (identity.mode !== 'account' || identity.session === undefined) {
           throw new SafeMeshError('InvalidOperation', 'the containers need a login with the secret and password')

@@ -122,7 +122,7 @@ describe('quorum (G = 8, Q = 5) against an in-memory network', () => {
 
     it('account reads count by quorum too', async () => {
       const account = client.account as XorName
-      for (const node of group(account).slice(0, 3)) node.behaviour = lying('GetAccountInfo', { type: 'GetAccountInfo', mutationsDone: 0, mutationsAvailable: 1_000_000 })
+      for (const node of group(account).slice(0, 3)) node.behaviour = lying('GetAccountInfo', { type: 'GetAccountInfo', mutationsDone: 0, mutationsAvailable: 1_000_000, creditsReceived: 0, creditsSent: 0 })
       const info = await client.getAccountInfo()
       expect(info.mutationsDone).toBeGreaterThan(0)
       expect(info.mutationsDone + info.mutationsAvailable).toBe(1000)

@@ -22,7 +22,9 @@ export const ERROR_CODES = [
   'InvalidRequest',
   'Timeout',
   'NoQuorum',
-  'InvalidCredentials'
+  'InvalidCredentials',
+  // Issue 15: a time-limited share read after its expiry, by the Data-Managers' clocks (docs/protocol.md).
+  'Expired'
 ] as const
 
 export type ErrorCode = (typeof ERROR_CODES)[number]

@@ -8,9 +8,10 @@ import { array, bytes, decodeWith, encodeWith, literal, object, optional, string
 import { expectSafeMeshError, hex, text } from './helpers.js'
 
 describe('errors', () => {
-  it('has SPEC’s twenty stable codes', () => {
-    expect(ERROR_CODES).toHaveLength(20)
-    expect(new Set(ERROR_CODES).size).toBe(20)
+  it('has SPEC’s twenty stable codes and issue 15’s Expired', () => {
+    expect(ERROR_CODES).toHaveLength(21)
+    expect(new Set(ERROR_CODES).size).toBe(21)
+    expect(ERROR_CODES.at(-1)).toBe('Expired')
   })
 
   it('is an Error named SafeMeshError with a code', () => {

@@ -49,7 +49,7 @@ describe('requests', () => {
     expect(requestDataName(mutate)).toBe(name)
     expect(requestDataName(put)).toBe(name)
     expect(requestDataName(accountRead)).toBeUndefined()
-    expect(MUTATION_REQUEST_TYPES.length).toBe(8)
+    expect(MUTATION_REQUEST_TYPES.length).toBe(9)
     sameRequest(decodeRequest(encodeRequest(put)), put)
   })
 

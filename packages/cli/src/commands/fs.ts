@@ -11,7 +11,7 @@ import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises'
 import { basename, dirname, extname, isAbsolute, join, relative, sep } from 'node:path'
 import { finished } from 'node:stream/promises'
 import type { Command } from 'commander'
-import { SafeMeshError, type FsEntry, type SafeMeshClient, type WriteManyItem } from '@safemesh/client'
+import { LINK_MOUNT_PREFIX, SafeMeshError, type FsEntry, type SafeMeshClient, type WriteManyItem } from '@safemesh/client'
 import { signalOption, type ActionContext } from '../action-context.js'
 import { parseInteger } from '../arguments.js'
 import type { Json, JsonObject } from '../output.js'
@@ -20,13 +20,13 @@ import type { ActionRunner } from '../program-types.js'
 import { UsageError } from '../usage-error.js'
 
 export function registerFs (program: Command, run: ActionRunner): void {
-  const fs = program.command('fs').description('files and folders in the account\'s containers (_documents, _public, …)')
+  const fs = program.command('fs').description('files and folders in the account\'s containers (_documents, _public, …) and what others shared (share:<share>, link:<link>)')
 
   fs.command('ls').argument('[PATH]', 'a container or a folder in one (none: the containers)')
     .option('-r, --recursive', 'everything below, not just one level')
     .description('list a folder, or the containers')
     .action(run(async (ctx: ActionContext, path: string | undefined, options: { recursive?: boolean }) => {
-      const client = await ctx.clients.acting()
+      const client = await clientFor(ctx, path)
       if (path === undefined) {
         const containers = await client.fs.containers(signalOption(ctx))
         ctx.out.result({ containers: containers.map(c => ({ name: c.name, private: c.private, access: c.access })) },
@@ -72,7 +72,7 @@ export function registerFs (program: Command, run: ActionRunner): void {
     .option('--version <N>', 'an earlier version of the file (1 is the first)')
     .description('fetch a file, verifying every chunk')
     .action(run(async (ctx: ActionContext, remote: string, local: string | undefined, options: { recursive?: boolean, version?: string }) => {
-      const client = await ctx.clients.acting()
+      const client = await clientFor(ctx, remote)
       const version = options.version === undefined ? undefined : parseInteger(options.version, 'version')
       if (options.recursive === true) {
         await getFolder(ctx, client, remote, resolvePath(ctx, local ?? basename(remote)))
@@ -123,7 +123,7 @@ export function registerFs (program: Command, run: ActionRunner): void {
   fs.command('stat').argument('<REMOTE>', 'a file or folder')
     .description('a file\'s or folder\'s metadata')
     .action(run(async (ctx: ActionContext, remote: string) => {
-      const client = await ctx.clients.acting()
+      const client = await clientFor(ctx, remote)
       const entry = await client.fs.stat(remote, signalOption(ctx))
       ctx.out.result(entryJson(entry), describe(entry))
     }))
@@ -131,10 +131,17 @@ export function registerFs (program: Command, run: ActionRunner): void {
   fs.command('history').argument('<REMOTE>', 'a file')
     .description('every version of a file, newest first (read one with fs get --version N)')
     .action(run(async (ctx: ActionContext, remote: string) => {
-      const client = await ctx.clients.acting()
+      const client = await clientFor(ctx, remote)
       const versions = await client.fs.history(remote, signalOption(ctx))
       ctx.out.result({ path: remote, versions: versions.map(entryJson) }, versions.map(v => `v${v.version}  ${v.size} bytes  ${new Date(v.modified).toISOString()}  ${v.address ?? ''}`))
     }))
+}
+
+/** A `link:<link>/…` path is read by a client running as the link's key; anything else by whoever acts. */
+async function clientFor (ctx: ActionContext, path: string | undefined): Promise<SafeMeshClient> {
+  const first = path?.split('/').find(s => s.length > 0)
+  if (first?.startsWith(LINK_MOUNT_PREFIX) === true) return await ctx.clients.linked(first.slice(LINK_MOUNT_PREFIX.length))
+  return await ctx.clients.acting()
 }
 
 async function putFolder (ctx: ActionContext, client: SafeMeshClient, folder: string, remote: string): Promise<void> {

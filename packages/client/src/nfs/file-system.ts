@@ -17,7 +17,7 @@ import type { PutFileOptions, PutFileResult } from '../files/put-file.js'
 import type { PutIDataResult } from '../requests/chunk-upload.js'
 import type { RequestOptions } from '../requests/request-context.js'
 import type { ContainerAccess, GrantedContainer } from '../auth/access-container.js'
-import { Directory, FullNodes, conflict, type DirectoryRequests, type Located } from './directory.js'
+import { Directory, FullNodes, conflict, type DirectoryRef, type DirectoryRequests, type ListedEntry, type Located } from './directory.js'
 import { openVersion, sealVersion, type EntryRecord, type FileMetadata } from './entry-record.js'
 import { childOf, folderKey, normalisePath, normalisePrefix } from './paths.js'
 
@@ -35,7 +35,32 @@ export interface ContainerSource {
   containers (options?: RequestOptions): Promise<GrantedContainer[]>
   /** Whether a refusal may mean a container moved (an app's, whose grants can change under it). */
   readonly mayMove: boolean
+  /**
+   * A container found by its name alone, outside the list (`share:<id>`, `link:<link>`: what
+   * others shared), fetched afresh for each operation; undefined when `name` is not one.
+   */
+  mount?: (name: string, options?: RequestOptions) => Promise<Mount | undefined>
+  /** The mountable containers to list beside the others (without fetching their keys). */
+  mounts?: (options?: RequestOptions) => Promise<ContainerListing[]>
 }
+
+/** What a container is to the file system: an NFS directory, or a single shared file (`sharing/file-mount.ts`). */
+export interface Folder {
+  readonly ref: DirectoryRef
+  readonly isPrivate: boolean
+  readHead (options?: RequestOptions): Promise<unknown>
+  lookup (path: string, options?: RequestOptions): Promise<Located | undefined>
+  entries (options?: RequestOptions): AsyncGenerator<ListedEntry>
+  insert (path: string, record: EntryRecord, options?: RequestOptions): Promise<void>
+  insertMany (items: readonly ListedEntry[], options?: RequestOptions): Promise<{ conflicts: string[] }>
+  update (path: string, at: Located, record: EntryRecord, options?: RequestOptions): Promise<void>
+  remove (path: string, at: Located, options?: RequestOptions): Promise<void>
+  onEntry (path: string, node: Located['node'], actions: Parameters<Directory['onEntry']>[2], options?: RequestOptions): Promise<void>
+  wireKey (path: string): Uint8Array
+}
+
+/** A mounted container: a directory (as granted), or a folder of its own kind. */
+export type Mount = GrantedContainer | { readonly name: string, readonly access: readonly ContainerAccess[], readonly folder: Folder }
 
 /** A file or folder as listed. */
 export interface FsEntry extends FileMetadata {
@@ -104,35 +129,52 @@ export class FileSystem {
     this.source = source
   }
 
-  /** The containers this identity may use. */
+  /** The containers this identity may use, then those others shared with it. */
   async containers (options: RequestOptions = {}): Promise<ContainerListing[]> {
-    return (await this.source.containers(options)).map(g => ({ name: g.name, private: g.key !== undefined, access: [...g.access] }))
+    const own = (await this.source.containers(options)).map(g => ({ name: g.name, private: g.key !== undefined, access: [...g.access] }))
+    return this.source.mounts === undefined ? own : [...own, ...await this.source.mounts(options)]
   }
 
   /** Runs `work` on the directory `path` is in; retried once on the container's new place after a refusal. */
-  private async within<T> (path: string, options: RequestOptions, work: (dir: Directory, rel: string, container: string) => Promise<T>): Promise<T> {
-    const { container, rel } = splitContainer(path)
-    const first = await this.directoryOf(container, options)
+  private async within<T> (path: string, options: RequestOptions, work: (dir: Folder, rel: string, container: string) => Promise<T>): Promise<T> {
+    const first = await this.resolve(path, options)
     try {
-      return await work(first, rel, container)
+      return await work(first.folder, first.rel, first.container)
     } catch (err) {
       if (!(this.source.mayMove && isSafeMeshError(err) && err.code === 'AccessDenied')) throw err
-      const again = await this.directoryOf(container, options)
-      if (xorNameToHex(again.ref.head) === xorNameToHex(first.ref.head)) throw err
-      return await work(again, rel, container)
+      const again = await this.resolve(path, options)
+      if (again.container !== first.container || xorNameToHex(again.folder.ref.head) === xorNameToHex(first.folder.ref.head)) throw err
+      return await work(again.folder, again.rel, again.container)
     }
   }
 
-  private async directoryOf (container: string, options: RequestOptions): Promise<Directory> {
+  /** The container `path` is in (the longest container name it starts with) and the rest of it. */
+  private async resolve (path: string, options: RequestOptions): Promise<{ container: string, rel: string, folder: Folder }> {
     // Read afresh for each operation: a container re-encrypted by another session moves (`reencrypt.ts`).
-    const grant = (await this.source.containers(options)).find(g => g.name === container)
+    const first = path.split('/').find(s => s.length > 0)
+    const mounted = first !== undefined && this.source.mount !== undefined ? await this.source.mount(first, options) : undefined
+    if (mounted !== undefined) {
+      const { rel } = splitContainer(path, [first as string])
+      return { container: mounted.name, rel, folder: 'folder' in mounted ? mounted.folder : this.directoryOf(mounted) }
+    }
+    const grants = await this.source.containers(options)
+    const { container, rel } = splitContainer(path, grants.map(g => g.name))
+    const grant = grants.find(g => g.name === container)
     if (grant === undefined) {
       // An app is refused what it was not granted; the owner has every container there is.
       if (this.source.mayMove) throw new SafeMeshError('AccessDenied', `no access to the container ${JSON.stringify(container)}`)
       throw new SafeMeshError('NoSuchEntry', `no container ${JSON.stringify(container)}`)
     }
-    if (!grant.access.includes('read') && grant.key !== undefined) throw new SafeMeshError('AccessDenied', `no read access to ${JSON.stringify(container)}`)
+    return { container, rel, folder: this.directoryOf(grant) }
+  }
+
+  private directoryOf (grant: GrantedContainer): Directory {
+    if (!grant.access.includes('read') && grant.key !== undefined) throw new SafeMeshError('AccessDenied', `no read access to ${JSON.stringify(grant.name)}`)
     return new Directory(this.requests, grant, this.owner, this.fullNodes)
+  }
+
+  private async containerNames (options: RequestOptions): Promise<string[]> {
+    return (await this.source.containers(options)).map(g => g.name)
   }
 
   /** A file or folder (`NoSuchEntry` when there is none). */
@@ -202,14 +244,14 @@ export class FileSystem {
   }
 
   /** Records `stored` as the next version of `rel` (found as `at`): an insert when new, else an update. */
-  private async commit (dir: Directory, rel: string, at: Located | undefined, stored: StoredFile, options: RequestOptions): Promise<EntryRecord> {
+  private async commit (dir: Folder, rel: string, at: Located | undefined, stored: StoredFile, options: RequestOptions): Promise<EntryRecord> {
     const record = await this.nextRecord(dir, at, stored, options)
     if (at === undefined) await dir.insert(rel, record, options)
     else await dir.update(rel, at, record, options)
     return record
   }
 
-  private async store (dir: Directory, content: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: WriteOptions): Promise<StoredFile> {
+  private async store (dir: Folder, content: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: WriteOptions): Promise<StoredFile> {
     const fileKey = dir.isPrivate ? generateSymmetricKey() : undefined
     const stored = await this.requests.putFile(content, {
       ...(options.size !== undefined ? { size: options.size } : {}),
@@ -227,7 +269,7 @@ export class FileSystem {
   }
 
   /** The record of a new version: the one found becomes its `previous` (stored as ImmutableData). */
-  private async nextRecord (dir: Directory, at: Located | undefined, stored: StoredFile, options: RequestOptions): Promise<EntryRecord> {
+  private async nextRecord (dir: Folder, at: Located | undefined, stored: StoredFile, options: RequestOptions): Promise<EntryRecord> {
     const now = Date.now()
     const current = at?.record
     const record: EntryRecord = { kind: 'file', ...stored, created: current?.created ?? now, modified: now, version: (current?.version ?? 0) + 1 }
@@ -246,8 +288,9 @@ export class FileSystem {
    */
   async writeMany (items: readonly WriteManyItem[], options: WriteManyOptions = {}): Promise<{ written: FsEntry[], conflicts: string[] }> {
     if (items.length === 0) return { written: [], conflicts: [] }
-    const containers = new Set(items.map(i => splitContainer(i.path).container))
-    if (containers.size !== 1) throw new SafeMeshError('InvalidRequest', 'writeMany writes into one container at a time')
+    const names = await this.containerNames(options)
+    const split = items.map(i => splitContainer(i.path, names))
+    if (new Set(split.map(s => s.container)).size !== 1) throw new SafeMeshError('InvalidRequest', 'writeMany writes into one container at a time')
     return await this.within(items[0]?.path as string, options, async (dir, _rel, container) => {
       const progress: WriteManyProgress = { files: items.length, filesDone: 0, bytes: items.reduce((n, i) => n + (i.size ?? 0), 0), bytesDone: 0 }
       const report = (): void => { options.onProgress?.({ ...progress }) }
@@ -255,7 +298,7 @@ export class FileSystem {
       // One failed upload stops the others: nothing is recorded unless every file is stored.
       const failed = new AbortController()
       const signal = options.signal === undefined ? failed.signal : AbortSignal.any([options.signal, failed.signal])
-      const uploads = items.map(async (item) => {
+      const uploads = items.map(async (item, index) => {
         await slots.acquire(signal)
         try {
           let counted = 0
@@ -265,7 +308,7 @@ export class FileSystem {
             signal,
             onProgress: (p) => { progress.bytesDone += p.bytesStored - counted; counted = p.bytesStored; report() }
           })
-          return { rel: normalisePath(splitContainer(item.path).rel), result }
+          return { rel: normalisePath((split[index] as { rel: string }).rel), result }
         } catch (err) {
           failed.abort(err)
           throw err
@@ -318,24 +361,25 @@ export class FileSystem {
 
   /** Every version of a file, newest first (`fs history`). */
   async history (path: string, options: RequestOptions = {}): Promise<FsEntry[]> {
-    const { container, rel } = splitContainer(path)
-    return (await this.versions(path, options)).map(r => entryOf(container, rel, r))
+    return await this.within(path, options, async (dir, rel, container) => (await this.versionsIn(dir, rel, path, options)).map(r => entryOf(container, rel, r)))
   }
 
   private async versions (path: string, options: RequestOptions, stopAt?: number): Promise<EntryRecord[]> {
-    return await this.within(path, options, async (dir, where) => {
-      const at = await dir.lookup(normalisePath(where), options)
-      if (at?.record?.kind !== 'file') throw new SafeMeshError('NoSuchEntry', `no file ${JSON.stringify(path)}`)
-      const out: EntryRecord[] = [at.record]
-      const wanted = stopAt ?? 0
-      let link = at.record.previous
-      while (link !== undefined && (out.at(-1)?.version ?? 0) > wanted) {
-        const record = openVersion(await this.requests.getIData(link.address, options), link.key)
-        out.push(record)
-        link = record.previous
-      }
-      return out
-    })
+    return await this.within(path, options, async (dir, where) => await this.versionsIn(dir, where, path, options, stopAt))
+  }
+
+  private async versionsIn (dir: Folder, where: string, path: string, options: RequestOptions, stopAt?: number): Promise<EntryRecord[]> {
+    const at = await dir.lookup(normalisePath(where), options)
+    if (at?.record?.kind !== 'file') throw new SafeMeshError('NoSuchEntry', `no file ${JSON.stringify(path)}`)
+    const out: EntryRecord[] = [at.record]
+    const wanted = stopAt ?? 0
+    let link = at.record.previous
+    while (link !== undefined && (out.at(-1)?.version ?? 0) > wanted) {
+      const record = openVersion(await this.requests.getIData(link.address, options), link.key)
+      out.push(record)
+      link = record.previous
+    }
+    return out
   }
 
   /** Deletes a file, or with `recursive` a folder and everything in it. */
@@ -367,7 +411,7 @@ export class FileSystem {
    * old one deleted; a conflict on the delete leaves both and is reported.
    */
   async move (from: string, to: string, options: RequestOptions = {}): Promise<FsEntry> {
-    const target = splitContainer(to)
+    const target = splitContainer(to, await this.containerNames(options))
     return await this.within(from, options, async (dir, where, container) => {
       const rel = normalisePath(where)
       const targetRel = normalisePath(target.rel)
@@ -414,10 +458,19 @@ function storedOf (record: EntryRecord): StoredFile {
   return { file: record.file as XorName, size: record.size, ...(record.fileKey !== undefined ? { fileKey: record.fileKey } : {}), mediaType: record.mediaType, metadata: record.metadata }
 }
 
-/** `apps/<id>/…` or `<container>/…` as the container and the path inside it. */
-function splitContainer (path: string): { container: string, rel: string } {
+/**
+ * The container a path is in and the path inside it: the longest of `names` whose segments begin
+ * the path (a shared folder is a container of its own, `_documents/records`, inside `_documents`),
+ * else `apps/<id>` or the first segment (a container that does not exist, for the error).
+ */
+export function splitContainer (path: string, names: readonly string[]): { container: string, rel: string } {
   const segments = path.split('/').filter(s => s.length > 0)
-  const take = segments[0] === 'apps' ? 2 : 1
+  let take = 0
+  for (const name of names) {
+    const own = name.split('/')
+    if (own.length > take && own.length <= segments.length && own.every((s, i) => segments[i] === s)) take = own.length
+  }
+  if (take === 0) take = segments[0] === 'apps' ? 2 : 1
   if (segments.length < take) throw new SafeMeshError('InvalidRequest', `a path starts with its container: ${JSON.stringify(path)}`)
   const container = segments.slice(0, take).join('/')
   const rest = segments.slice(take).join('/')

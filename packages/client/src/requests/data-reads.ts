@@ -9,7 +9,7 @@
  */
 import {
   SafeMeshError, encodeMessage, immutableDataName, isSafeMeshError, xorNameEquals,
-  type ReadRequest, type SuccessResponse, type WireReply, type XorName
+  type ReadRequest, type ShareEnvelope, type SuccessResponse, type WireReply, type XorName
 } from '@safemesh/protocol'
 import type { NodeRef } from '../network/transport.js'
 import { askNode, type NodeAnswer } from '../quorum/answer.js'
@@ -18,6 +18,7 @@ import { withRetries } from '../quorum/retry.js'
 import type { ClientContext, RequestOptions } from './request-context.js'
 
 export type MutableDataRead = Exclude<ReadRequest, { type: 'GetIData' }>
+export type { ShareEnvelope }
 
 /** A MutableData read accepted on Q byte-identical answers, with bounded retries. */
 export async function readMutableData<R extends MutableDataRead> (ctx: ClientContext, request: R, options: RequestOptions = {}): Promise<SuccessResponse<R['type']>> {
@@ -32,6 +33,17 @@ export async function readMutableData<R extends MutableDataRead> (ctx: ClientCon
     if (outcome.kind !== 'agreed') throw outcome.error
     return outcome.reply as SuccessResponse<R['type']>
   })
+}
+
+/**
+ * A read-gated share's gate entry and this client's own envelope (absent when it has none), on Q
+ * identical answers: served only to a reader the gate names, until its expiry by the
+ * Data-Managers' clocks (`Expired` after), and for a priced gate with `payment`, the messageId of
+ * this client's TransferCredit paying for it (a retry within the paid window never pays twice).
+ */
+export async function getShareEnvelope (ctx: ClientContext, name: XorName, tag: number, payment?: Uint8Array, options: RequestOptions = {}): Promise<ShareEnvelope> {
+  const reply = await readMutableData(ctx, { type: 'GetShareEnvelope', name, tag, ...(payment !== undefined ? { payment } : {}) }, options)
+  return reply.envelope !== undefined ? { gate: reply.gate, envelope: reply.envelope } : { gate: reply.gate }
 }
 
 /** An ImmutableData value, checked against its name, with bounded retries. */

@@ -13,7 +13,7 @@ import {
   getValue, immutableDataName, invalidSuccessor, isSafeMeshError, kadPositionOfName, listEntries, listKeys, listPermissions,
   listValues, mutableDataShell, mutateEntries, networkParams, setUserPermissions, sha256, sha3_256, userPermissions,
   validateImmutableData, validateNewMutableData,
-  type MutableData, type Mutation, type NetworkParams, type WireMessage, type WireReply, type XorName
+  type MutableData, type Mutation, type NetworkParams, type ReceivedCredit, type WireMessage, type WireReply, type XorName
 } from '@safemesh/protocol'
 import type { Network } from '../../src/index.js'
 import type { NodeRef, SendOptions, Transport } from '../../src/index.js'
@@ -29,6 +29,10 @@ interface AccountState {
   mutationsDone: number
   authKeys: Uint8Array[]
   authKeysVersion: number
+  /** Credits received, oldest first, and the sums received and sent (TransferCredit). */
+  credits?: ReceivedCredit[]
+  creditsReceived?: number
+  creditsSent?: number
 }
 
 type Outcome = { ok: WireReply } | { error: SafeMeshError }
@@ -143,14 +147,20 @@ export class FakeNetwork implements Network {
       case 'ListMDataUserPermissions': return { type: message.type, permissions: userPermissions(this.stored(node, message.name, message.tag), message.user) }
       case 'GetAccountInfo': {
         const account = this.authorised(node, from, message.account, message.requester)
-        return { type: 'GetAccountInfo', mutationsDone: account.mutationsDone, mutationsAvailable: this.params.accountAllowance - account.mutationsDone }
+        const { creditsReceived = 0, creditsSent = 0 } = account
+        return { type: 'GetAccountInfo', mutationsDone: account.mutationsDone, mutationsAvailable: Math.max(0, this.balance(account)), creditsReceived, creditsSent }
+      }
+      case 'ListCredits': {
+        const account = this.authorised(node, from, message.account, message.requester)
+        if (!bytesEqual(from, account.owner)) throw new SafeMeshError('AccessDenied', 'only the owner lists its credits')
+        return { type: 'ListCredits', credits: (account.credits ?? []).slice(-1000) }
       }
       case 'ListAuthKeysAndVersion': {
         const account = this.authorised(node, from, message.account, message.requester)
         return { type: 'ListAuthKeysAndVersion', keys: [...account.authKeys], version: account.authKeysVersion }
       }
       case 'PutIData': case 'PutMData': case 'MutateMDataEntries': case 'SetMDataUserPermissions':
-      case 'DelMDataUserPermissions': case 'ChangeMDataOwner': case 'InsAuthKey': case 'DelAuthKey':
+      case 'DelMDataUserPermissions': case 'ChangeMDataOwner': case 'InsAuthKey': case 'DelAuthKey': case 'TransferCredit':
         return await this.maidManager(node, from, message)
       default:
         throw new SafeMeshError('InvalidRequest', `a client does not send ${message.type}`)
@@ -181,13 +191,25 @@ export class FakeNetwork implements Network {
     } else {
       account = this.authorised(node, from, m.account, m.requester)
     }
-    if (account !== undefined && account.mutationsDone >= this.params.accountAllowance) throw new SafeMeshError('LowBalance', 'no mutations left')
+    if (account !== undefined && this.balance(account) < (m.type === 'TransferCredit' ? m.amount : 1)) throw new SafeMeshError('LowBalance', 'no mutations left')
     const id = bytesToHex(m.messageId)
     if (node.seen.has(id)) throw new SafeMeshError('InvalidOperation', 'message id seen')
     node.seen.add(id)
     const owner = account?.owner ?? from
     if (m.type === 'PutMData' && (m.data.owners.length !== 1 || !bytesEqual(m.data.owners[0] as Uint8Array, owner))) {
       throw new SafeMeshError('InvalidOwners', 'PutMData must name the account owner')
+    }
+    if (m.type === 'TransferCredit') {
+      // Executed here at once: every fake node keeps every account.
+      const payer = account as AccountState
+      if (!bytesEqual(from, payer.owner)) throw new SafeMeshError('AccessDenied', 'only the owner transfers credit')
+      if (m.amount < 1 || bytesEqual(m.to, m.account)) throw new SafeMeshError('InvalidRequest', 'not a transfer')
+      const payee = node.accounts.get(bytesToHex(m.to))
+      if (payee === undefined) throw new SafeMeshError('NoSuchAccount', 'no such account')
+      payer.creditsSent = (payer.creditsSent ?? 0) + m.amount
+      payee.creditsReceived = (payee.creditsReceived ?? 0) + m.amount
+      payee.credits = [...(payee.credits ?? []), { payer: m.account, amount: m.amount, messageId: m.messageId, ...(m.memo !== undefined ? { memo: m.memo } : {}) }]
+      return { type: 'TransferCredit' }
     }
     if (m.type === 'InsAuthKey' || m.type === 'DelAuthKey') {
       const state = account as AccountState
@@ -219,8 +241,12 @@ export class FakeNetwork implements Network {
    * distinct Maid-Managers have forwarded it. A Data-Manager missing an offered chunk's bytes
    * takes them from a member that has them (as a real one would fetch them).
    */
+  private balance (account: AccountState): number {
+    return this.params.accountAllowance + (account.creditsReceived ?? 0) - (account.creditsSent ?? 0) - account.mutationsDone
+  }
+
   private async forward (mm: FakeNode, m: Mutation, owner: Uint8Array): Promise<Outcome> {
-    const target = m.type === 'PutMData' ? m.data.name : m.type === 'InsAuthKey' || m.type === 'DelAuthKey' ? m.account : m.name
+    const target = m.type === 'PutMData' ? m.data.name : m.type === 'InsAuthKey' || m.type === 'DelAuthKey' ? m.account : m.type === 'TransferCredit' ? m.to : m.name
     const id = bytesToHex(m.messageId)
     const dataManagers = this.closeGroup(target)
     const outcomes = await Promise.all(dataManagers.map(async dm => await this.authorise(dm, mm, id, () => this.apply(dm, m, owner, dataManagers))))

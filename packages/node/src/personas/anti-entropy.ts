@@ -1,4 +1,4 @@
-import { MAX_HOLDINGS, xorNameFromHex, type WireMessage, type WireReply, type XorName } from '@safemesh/protocol'
+import { MAX_HOLDINGS, accountProgress, xorNameFromHex, type WireMessage, type WireReply, type XorName } from '@safemesh/protocol'
 import { parseReplicaKey, replicaKey, type ReplicaStore } from './data-manager/replica-store.js'
 import type { Accounts } from './maid-manager/accounts.js'
 import type { PersonaContext } from './context.js'
@@ -94,7 +94,8 @@ export class AntiEntropy {
     for await (const hex of this.accounts.names()) {
       const account = xorNameFromHex(hex)
       const record = await this.accounts.get(account)
-      if (record != null) add(account, h => { h.accounts.push({ account, mutationsDone: record.mutationsDone }) })
+      // The wire field carries the record's progress (ops plus credits sent and received), so a missed credit shows too.
+      if (record != null) add(account, h => { h.accounts.push({ account, mutationsDone: accountProgress(record) }) })
     }
     for (const { peer, holdings } of lists.values()) {
       for (const batch of batches(holdings)) {
@@ -125,7 +126,7 @@ export class AntiEntropy {
     for (const { account, mutationsDone } of message.accounts) {
       if (!shared(account)) continue
       const ours = await this.accounts.get(account)
-      if (ours == null || ours.mutationsDone < mutationsDone) wants.accounts.push(account)
+      if (ours == null || accountProgress(ours) < mutationsDone) wants.accounts.push(account)
     }
     return wants
   }

@@ -16,7 +16,10 @@ export interface Personas {
 /** Creates the node's personas on one shared context and wires them to the dispatcher. */
 export function registerPersonas (context: PersonaContext, dispatcher: Dispatcher): Personas {
   const maidManager = new MaidManager(context)
-  const dataManager = new DataManager(context, { bindAppKey: async (change) => await maidManager.bindAppKey(change) })
+  const dataManager = new DataManager(context, {
+    bindAppKey: async (change) => await maidManager.bindAppKey(change),
+    receiveCredit: async (transfer) => await maidManager.receiveCredit(transfer)
+  })
   const replicator = new Replicator(context, {
     replicas: dataManager.replicas,
     accounts: maidManager.accounts,

@@ -17,9 +17,9 @@ export interface StoreOptions {
 
 /**
  * What the store holds: chunks, MutableData with the certificates of their last steps and the
- * outcomes of their recent mutations, account records, and spent message ids.
+ * outcomes of their recent mutations, account records, spent message ids and credits received.
  */
-export type Section = 'chunk' | 'mdata' | 'certificate' | 'outcome' | 'account' | 'message' | 'message-expiry'
+export type Section = 'chunk' | 'mdata' | 'certificate' | 'outcome' | 'account' | 'message' | 'message-expiry' | 'credit'
 /** Sections whose values LevelDB holds; a chunk's bytes are in a file (`ChunkFiles`). */
 export type RecordSection = Exclude<Section, 'chunk'>
 
@@ -74,7 +74,7 @@ export class Store {
     this.db = db
     this.files = files
     const sub = (name: string): Sublevel => sublevelOf(this.db, name)
-    this.sections = { chunk: sub('chunk-index'), mdata: sub('mdata'), certificate: sub('certificate'), outcome: sub('outcome'), account: sub('account'), message: sub('message'), 'message-expiry': sub('message-expiry') }
+    this.sections = { chunk: sub('chunk-index'), mdata: sub('mdata'), certificate: sub('certificate'), outcome: sub('outcome'), account: sub('account'), message: sub('message'), 'message-expiry': sub('message-expiry'), credit: sub('credit') }
     this.meta = sub('meta')
     this.capacity = options.capacity ?? Number.POSITIVE_INFINITY
   }

@@ -13,7 +13,7 @@ import { encode } from '../codec.js'
 import { invalidRequest } from '../errors.js'
 import { sha3_256 } from '../hash.js'
 import { publicKeySchema, versionSchema, xorNameSchema } from '../data/mutable-codec.js'
-import { bytes, object, oneOf, optional, type Infer } from '../schema.js'
+import { bytes, object, oneOf, optional, uint, type Infer } from '../schema.js'
 import { executorNameOf, isAccountOpening } from '../account.js'
 import { MESSAGE_ID_LENGTH, MUTATION_REQUEST_TYPES, encodeRequest, type Mutation } from './request.js'
 
@@ -33,7 +33,9 @@ export const chargeSchema = object({
   /** The new account's owner, when the mutation opens an account (its session packet's PutMData). */
   opens: optional(publicKeySchema),
   /** The key and version of an InsAuthKey / DelAuthKey. */
-  authKey: optional(object({ key: publicKeySchema, version: versionSchema }))
+  authKey: optional(object({ key: publicKeySchema, version: versionSchema })),
+  /** The credits a TransferCredit moves: what the account is debited instead of an op. */
+  amount: optional(uint())
 })
 export type Charge = Infer<typeof chargeSchema>
 
@@ -47,6 +49,7 @@ export function chargeOf (mutation: Mutation, digest: Uint8Array): Charge {
   const charge: Charge = { account: mutation.account, messageId: mutation.messageId, digest, type: mutation.type, executor: executorNameOf(mutation) }
   if (isAccountOpening(mutation)) charge.opens = mutation.data.owners[0]
   if (mutation.type === 'InsAuthKey' || mutation.type === 'DelAuthKey') charge.authKey = { key: mutation.key, version: mutation.version }
+  if (mutation.type === 'TransferCredit') charge.amount = mutation.amount
   return charge
 }
 

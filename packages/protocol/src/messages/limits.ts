@@ -48,8 +48,10 @@ export function wireLimits (params: LimitParams = DEFAULT_NETWORK_PARAMS): Reado
     GetMDataValue: { maxBytes: params.maxMutableDataSize + SMALL_BYTES, maxItems: SMALL_ITEMS },
     ListMDataPermissions: small,
     ListMDataUserPermissions: small,
+    GetShareEnvelope: small,
     GetAccountInfo: small,
     ListAuthKeysAndVersion: small,
+    ListCredits: small,
     PutIData: small,
     PutMData: { maxBytes: whole, maxItems: mutableData },
     MutateMDataEntries: { maxBytes: whole, maxItems: actions },
@@ -58,6 +60,7 @@ export function wireLimits (params: LimitParams = DEFAULT_NETWORK_PARAMS): Reado
     ChangeMDataOwner: small,
     InsAuthKey: small,
     DelAuthKey: small,
+    TransferCredit: small,
     OfferChunk: chunk,
     Forward: { maxBytes: SMALL_BYTES + FORWARD_INLINE_BYTES, maxItems: SMALL_ITEMS },
     GetForwarded: small,
@@ -73,14 +76,15 @@ export function wireLimits (params: LimitParams = DEFAULT_NETWORK_PARAMS): Reado
     Suspect: small,
     Applied: small,
     Holdings: { maxBytes: whole, maxItems: SMALL_ITEMS + 13 * MAX_HOLDINGS },
-    Equivocation: small
+    Equivocation: small,
+    GetPayment: small
   }
 }
 
 /** The message types only nodes send: a peer outside the routing view is refused them before decoding. */
 export const NODE_ONLY_MESSAGE_TYPES: ReadonlySet<WireMessage['type']> = new Set([
   'Forward', 'GetForwarded', 'Commit', 'Propose', 'Prepare', 'GetReplica', 'PushChunk', 'PushMData', 'PushAccount',
-  'GetReplicaDigest', 'GetAccount', 'Suspect', 'Applied', 'Holdings', 'Equivocation'
+  'GetReplicaDigest', 'GetAccount', 'Suspect', 'Applied', 'Holdings', 'Equivocation', 'GetPayment'
 ])
 
 /** A received message's type and size, read by a scan before anything is decoded. */

@@ -44,7 +44,7 @@ import { array, boolean, bytes, decodeWith, encodeWith, object, optional, uint, 
 import { decisionCertificateSchema, VOTE_SIGNATURE_LENGTH } from '../group/certificate.js'
 import { chargeSchema, FORWARD_INLINE_BYTES, MUTATION_DIGEST_LENGTH } from './forwarding.js'
 import { requestVariants, MESSAGE_ID_LENGTH, MUTATION_REQUEST_TYPES, type Mutation } from './request.js'
-import { responseVariants } from './response.js'
+import { receivedCreditSchema, responseVariants } from './response.js'
 
 /** Authorised app keys an account may hold. */
 export const MAX_AUTH_KEYS = 1024
@@ -64,13 +64,18 @@ export const accountRecordSchema = object({
    * Set on the record kept under an app key's own account name: the key was authorised as an app
    * of this account, so it never opens or acts through an account of its own.
    */
-  appOf: optional(xorNameSchema)
+  appOf: optional(xorNameSchema),
+  /** Sum of the credits received and sent (TransferCredit); absent when 0, so replicas encode alike. */
+  creditsReceived: optional(uint()),
+  creditsSent: optional(uint())
 })
 export type AccountRecord = Infer<typeof accountRecordSchema>
+/** Charged transfers and received credits one account hand-over lists at most, of each. */
+export const MAX_HANDED_CREDITS = 4096
 
-const { PutIData, PutMData, MutateMDataEntries, SetMDataUserPermissions, DelMDataUserPermissions, ChangeMDataOwner, InsAuthKey, DelAuthKey } = requestVariants
-/** Every mutation of SPEC §3, as one schema. */
-export const mutationSchema = union('type', { PutIData, PutMData, MutateMDataEntries, SetMDataUserPermissions, DelMDataUserPermissions, ChangeMDataOwner, InsAuthKey, DelAuthKey })
+const { PutIData, PutMData, MutateMDataEntries, SetMDataUserPermissions, DelMDataUserPermissions, ChangeMDataOwner, InsAuthKey, DelAuthKey, TransferCredit } = requestVariants
+/** Every mutation of SPEC §3, and TransferCredit, as one schema. */
+export const mutationSchema = union('type', { PutIData, PutMData, MutateMDataEntries, SetMDataUserPermissions, DelMDataUserPermissions, ChangeMDataOwner, InsAuthKey, DelAuthKey, TransferCredit })
 // The list and the union above must name the same requests.
 const _sameMutations: (typeof MUTATION_REQUEST_TYPES)[number] extends Infer<typeof mutationSchema>['type'] ? true : never = true
 void _sameMutations
@@ -131,7 +136,12 @@ export const nodeMessageVariants = {
     accounts: array(object({ account: xorNameSchema, mutationsDone: uint() }), MAX_HOLDINGS)
   }),
   /** Two proposals the sequencer signed for one step: proof that it lied, which deposes it wherever it arrives. */
-  Equivocation: object({ name: xorNameSchema, tag: typeTagSchema, seq: uint(), round: uint(), sequencer: publicKeySchema, first: signedProposalSchema, second: signedProposalSchema })
+  Equivocation: object({ name: xorNameSchema, tag: typeTagSchema, seq: uint(), round: uint(), sequencer: publicKeySchema, first: signedProposalSchema, second: signedProposalSchema }),
+  /**
+   * A Data-Manager of a priced share asks the payee's Maid-Managers for the credit `payer` sent
+   * `payee` under `messageId` (its TransferCredit's): answered `Payment`, or `NoSuchData`.
+   */
+  GetPayment: object({ payee: xorNameSchema, payer: xorNameSchema, messageId: bytes({ length: MESSAGE_ID_LENGTH }) })
 } as const
 
 export const nodeReplyVariants = {
@@ -155,12 +165,23 @@ export const nodeReplyVariants = {
   ReplicaDigest: object({ seq: uint(), digest: optional(bytes({ length: DIGEST_LENGTH })) }),
   /** The record and the message ids of every mutation the node charged to it (the hand-over's word). */
   /** Of a `Holdings`, what the receiver lacks or holds an older state of. */
+  /** Of a `GetPayment`: the credit received, and what it said it pays for. */
+  Payment: object({ amount: uint(), memo: optional(xorNameSchema) }),
   Wants: object({
     chunks: array(xorNameSchema, MAX_HOLDINGS),
     mdata: array(object({ name: xorNameSchema, tag: typeTagSchema }), MAX_HOLDINGS),
     accounts: array(xorNameSchema, MAX_HOLDINGS)
   }),
-  Account: object({ record: optional(accountRecordSchema), charged: array(bytes({ length: MESSAGE_ID_LENGTH }), MAX_CHARGED_IDS) })
+  /**
+   * `charged`: ops charged (message ids); `sent`: transfers charged, with their amounts; `credits`:
+   * credits received. Each counts at the receiver only when Q members list the very same item.
+   */
+  Account: object({
+    record: optional(accountRecordSchema),
+    charged: array(bytes({ length: MESSAGE_ID_LENGTH }), MAX_CHARGED_IDS),
+    sent: optional(array(object({ messageId: bytes({ length: MESSAGE_ID_LENGTH }), amount: uint() }), MAX_HANDED_CREDITS)),
+    credits: optional(array(receivedCreditSchema, MAX_HANDED_CREDITS))
+  })
 } as const
 
 /** Everything a node may be sent: a client request or a node message. */

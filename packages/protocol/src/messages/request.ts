@@ -16,7 +16,7 @@ import { invalidRequest } from '../errors.js'
 import { mutableDataSchema, permissionSetSchema, publicKeySchema, typeTagSchema, userSchema, versionSchema, xorNameSchema } from '../data/mutable-codec.js'
 import { entryKeyId } from '../data/mutable.js'
 import type { KeyedEntryAction } from '../data/entry-actions.js'
-import { array, bytes, decodeWith, encodeWith, mapped, object, uint, union, type Infer, type Schema } from '../schema.js'
+import { array, bytes, decodeWith, encodeWith, mapped, object, optional, uint, union, type Infer, type Schema } from '../schema.js'
 import { compareBytes, type XorName } from '../xorname.js'
 
 export const MESSAGE_ID_LENGTH = 32
@@ -77,9 +77,16 @@ export const requestVariants = {
   GetMDataValue: object({ ...mdAddress, key: bytes() }),
   ListMDataPermissions: object({ ...mdAddress }),
   ListMDataUserPermissions: object({ ...mdAddress, user: userSchema }),
+  /**
+   * A read-gated share's gate and the requester's own envelope (issue 15, `data/read-gate.ts`);
+   * `payment`: the messageId of the requester's TransferCredit paying a priced gate.
+   */
+  GetShareEnvelope: object({ ...mdAddress, payment: optional(messageId) }),
   // Account reads: owner → its Maid-Managers.
   GetAccountInfo: object({ ...toAccount }),
   ListAuthKeysAndVersion: object({ ...toAccount }),
+  /** The credits the account received, the most recent 1000, oldest first (owner only). */
+  ListCredits: object({ ...toAccount }),
   // Mutations: client → its Maid-Managers → Data-Managers.
   /**
    * Carries the chunk's name and size, not its bytes: the client offers the bytes once to each
@@ -93,7 +100,12 @@ export const requestVariants = {
   DelMDataUserPermissions: object({ ...mutation, ...mdAddress, user: userSchema, version }),
   ChangeMDataOwner: object({ ...mutation, ...mdAddress, newOwners: array(publicKeySchema, 16), version }),
   InsAuthKey: object({ ...mutation, key: publicKeySchema, version }),
-  DelAuthKey: object({ ...mutation, key: publicKeySchema, version })
+  DelAuthKey: object({ ...mutation, key: publicKeySchema, version }),
+  /**
+   * Moves `amount` credits to the account `to` (owner only, no op fee): executed by `to`'s
+   * Maid-Managers, credited once per (account, messageId); `memo` names what it pays for.
+   */
+  TransferCredit: object({ ...mutation, to: xorNameSchema, amount: uint(), memo: optional(xorNameSchema) })
 } as const
 
 export const requestSchema = union('type', requestVariants)
@@ -104,14 +116,14 @@ export type RequestOf<T extends RequestType> = Extract<Request, { type: T }>
 
 export const READ_REQUEST_TYPES = [
   'GetIData', 'GetMData', 'GetMDataShell', 'GetMDataVersion', 'ListMDataEntries', 'ListMDataKeys',
-  'ListMDataValues', 'GetMDataValue', 'ListMDataPermissions', 'ListMDataUserPermissions'
+  'ListMDataValues', 'GetMDataValue', 'ListMDataPermissions', 'ListMDataUserPermissions', 'GetShareEnvelope'
 ] as const satisfies readonly RequestType[]
 
-export const ACCOUNT_READ_REQUEST_TYPES = ['GetAccountInfo', 'ListAuthKeysAndVersion'] as const satisfies readonly RequestType[]
+export const ACCOUNT_READ_REQUEST_TYPES = ['GetAccountInfo', 'ListAuthKeysAndVersion', 'ListCredits'] as const satisfies readonly RequestType[]
 
 export const MUTATION_REQUEST_TYPES = [
   'PutIData', 'PutMData', 'MutateMDataEntries', 'SetMDataUserPermissions', 'DelMDataUserPermissions',
-  'ChangeMDataOwner', 'InsAuthKey', 'DelAuthKey'
+  'ChangeMDataOwner', 'InsAuthKey', 'DelAuthKey', 'TransferCredit'
 ] as const satisfies readonly RequestType[]
 
 export const REQUEST_TYPES: readonly RequestType[] = [...READ_REQUEST_TYPES, ...ACCOUNT_READ_REQUEST_TYPES, ...MUTATION_REQUEST_TYPES]
@@ -123,7 +135,7 @@ export type Mutation = RequestOf<(typeof MUTATION_REQUEST_TYPES)[number]>
 const MUTATIONS: ReadonlySet<string> = new Set(MUTATION_REQUEST_TYPES)
 const ACCOUNT_READS: ReadonlySet<string> = new Set(ACCOUNT_READ_REQUEST_TYPES)
 
-/** Mutations cost one op on success and go through the requester's Maid-Managers. */
+/** Mutations cost one op on success (a TransferCredit its amount) and go through the requester's Maid-Managers. */
 export function isMutation (request: Request): request is Mutation {
   return MUTATIONS.has(request.type)
 }

@@ -9,14 +9,26 @@ import { SafeMeshError } from '../errors.js'
 import { errorFromWire, errorToWire, wireErrorSchema } from '../error-wire.js'
 import {
   mutableDataEntrySchema, mutableDataSchema, mutableDataValueSchema, permissionSetSchema, publicKeySchema,
-  userPermissionsSchema, versionSchema
+  userPermissionsSchema, versionSchema, xorNameSchema
 } from '../data/mutable-codec.js'
-import { array, bytes, decodeWith, encodeWith, object, uint, union, type Infer } from '../schema.js'
-import type { RequestType } from './request.js'
+import { array, bytes, decodeWith, encodeWith, object, optional, uint, union, type Infer } from '../schema.js'
+import { MESSAGE_ID_LENGTH, type RequestType } from './request.js'
 
 const MAX_WIRE_ITEMS = 1 << 20
 
 const empty = object({})
+
+/** Received credits one ListCredits gives at most: the most recent. */
+export const MAX_LISTED_CREDITS = 1000
+
+/** A credit an account received: from the account `payer`, under the payer's message id. */
+export const receivedCreditSchema = object({
+  payer: xorNameSchema,
+  amount: uint(),
+  memo: optional(xorNameSchema),
+  messageId: bytes({ length: MESSAGE_ID_LENGTH })
+})
+export type ReceivedCredit = Infer<typeof receivedCreditSchema>
 
 /** The variants of {@link responseSchema}, for unions that extend it. */
 export const responseVariants = {
@@ -32,8 +44,13 @@ export const responseVariants = {
   GetMDataValue: object({ value: mutableDataValueSchema }),
   ListMDataPermissions: object({ permissions: array(userPermissionsSchema, MAX_WIRE_ITEMS) }),
   ListMDataUserPermissions: object({ permissions: permissionSetSchema }),
-  GetAccountInfo: object({ mutationsDone: uint(), mutationsAvailable: uint() }),
+  /** The gate entry's content, and the entry under the requester's key unless missing or deleted. */
+  GetShareEnvelope: object({ gate: bytes(), envelope: optional(bytes()) }),
+  /** `mutationsAvailable`: allowance + creditsReceived − creditsSent − mutationsDone, never below 0. */
+  GetAccountInfo: object({ mutationsDone: uint(), mutationsAvailable: uint(), creditsReceived: uint(), creditsSent: uint() }),
   ListAuthKeysAndVersion: object({ keys: array(publicKeySchema, MAX_WIRE_ITEMS), version: versionSchema }),
+  /** Oldest first. */
+  ListCredits: object({ credits: array(receivedCreditSchema, MAX_LISTED_CREDITS) }),
   PutIData: empty,
   PutMData: empty,
   MutateMDataEntries: empty,
@@ -42,6 +59,7 @@ export const responseVariants = {
   ChangeMDataOwner: empty,
   InsAuthKey: empty,
   DelAuthKey: empty,
+  TransferCredit: empty,
   Error: object({ error: wireErrorSchema })
 } as const
 

@@ -1,9 +1,9 @@
 import {
-  SafeMeshError, bytesEqual, changeOwner, delUserPermissions, mutateEntries, setUserPermissions, accountNameOf,
+  SafeMeshError, assertAppendOnly, bytesEqual, changeOwner, delUserPermissions, mutateEntries, setUserPermissions, accountNameOf,
   validateNewMutableData, xorNameEquals, type MutableData, type Mutation, type NetworkParams, type Response, type XorName
 } from '@safemesh/protocol'
 
-export type MutableDataMutation = Exclude<Mutation, { type: 'PutIData' | 'InsAuthKey' | 'DelAuthKey' }>
+export type MutableDataMutation = Exclude<Mutation, { type: 'PutIData' | 'InsAuthKey' | 'DelAuthKey' | 'TransferCredit' }>
 
 export interface Applied {
   data: MutableData | undefined
@@ -26,6 +26,8 @@ export function applyMutation (data: MutableData | undefined, account: XorName, 
 }
 
 function next (data: MutableData | undefined, account: XorName, mutation: MutableDataMutation, params: NetworkParams): MutableData {
+  // The Maid-Managers refuse these too; a Data-Manager trusts no single group.
+  assertAppendOnly(mutation)
   if (mutation.type === 'PutMData') {
     if (data != null) throw new SafeMeshError('DataExists', 'MutableData with that name and tag exists')
     validateNewMutableData(mutation.data, params)

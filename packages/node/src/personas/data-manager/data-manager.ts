@@ -1,6 +1,7 @@
 import {
   SafeMeshError, misroutedError, accountNameOf, bytesToHex, chargeOf, decodeWireMessage, forwardRequestId, getValue, openForwarded, scanWireMessage, wireLimits, listEntries, listKeys, listPermissions, listValues,
   mutableDataShell, quorumOf, sha3_256, userPermissions, xorNameEquals,
+  TYPE_TAG_SHARE_ENVELOPE, checkRead, isOwner, isPricedGate, isReadGated, isSafeMeshError, readGateOf, shareEnvelopeOf, type PricedReadGate,
   type Charge, type Mutation, type MutableData, type RequestOf, type WireLimit, type WireMessage, type XorName
 } from '@safemesh/protocol'
 import type { PeerId } from '@libp2p/interface'
@@ -8,9 +9,10 @@ import { Authority } from './authority.js'
 import { ChunkStaging } from './chunk-staging.js'
 import { ReplicaStore, replicaKey } from './replica-store.js'
 import { Sequencer, type PrepareAnswer, type Proposal } from './sequencer.js'
-import { askUntil } from '@safemesh/net'
+import { askForQuorum, askUntil } from '@safemesh/net'
 import { ReplicaHandOver } from './replica-hand-over.js'
-import type { PersonaContext } from '../context.js'
+import { senderKey, type PersonaContext } from '../context.js'
+import { PaymentsSeen } from './payments-seen.js'
 import type { Dispatcher, HandlerContext } from '../../dispatcher.js'
 import type { Response } from '@safemesh/protocol'
 
@@ -25,6 +27,8 @@ const OFFER_WAIT = 5_000
 const FETCH_TIMEOUT = 5_000
 /** How long a member may take to answer a sequencer taking the order over. */
 const PREPARE_TIMEOUT = 3_000
+/** How long a payee's Maid-Manager may take to confirm a payment for a paid read. */
+const PAYMENT_TIMEOUT = 10_000
 
 type Forward = Extract<WireMessage, { type: 'Forward' }>
 type AuthKeyChange = RequestOf<'InsAuthKey'> | RequestOf<'DelAuthKey'>
@@ -33,6 +37,8 @@ type AuthKeyChange = RequestOf<'InsAuthKey'> | RequestOf<'DelAuthKey'>
 export interface DataManagerLinks {
   /** Executes an auth-key change at the key's own group: binds the key to the account that authorised it. */
   bindAppKey: (change: AuthKeyChange) => Promise<Response>
+  /** Executes a TransferCredit at the recipient account's group: credits it once per (payer, message id). */
+  receiveCredit: (transfer: RequestOf<'TransferCredit'>) => Promise<Response>
 }
 
 /**
@@ -50,6 +56,8 @@ export class DataManager {
   readonly handOver: ReplicaHandOver
   private readonly links: DataManagerLinks
   private readonly limits: Readonly<Record<WireMessage['type'], WireLimit>>
+  /** First uses of confirmed payments for paid reads of read-gated data. */
+  private readonly payments = new PaymentsSeen()
 
   constructor (context: PersonaContext, links: DataManagerLinks) {
     this.context = context
@@ -116,6 +124,7 @@ export class DataManager {
     this.sequencer.stop()
     this.authority.clear()
     this.staging.clear()
+    this.payments.clear()
   }
 
   register (dispatcher: Dispatcher): void {
@@ -166,21 +175,66 @@ export class DataManager {
       if (value == null) throw new SafeMeshError('NoSuchData', 'no ImmutableData of that name here')
       return { type: 'GetIData', value }
     })
-    dispatcher.on('GetMData', async (r) => ({ type: 'GetMData', data: await this.read(r.name, r.tag) }))
-    dispatcher.on('GetMDataShell', async (r) => ({ type: 'GetMDataShell', data: mutableDataShell(await this.read(r.name, r.tag)) }))
-    dispatcher.on('GetMDataVersion', async (r) => ({ type: 'GetMDataVersion', version: (await this.read(r.name, r.tag)).version }))
-    dispatcher.on('ListMDataEntries', async (r) => ({ type: 'ListMDataEntries', entries: listEntries(await this.read(r.name, r.tag)) }))
-    dispatcher.on('ListMDataKeys', async (r) => ({ type: 'ListMDataKeys', keys: listKeys(await this.read(r.name, r.tag)) }))
-    dispatcher.on('ListMDataValues', async (r) => ({ type: 'ListMDataValues', values: listValues(await this.read(r.name, r.tag)) }))
-    dispatcher.on('GetMDataValue', async (r) => ({ type: 'GetMDataValue', value: getValue(await this.read(r.name, r.tag), r.key) }))
-    dispatcher.on('ListMDataPermissions', async (r) => ({ type: 'ListMDataPermissions', permissions: listPermissions(await this.read(r.name, r.tag)) }))
-    dispatcher.on('ListMDataUserPermissions', async (r) => ({ type: 'ListMDataUserPermissions', permissions: userPermissions(await this.read(r.name, r.tag), r.user) }))
+    // Client reads: a read-gated MutableData is served only as its gate allows the sender (nodes read replicas above).
+    dispatcher.on('GetMData', async (r, ctx) => ({ type: 'GetMData', data: await this.read(r.name, r.tag, ctx) }))
+    dispatcher.on('GetMDataShell', async (r, ctx) => ({ type: 'GetMDataShell', data: mutableDataShell(await this.read(r.name, r.tag, ctx)) }))
+    dispatcher.on('GetMDataVersion', async (r, ctx) => ({ type: 'GetMDataVersion', version: (await this.read(r.name, r.tag, ctx)).version }))
+    dispatcher.on('ListMDataEntries', async (r, ctx) => ({ type: 'ListMDataEntries', entries: listEntries(await this.read(r.name, r.tag, ctx)) }))
+    dispatcher.on('ListMDataKeys', async (r, ctx) => ({ type: 'ListMDataKeys', keys: listKeys(await this.read(r.name, r.tag, ctx)) }))
+    dispatcher.on('ListMDataValues', async (r, ctx) => ({ type: 'ListMDataValues', values: listValues(await this.read(r.name, r.tag, ctx)) }))
+    dispatcher.on('GetMDataValue', async (r, ctx) => ({ type: 'GetMDataValue', value: getValue(await this.read(r.name, r.tag, ctx), r.key) }))
+    dispatcher.on('ListMDataPermissions', async (r, ctx) => ({ type: 'ListMDataPermissions', permissions: listPermissions(await this.read(r.name, r.tag, ctx)) }))
+    dispatcher.on('ListMDataUserPermissions', async (r, ctx) => ({ type: 'ListMDataUserPermissions', permissions: userPermissions(await this.read(r.name, r.tag, ctx), r.user) }))
+    dispatcher.on('GetShareEnvelope', async (r, ctx) => {
+      if (!isReadGated(r.tag)) throw new SafeMeshError('InvalidRequest', `GetShareEnvelope reads share envelopes (tag ${TYPE_TAG_SHARE_ENVELOPE}) only`)
+      const data = await this.read(r.name, r.tag, ctx, r.payment)
+      return { type: 'GetShareEnvelope', ...shareEnvelopeOf(data, senderKey(ctx.from)) }
+    })
   }
 
-  private async read (name: XorName, tag: number): Promise<MutableData> {
+  /** A MutableData for a client's read: a read-gated one only once its gate lets the sender read it (`payment`: for a priced gate). */
+  private async read (name: XorName, tag: number, ctx: HandlerContext, payment?: Uint8Array): Promise<MutableData> {
     const { data } = await this.replicas.get(replicaKey(name, tag))
     if (data == null) throw new SafeMeshError('NoSuchData', 'no MutableData with that name and tag here')
+    if (isReadGated(tag)) await this.checkGate(data, senderKey(ctx.from), payment, ctx.signal)
     return data
+  }
+
+  /**
+   * SPEC §9's network-enforced read limit, by this node's clock: `checkRead` as if paid first (a
+   * stranger, or an expired share, costs no question to anyone), then, for a priced gate, with
+   * whether `payment` pays for this read.
+   */
+  private async checkGate (data: MutableData, requester: Uint8Array, payment: Uint8Array | undefined, signal: AbortSignal | undefined): Promise<void> {
+    checkRead(data, requester, Date.now(), true)
+    const gate = readGateOf(data)
+    if (isOwner(data, requester) || gate === undefined || !isPricedGate(gate)) return
+    const paid = payment != null && await this.paid(data, gate, requester, payment, signal)
+    checkRead(data, requester, Date.now(), paid)
+  }
+
+  /**
+   * Whether `payment` pays `requester`'s read of `data`: confirmed by Q of the payee's
+   * Maid-Managers at its first use here, it then serves that reader that envelope for a window
+   * (a retried read never pays twice); after the window, `AccessDenied`.
+   */
+  private async paid (data: MutableData, gate: PricedReadGate, requester: Uint8Array, payment: Uint8Array, signal: AbortSignal | undefined): Promise<boolean> {
+    const read = { reader: requester, name: data.name, tag: data.tag, payment }
+    return await this.payments.pays(read, async () => await this.confirmPayment(gate, requester, data.name, payment, signal))
+  }
+
+  /** Asks the payee's Maid-Managers (Q identical answers) whether the requester paid at least the price, for this envelope. */
+  private async confirmPayment (gate: PricedReadGate, requester: Uint8Array, envelope: XorName, payment: Uint8Array, signal: AbortSignal | undefined): Promise<boolean> {
+    const message: WireMessage = { type: 'GetPayment', payee: gate.payee, payer: accountNameOf(requester), messageId: payment }
+    const options = { timeout: PAYMENT_TIMEOUT, ...(signal != null ? { signal } : {}) }
+    try {
+      const reply = await askForQuorum(this.context.routing.closeGroup(gate.payee), async (peer) => await this.context.send(peer, message, options), quorumOf(this.context.params.groupSize))
+      return reply.type === 'Payment' && reply.amount >= gate.price && reply.memo != null && xorNameEquals(reply.memo, envelope)
+    } catch (err) {
+      // Q Maid-Managers know no such credit: unpaid. Anything else (Timeout, NoQuorum) the client retries.
+      if (isSafeMeshError(err) && err.code === 'NoSuchData') return false
+      throw err
+    }
   }
 
   private assertDataManager (name: XorName): void {
@@ -233,6 +287,7 @@ export class DataManager {
       case 'PutIData': return await this.storeChunk(mutation)
       case 'InsAuthKey':
       case 'DelAuthKey': return await this.links.bindAppKey(mutation)
+      case 'TransferCredit': return await this.links.receiveCredit(mutation)
       default: return await this.sequencer.submit(requestId, account, mutation)
     }
   }

@@ -1,5 +1,6 @@
 import {
-  QuorumTally, SafeMeshError, assertBatchCanFit, chargeOf, forwardOf, misroutedError, accountNameOf, appKeyBinding, bytesEqual, bytesToHex, changeAuthKeys, chargedRecord, decodeResponse,
+  MAX_LISTED_CREDITS, QuorumTally, SafeMeshError, accountBalance, assertAppendOnly, assertBatchCanFit, assertChargeShape, assertTransfer, availableCredit, chargeOf, costOf,
+  creditedRecord, creditsReceived, creditsSent, forwardOf, misroutedError, accountNameOf, appKeyBinding, bytesEqual, bytesToHex, changeAuthKeys, chargedRecord, decodeResponse,
   encodeResponse, errorResponse, isAccountOpening, isErrorResponse, isSafeMeshError, quorumOf,
   responseError, sha3_256, validateNewMutableData, xorNameEquals, xorNameToHex,
   type AccountRecord, type Charge, type Mutation, type RequestOf, type Response, type WireMessage, type WireReply, type XorName
@@ -20,6 +21,8 @@ const FORWARD_TIMEOUT = 20_000
 const SWEEP_EVERY = 5 * 60_000
 /** Data-Managers' verdicts being counted at once; the oldest are forgotten past this. */
 const VERDICT_CAPACITY = 10_000
+/** Accounts whose unsettled transfers are kept in memory; past this, those holding nothing are forgotten (read again from the store). */
+const HELD_ACCOUNTS = 10_000
 
 type Applied = Extract<WireMessage, { type: 'Applied' }>
 
@@ -39,6 +42,12 @@ export class MaidManager {
   readonly accounts: Accounts
   /** Mutations forwarded and not yet settled, per account: they hold allowance. */
   private readonly inFlight = new Map<string, number>()
+  /**
+   * Transfers spent here and not settled, per account (hex) then message id (hex): they hold their
+   * credits until charged, refused by agreement, or forgotten ({@link sweep}), even past a Timeout,
+   * since the recipient's group may still execute them. Loaded from the store on first use.
+   */
+  private readonly held = new Map<string, Map<string, number>>()
   /** Account records are read-modify-written one mutation at a time per account. */
   private readonly accountQueue = new KeyedQueue()
   /** Mutations being forwarded, by account and message id: a retry that arrives meanwhile joins its first try. */
@@ -53,7 +62,12 @@ export class MaidManager {
   constructor (context: PersonaContext) {
     this.context = context
     this.accounts = new Accounts(context.store)
-    this.handOver = new AccountHandOver({ context, accounts: this.accounts, withAccount: async (account, work) => await this.withAccount(account, work) })
+    this.handOver = new AccountHandOver({
+      context,
+      accounts: this.accounts,
+      withAccount: async (account, work) => await this.withAccount(account, work),
+      charged: (account, messageId) => { this.release(account, messageId) }
+    })
     this.verdicts = new QuorumTally(quorumOf(context.params.groupSize), VERDICT_CAPACITY)
     this.sweeper = setInterval(() => { void this.sweep() }, SWEEP_EVERY)
     this.sweeper.unref()
@@ -77,7 +91,10 @@ export class MaidManager {
       for (;;) {
         const expired = await this.accounts.expired(now)
         for (const { account, messageId, entry } of expired) {
-          await this.withAccount(account, async () => { await this.accounts.forgetExpired(account, messageId, entry) })
+          await this.withAccount(account, async () => {
+            await this.accounts.forgetExpired(account, messageId, entry)
+            this.release(account, messageId)
+          })
         }
         looked += expired.length
         if (expired.length === 0) return looked
@@ -91,12 +108,29 @@ export class MaidManager {
   }
 
   register (dispatcher: Dispatcher): void {
-    for (const type of ['PutIData', 'PutMData', 'MutateMDataEntries', 'SetMDataUserPermissions', 'DelMDataUserPermissions', 'ChangeMDataOwner', 'InsAuthKey', 'DelAuthKey'] as const) {
+    for (const type of ['PutIData', 'PutMData', 'MutateMDataEntries', 'SetMDataUserPermissions', 'DelMDataUserPermissions', 'ChangeMDataOwner', 'InsAuthKey', 'DelAuthKey', 'TransferCredit'] as const) {
       dispatcher.on(type, async (request, ctx) => await this.mutate(request, ctx))
     }
     dispatcher.on('GetAccountInfo', async (request, ctx) => {
       const record = await this.authorised(request.account, request.requester, ctx)
-      return { type: 'GetAccountInfo', mutationsDone: record.mutationsDone, mutationsAvailable: Math.max(0, this.context.params.accountAllowance - record.mutationsDone) }
+      return {
+        type: 'GetAccountInfo',
+        mutationsDone: record.mutationsDone,
+        mutationsAvailable: availableCredit(record, this.context.params.accountAllowance),
+        creditsReceived: creditsReceived(record),
+        creditsSent: creditsSent(record)
+      }
+    })
+    dispatcher.on('ListCredits', async (request, ctx) => {
+      const record = await this.authorised(request.account, request.requester, ctx)
+      if (!bytesEqual(request.requester, record.owner)) throw new SafeMeshError('AccessDenied', 'only the owner, acting itself, may list its credits')
+      return { type: 'ListCredits', credits: await this.accounts.recentCredits(request.account, MAX_LISTED_CREDITS) }
+    })
+    dispatcher.on('GetPayment', async (message) => {
+      this.assertManager(message.payee)
+      const credit = await this.accounts.credit(message.payee, message.payer, message.messageId)
+      if (credit == null) throw new SafeMeshError('NoSuchData', 'no such credit to that account')
+      return { type: 'Payment', amount: credit.amount, ...(credit.memo != null ? { memo: credit.memo } : {}) }
     })
     dispatcher.on('ListAuthKeysAndVersion', async (request, ctx) => {
       const record = await this.authorised(request.account, request.requester, ctx)
@@ -108,7 +142,13 @@ export class MaidManager {
       }
       return await this.withAccount(message.account, async (): Promise<WireReply> => {
         const record = await this.accounts.get(message.account)
-        return { type: 'Account', ...(record != null ? { record } : {}), charged: await this.accounts.chargedIds(message.account) }
+        return {
+          type: 'Account',
+          ...(record != null ? { record } : {}),
+          charged: await this.accounts.chargedIds(message.account),
+          sent: await this.accounts.sentTransfers(message.account),
+          credits: await this.accounts.receivedCredits(message.account)
+        }
       })
     })
     dispatcher.on('GetForwarded', async (message, ctx) => {
@@ -163,8 +203,12 @@ export class MaidManager {
       const running = this.running.get(runningKey(key, request.messageId))
       if (retry && running != null) return { joined: running }
       const inFlight = this.inFlight.get(key) ?? 0
-      if (record.mutationsDone + inFlight >= this.context.params.accountAllowance) {
-        throw new SafeMeshError('LowBalance', 'the account has no mutations left')
+      const held = await this.heldBy(request.account)
+      const id = bytesToHex(request.messageId)
+      let holding = 0
+      for (const [other, amount] of held) if (other !== id) holding += amount
+      if (accountBalance(record, this.context.params.accountAllowance) - inFlight - holding < costOf(request)) {
+        throw new SafeMeshError('LowBalance', request.type === 'TransferCredit' ? 'the account has fewer credits left than this transfer moves' : 'the account has no mutations left')
       }
       if (seen != null && !retry) throw new SafeMeshError('InvalidOperation', 'this message id was already used')
       const wait = this.refusals.waitFor(key)
@@ -172,9 +216,11 @@ export class MaidManager {
         throw new SafeMeshError('InvalidOperation', `too many of this account's mutations were refused lately; try again in ${Math.ceil(wait / 1000)} s`)
       }
       this.check(request, record)
-      if (!retry) await this.accounts.spend(request.account, request.messageId, digest)
+      const transfer = request.type === 'TransferCredit' ? request.amount : undefined
+      if (!retry) await this.accounts.spend(request.account, request.messageId, digest, Date.now(), transfer)
       // Reserved under the lock, so concurrent mutations never overdraw the allowance.
-      this.inFlight.set(key, inFlight + 1)
+      if (transfer != null) held.set(id, transfer)
+      else this.inFlight.set(key, inFlight + 1)
       return { forward: record, running: this.start(key, request.messageId) }
     })
     if ('settled' in step) return replay(step.settled)
@@ -184,10 +230,32 @@ export class MaidManager {
     try {
       return await this.settle(request, digest, step.running, async () => await this.forward(request, { body: ctx.body, digest }, step.forward, ctx.signal))
     } finally {
-      const left = (this.inFlight.get(key) ?? 1) - 1
-      if (left === 0) this.inFlight.delete(key)
-      else this.inFlight.set(key, left)
+      // A transfer's hold outlives its forward: it goes when the transfer settles here.
+      if (request.type !== 'TransferCredit') {
+        const left = (this.inFlight.get(key) ?? 1) - 1
+        if (left === 0) this.inFlight.delete(key)
+        else this.inFlight.set(key, left)
+      }
     }
+  }
+
+  /** The unsettled transfers of `account` held here, read from the store the first time. Called under the account's lock. */
+  private async heldBy (account: XorName): Promise<Map<string, number>> {
+    const key = xorNameToHex(account)
+    let held = this.held.get(key)
+    if (held == null) {
+      held = await this.accounts.pendingTransfers(account)
+      if (this.held.size >= HELD_ACCOUNTS) {
+        for (const [other, holds] of this.held) if (holds.size === 0) this.held.delete(other)
+      }
+      this.held.set(key, held)
+    }
+    return held
+  }
+
+  /** A transfer settled here (charged, refused by agreement, or forgotten): it holds nothing any more. */
+  private release (account: XorName, messageId: Uint8Array): void {
+    this.held.get(xorNameToHex(account))?.delete(bytesToHex(messageId))
   }
 
   /**
@@ -236,7 +304,8 @@ export class MaidManager {
     const seen = await this.accounts.message(request.account, request.messageId)
     if (seen?.charged === true) return
     this.refusals.refused(xorNameToHex(request.account))
-    await this.accounts.settle(request.account, [{ messageId: request.messageId, record: { digest, outcome: encodeResponse(errorResponse(err)) } }])
+    await this.accounts.settle(request.account, [{ messageId: request.messageId, record: { digest, outcome: encodeResponse(errorResponse(err)), ...amountOf(request) } }])
+    this.release(request.account, request.messageId)
   }
 
   /**
@@ -247,8 +316,10 @@ export class MaidManager {
   private async chargeOnce (charge: Charge, reply: Response): Promise<void> {
     const seen = await this.accounts.message(charge.account, charge.messageId)
     if (seen?.charged === true) return
-    const message: MessageRecord = { digest: charge.digest, outcome: encodeResponse(reply), charged: true }
+    const amount = charge.amount != null ? { amount: charge.amount } : {}
+    const message: MessageRecord = { digest: charge.digest, outcome: encodeResponse(reply), charged: true, ...amount }
     const record = await this.accounts.get(charge.account)
+    this.release(charge.account, charge.messageId)
     let next: AccountRecord
     try {
       if (record != null && charge.opens != null) throw new SafeMeshError('AccountExists', 'the account exists')
@@ -256,7 +327,7 @@ export class MaidManager {
     } catch (err) {
       // The group's record moved on meanwhile (a concurrent auth-key change): kept, not charged.
       this.context.log.warn({ account: xorNameToHex(charge.account), err: (err as Error).message }, 'a mutation the Data-Managers applied could not be charged')
-      await this.accounts.settle(charge.account, [{ messageId: charge.messageId, record: { digest: charge.digest, outcome: encodeResponse(reply) } }])
+      await this.accounts.settle(charge.account, [{ messageId: charge.messageId, record: { digest: charge.digest, outcome: encodeResponse(reply), ...amount } }])
       return
     }
     await this.accounts.settle(charge.account, [{ messageId: charge.messageId, record: message }], next)
@@ -275,6 +346,7 @@ export class MaidManager {
     if (charge.opens != null && !xorNameEquals(accountNameOf(charge.opens), charge.account)) {
       throw new SafeMeshError('InvalidRequest', 'an account is opened by its own owner')
     }
+    assertChargeShape(charge)
     // Q executors must give the very same charge, every field of it: the received bytes are its canonical encoding.
     const item = `${xorNameToHex(charge.account)}/${bytesToHex(charge.messageId)}/${bytesToHex(sha3_256(ctx.body))}`
     if (!this.verdicts.vote(item, ctx.from.toString())) return
@@ -304,10 +376,35 @@ export class MaidManager {
   }
 
   /**
+   * Executes a TransferCredit as a member of the recipient's group (`to`'s Maid-Managers), on the
+   * paying account's group authority: credits it once per (payer account, message id), so a
+   * re-forwarded or retried transfer gets the same success and is never credited twice.
+   */
+  async receiveCredit (transfer: RequestOf<'TransferCredit'>): Promise<Response> {
+    return await this.withAccount(transfer.to, async (): Promise<Response> => {
+      const kept = await this.accounts.credit(transfer.to, transfer.account, transfer.messageId)
+      if (kept != null) {
+        const same = kept.amount === transfer.amount && (kept.memo == null ? transfer.memo == null : transfer.memo != null && xorNameEquals(kept.memo, transfer.memo))
+        if (same) return { type: 'TransferCredit' }
+        throw new SafeMeshError('InvalidOperation', 'this message id already paid this account another credit')
+      }
+      if (transfer.amount < 1) throw new SafeMeshError('InvalidRequest', 'a transfer moves at least one credit')
+      const record = await this.accounts.get(transfer.to)
+      // An app key's binding is no account: it never holds credit.
+      if (record == null || record.appOf != null) throw new SafeMeshError('NoSuchAccount', `no account ${xorNameToHex(transfer.to)}`)
+      const credit = { payer: transfer.account, messageId: transfer.messageId, amount: transfer.amount, ...(transfer.memo != null ? { memo: transfer.memo } : {}) }
+      await this.accounts.receive(transfer.to, [credit], creditedRecord(record, transfer.amount))
+      return { type: 'TransferCredit' }
+    })
+  }
+
+  /**
    * SPEC §4's request checks, after allowance and message id, and every check that needs no data
    * (limits, the shape of a new MutableData): what cannot succeed is not forwarded (docs/protocol.md).
    */
   private check (request: Mutation, record: AccountRecord): void {
+    // Refused before forwarding whatever the data holds: its tag alone forbids it.
+    assertAppendOnly(request)
     switch (request.type) {
       case 'PutIData':
         if (request.size > this.context.params.maxImmutableDataSize) throw new SafeMeshError('DataTooLarge', `ImmutableData is at most ${this.context.params.maxImmutableDataSize} bytes`)
@@ -330,6 +427,9 @@ export class MaidManager {
         if (!bytesEqual(request.requester, record.owner)) throw new SafeMeshError('AccessDenied', 'only the owner, acting itself, may do this')
         // Refused here as the change itself would be, before the key's group is asked.
         changeAuthKeys(record, request)
+        break
+      case 'TransferCredit':
+        assertTransfer(request, record.owner)
         break
     }
   }
@@ -417,6 +517,11 @@ const UNSETTLED: ReadonlySet<string> = new Set(['Timeout', 'NoQuorum'])
 
 function runningKey (account: string, messageId: Uint8Array): string {
   return `${account}/${bytesToHex(messageId)}`
+}
+
+/** The amount a transfer's message record keeps. */
+function amountOf (request: Mutation): { amount?: number } {
+  return request.type === 'TransferCredit' ? { amount: request.amount } : {}
 }
 
 /** A kept outcome, given again: its reply, or its refusal thrown. */
