@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type ClientOptions, type SafeMeshClient, createAccount, createClient } from '@safemesh/client'
-import { bytesToHex, isSafeMeshError, type ErrorCode } from '@safemesh/protocol'
+import { TYPE_TAG_SHARE_ENVELOPE, bytesToHex, isSafeMeshError, xorNameFromHex, type ErrorCode } from '@safemesh/protocol'
 import type { Testnet } from '@safemesh/testnet'
 import { startTestnet, stopTestnet } from './support/testnet.js'
 
@@ -83,9 +83,9 @@ describe(`seed 000: a patient shares her records with doctors (12 nodes, G = ${G
     await patient.fs.write('_documents/records/2017-09-cardio.txt', [utf8('sinus rhythm')])
     expect(await codeOf(collect(second.fs.read(`${at}/2017-09-cardio.txt`)))).toBe('AccessDenied')
     expect(await collect(doctor.fs.read(`${at}/2017-09-cardio.txt`))).toBe('sinus rhythm')
-    // A stranger, named nowhere, is refused by the Data-Managers.
+    // A stranger, named nowhere, asking the Data-Managers for the envelope himself, is refused.
     const stranger = await account('stranger')
-    expect(await codeOf(paths(stranger, at))).toBe('AccessDenied')
+    expect(await codeOf(stranger.getShareEnvelope(xorNameFromHex(shared.share), TYPE_TAG_SHARE_ENVELOPE))).toBe('AccessDenied')
 
     // The patient ends the share in a few seconds; once the Data-Managers' clocks pass it, Expired.
     const ends = Date.now() + 3_000

@@ -9,15 +9,17 @@
  * one mutation (appending them one by one costs 1,000 mutations and minutes, and is not what is
  * measured); `--appends` of them are then timed through `ShareLog.append`.
  */
+import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { sign, verify } from '@safemesh/crypto'
 import { createAccount, createClient, isSafeMeshError, type ClientOptions, type ShareEvent } from '@safemesh/client'
 import {
-  SHARE_LOG_GENESIS, TYPE_TAG_SHARE_LOG, encodeShareLogRecord, newMutableData, shareLogKey, shareLogName, shareLogRecordHash,
+  SHARE_LOG_GENESIS, TYPE_TAG_SHARE_LOG, bytesToHex, encodeShareLogRecord, newMutableData, shareLogKey, shareLogName, shareLogRecordHash,
   signShareLogRecord, verifyShareLog, type ShareLogRecord
 } from '@safemesh/protocol'
 import { Testnet } from '@safemesh/testnet'
@@ -53,6 +55,20 @@ function eventNumber (i: number): ShareEvent {
     case 2: return { kind: 'payment', share, payer: new Uint8Array(randomBytes(32)), amount: 5, messageId: new Uint8Array(randomBytes(32)) }
     default: return { kind: 'revoke', share, recipients: [new Uint8Array(randomBytes(32))] }
   }
+}
+
+const CLI = fileURLToPath(new URL('../../../packages/cli/dist/src/bin/safemesh.js', import.meta.url))
+
+/** Runs the `safemesh` command line to completion; its stdout (throws on a non-zero exit). */
+async function cli (args: string[]): Promise<string> {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
+  const code = await new Promise<number | null>(resolve => child.on('close', resolve))
+  if (code !== 0) throw new Error(`safemesh ${args.join(' ')} exited ${String(code)}: ${stdout}${stderr}`)
+  return stdout
 }
 
 const line = (label: string, value: string): void => { console.log(`${label.padEnd(58)} ${value}`) }
@@ -115,6 +131,17 @@ try {
   }
   line(`verify from the network, agreed log only (${records} records)`, ms(await timed(false)))
   line(`verify from the network, --verify: + each member (${records})`, ms(await timed(true)))
+
+  // What a person waits for: the whole `safemesh share log ID --verify` process (start, join, verify).
+  const cliTimes: number[] = []
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now()
+    const run = await cli(['--network', testnet.networkFile, '--json', 'share', 'log', bytesToHex(ownerKey), '--verify'])
+    cliTimes.push(performance.now() - started)
+    const report = JSON.parse(run) as { ok: boolean, records: number }
+    if (!report.ok || report.records !== records) throw new Error(`safemesh share log failed: ${run}`)
+  }
+  line(`safemesh share log ID --verify (whole process, ${records})`, ms(cliTimes))
 
   // The owner appends: the first append reads (and verifies) the whole log to find its tail; when
   // the first segment is full, it starts the next one (a PutMData), the rest insert into that.

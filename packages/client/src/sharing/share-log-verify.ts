@@ -11,7 +11,7 @@
 import { verify } from '@safemesh/crypto'
 import {
   SafeMeshError, TYPE_TAG_SHARE_LOG, bytesEqual, encodeMessage, listEntries, shareLogRecordHash,
-  shareLogSegmentProblem, verifyShareLog, type MutableDataEntry, type VerifiedShareLogRecord, type XorName
+  shareLogSegmentName, shareLogSegmentProblem, verifyShareLog, type MutableDataEntry, type VerifiedShareLogRecord, type XorName
 } from '@safemesh/protocol'
 import { askNode, type NodeAnswer } from '../quorum/answer.js'
 import { readMutableData } from '../requests/data-reads.js'
@@ -101,7 +101,7 @@ export async function verifyShareLogOnNetwork (ctx: ClientContext, owner: Uint8A
   const lastSegment = log.segments.at(-1)?.first ?? 0
   return {
     owner,
-    log: log.segments[0]?.name ?? new Uint8Array(),
+    log: shareLogSegmentName(owner, 0),
     ok: problems.length === 0,
     records: log.records,
     head,

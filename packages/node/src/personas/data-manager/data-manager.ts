@@ -172,7 +172,11 @@ export class DataManager {
     })
     dispatcher.on('GetIData', async (request) => {
       const value = await this.context.store.getChunk(request.name)
-      if (value == null) throw new SafeMeshError('NoSuchData', 'no ImmutableData of that name here')
+      if (value == null) {
+        // Not holding it and not of its group: the asker's view is stale (a partial one says NoSuchData otherwise).
+        this.assertDataManager(request.name)
+        throw new SafeMeshError('NoSuchData', 'no ImmutableData of that name here')
+      }
       return { type: 'GetIData', value }
     })
     // Client reads: a read-gated MutableData is served only as its gate allows the sender (nodes read replicas above).
@@ -195,7 +199,10 @@ export class DataManager {
   /** A MutableData for a client's read: a read-gated one only once its gate lets the sender read it (`payment`: for a priced gate). */
   private async read (name: XorName, tag: number, ctx: HandlerContext, payment?: Uint8Array): Promise<MutableData> {
     const { data } = await this.replicas.get(replicaKey(name, tag))
-    if (data == null) throw new SafeMeshError('NoSuchData', 'no MutableData with that name and tag here')
+    if (data == null) {
+      this.assertDataManager(name)
+      throw new SafeMeshError('NoSuchData', 'no MutableData with that name and tag here')
+    }
     if (isReadGated(tag)) await this.checkGate(data, senderKey(ctx.from), payment, ctx.signal)
     return data
   }
