@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type ClientOptions, type SafeMeshClient, createAccount } from '@safemesh/client'
 import {
-  READ_GATE_KEY, TYPE_TAG_SHARE_ENVELOPE, TYPE_TAG_SHARE_LOG, decodeReadGate, encodeReadGate, isSafeMeshError,
+  READ_GATE_KEY, TYPE_TAG_SHARE_ENVELOPE, TYPE_TAG_SHARE_LOG, decodeReadGate, shareLogIndexOf, shareLogKey, shareLogSegmentName, encodeReadGate, isSafeMeshError,
   type ErrorCode, type MutableData
 } from '@safemesh/protocol'
 import type { Testnet } from '@safemesh/testnet'
@@ -84,17 +84,21 @@ describe(`a network-enforced read gate and append-only data on a 5-node testnet 
     expect((await owner.getMData(address)).entries.size).toBe(2)
   })
 
+  const K0 = shareLogKey(5000)
+  const K1 = shareLogKey(5001)
+
   it('keeps tag 1005 append-only: an insert succeeds; an update, a delete and a permission change are InvalidOperation', async () => {
-    const log = await owner.createMData({ tag: TYPE_TAG_SHARE_LOG, entries: [{ key: utf8('0'), content: utf8('first record') }] })
+    // A later segment of the owner's log (nodes store tag 1005 only at its owner's segment names).
+    const log = await owner.createMData({ name: shareLogSegmentName(keyOf(owner), 5000), tag: TYPE_TAG_SHARE_LOG, entries: [{ key: K0, content: utf8('first record') }] })
     const address = { name: log.name, tag: log.tag }
 
-    await owner.mutateMDataEntries(address, [{ key: utf8('1'), action: { kind: 'Insert', content: utf8('second record') } }])
-    expect(await codeOf(owner.mutateMDataEntries(address, [{ key: utf8('0'), action: { kind: 'Update', content: utf8('rewritten'), version: 1 } }]))).toBe('InvalidOperation')
-    expect(await codeOf(owner.mutateMDataEntries(address, [{ key: utf8('0'), action: { kind: 'Delete', version: 1 } }]))).toBe('InvalidOperation')
+    await owner.mutateMDataEntries(address, [{ key: K1, action: { kind: 'Insert', content: utf8('second record') } }])
+    expect(await codeOf(owner.mutateMDataEntries(address, [{ key: K0, action: { kind: 'Update', content: utf8('rewritten'), version: 1 } }]))).toBe('InvalidOperation')
+    expect(await codeOf(owner.mutateMDataEntries(address, [{ key: K0, action: { kind: 'Delete', version: 1 } }]))).toBe('InvalidOperation')
     expect(await codeOf(owner.setMDataUserPermissions(address, { user: { kind: 'Anyone' }, permissions: { Update: true }, version: 1 }))).toBe('InvalidOperation')
 
     const entries = await owner.listMDataEntries(address)
-    expect(entries.map(e => [new TextDecoder().decode(e.key), new TextDecoder().decode(e.content), e.version])).toEqual([['0', 'first record', 0], ['1', 'second record', 0]])
+    expect(entries.map(e => [shareLogIndexOf(e.key), new TextDecoder().decode(e.content), e.version])).toEqual([[5000, 'first record', 0], [5001, 'second record', 0]])
     expect(await owner.getMDataVersion(address)).toBe(0)
   })
 })

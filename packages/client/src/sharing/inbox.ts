@@ -67,7 +67,7 @@ export function inboxAddress (id: Uint8Array): MDataAddress {
   return { name: inboxName(id), tag: TYPE_TAG_INBOX }
 }
 
-export function newInbox (id: Uint8Array): MutableData {
+function newInbox (id: Uint8Array): MutableData {
   return newMutableData({ name: inboxName(id), tag: TYPE_TAG_INBOX, owners: [id], permissions: [{ user: ANYONE, permissions: { Insert: true } }] })
 }
 

@@ -28,7 +28,7 @@ import {
 import { parseExpiry } from './expiry.js'
 import { MAX_NOTE_LENGTH, postOffer } from './inbox.js'
 import { decodeLink, encodeLink, linkKeys, newLinkSeed } from './link.js'
-import { readProfile, type Profile } from './profile.js'
+import { readProfile } from './profile.js'
 import type { CreditRequests, SharingRequests } from './requests.js'
 import { splitFolder } from './folder-split.js'
 
@@ -396,7 +396,7 @@ function future (at: number, now: number): number {
 }
 
 /** A 32-byte key or name from its bytes or 64 hex digits; `InvalidRequest` otherwise. */
-export function idBytes (id: AccountId, what: string): Uint8Array {
+function idBytes (id: AccountId, what: string): Uint8Array {
   if (typeof id !== 'string') {
     if (id.length !== 32) throw new SafeMeshError('InvalidRequest', `${what} is 32 bytes`)
     return id
@@ -414,5 +414,3 @@ function uniqueKeys (keys: readonly Uint8Array[]): Uint8Array[] {
 function paymentId (payer: Uint8Array, messageId: Uint8Array): string {
   return bytesToHex(payer) + bytesToHex(messageId)
 }
-
-export type { Profile }

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {
-  READ_GATE_KEY, TYPE_TAG_SHARE_ENVELOPE, TYPE_TAG_SHARE_LOG, encodeReadGate, forwardOf, newMutableData, randomXorName, quorumOf,
+  READ_GATE_KEY, TYPE_TAG_SHARE_ENVELOPE, TYPE_TAG_SHARE_LOG, encodeReadGate, shareLogKey, shareLogName, forwardOf, newMutableData, randomXorName, quorumOf,
   type ReadGate, type Request, type WireMessage, type WireReply, type XorName
 } from '@safemesh/protocol'
 import { answerOf, inProcessGroup, messageId, newClient, openingOf, sendToAccountGroup, type Client, type InProcessGroup } from './in-process-group.js'
@@ -129,15 +129,15 @@ describe('read-gated MutableData at its Data-Managers (in process)', () => {
 describe('append-only MutableData (tag 1005) at both groups (in process)', () => {
   it('inserts; refuses an update, a delete, a permission change and an owner change InvalidOperation at the Maid-Managers', async () => {
     const owner = await opened()
-    const name = randomXorName()
-    const data = newMutableData({ name, tag: TYPE_TAG_SHARE_LOG, owners: [owner.owner], entries: [{ key: text('0'), content: text('first') }] })
+    const name = shareLogName(owner.owner)
+    const data = newMutableData({ name, tag: TYPE_TAG_SHARE_LOG, owners: [owner.owner], entries: [{ key: shareLogKey(0), content: text('first') }] })
     const base = { account: owner.account, requester: owner.owner } as const
     expect(await toAccount(owner, { type: 'PutMData', ...base, messageId: messageId(), data })).toEqual({ type: 'PutMData' })
     const md = { name, tag: TYPE_TAG_SHARE_LOG }
-    expect(await toAccount(owner, { type: 'MutateMDataEntries', ...base, messageId: messageId(), ...md, actions: [{ key: text('1'), action: { kind: 'Insert', content: text('second') } }] })).toEqual({ type: 'MutateMDataEntries' })
+    expect(await toAccount(owner, { type: 'MutateMDataEntries', ...base, messageId: messageId(), ...md, actions: [{ key: shareLogKey(1), action: { kind: 'Insert', content: text('second') } }] })).toEqual({ type: 'MutateMDataEntries' })
     for (const request of [
-      { type: 'MutateMDataEntries', ...base, messageId: messageId(), ...md, actions: [{ key: text('0'), action: { kind: 'Update', content: text('rewritten'), version: 1 } }] },
-      { type: 'MutateMDataEntries', ...base, messageId: messageId(), ...md, actions: [{ key: text('2'), action: { kind: 'Insert', content: text('x') } }, { key: text('0'), action: { kind: 'Delete', version: 1 } }] },
+      { type: 'MutateMDataEntries', ...base, messageId: messageId(), ...md, actions: [{ key: shareLogKey(0), action: { kind: 'Update', content: text('rewritten'), version: 1 } }] },
+      { type: 'MutateMDataEntries', ...base, messageId: messageId(), ...md, actions: [{ key: shareLogKey(2), action: { kind: 'Insert', content: text('x') } }, { key: shareLogKey(0), action: { kind: 'Delete', version: 1 } }] },
       { type: 'SetMDataUserPermissions', ...base, messageId: messageId(), ...md, user: { kind: 'Anyone' }, permissions: { Update: true }, version: 1 },
       { type: 'DelMDataUserPermissions', ...base, messageId: messageId(), ...md, user: { kind: 'Anyone' }, version: 1 },
       { type: 'ChangeMDataOwner', ...base, messageId: messageId(), ...md, newOwners: [(await newClient()).owner], version: 1 }
@@ -145,21 +145,21 @@ describe('append-only MutableData (tag 1005) at both groups (in process)', () =>
       expect(await toAccount(owner, request), request.type).toBe('InvalidOperation')
     }
     const entries = await read(owner, { type: 'ListMDataEntries', ...md })
-    expect(entries).toMatchObject({ type: 'ListMDataEntries', entries: [{ key: text('0'), content: text('first'), version: 0 }, { key: text('1'), content: text('second'), version: 0 }] })
+    expect(entries).toMatchObject({ type: 'ListMDataEntries', entries: [{ key: shareLogKey(0), content: text('first'), version: 0 }, { key: shareLogKey(1), content: text('second'), version: 0 }] })
   })
 
   it('the Data-Managers refuse an update forwarded with a Maid-Manager group\'s full authority', async () => {
     const owner = await opened()
-    const name = randomXorName()
+    const name = shareLogName(owner.owner)
     const base = { account: owner.account, requester: owner.owner } as const
-    const data = newMutableData({ name, tag: TYPE_TAG_SHARE_LOG, owners: [owner.owner], entries: [{ key: text('0'), content: text('first') }] })
+    const data = newMutableData({ name, tag: TYPE_TAG_SHARE_LOG, owners: [owner.owner], entries: [{ key: shareLogKey(0), content: text('first') }] })
     expect(await toAccount(owner, { type: 'PutMData', ...base, messageId: messageId(), data })).toEqual({ type: 'PutMData' })
     // As if Q Maid-Managers had skipped their check: the Data-Managers apply the rule themselves.
-    const update = { type: 'MutateMDataEntries' as const, ...base, messageId: messageId(), name, tag: TYPE_TAG_SHARE_LOG, actions: [{ key: text('0'), action: { kind: 'Update' as const, content: text('rewritten'), version: 1 } }] }
+    const update = { type: 'MutateMDataEntries' as const, ...base, messageId: messageId(), name, tag: TYPE_TAG_SHARE_LOG, actions: [{ key: shareLogKey(0), action: { kind: 'Update' as const, content: text('rewritten'), version: 1 } }] }
     const forward: WireMessage = { type: 'Forward', ...forwardOf(update, owner.owner) }
     const voters = group.nodes.slice(0, quorumOf(group.params.groupSize))
     const outcomes = await Promise.all(group.nodes.flatMap(dm => voters.map(async voter => await answerOf(group.deliver(voter.peer, dm, forward)))))
     expect(new Set(outcomes)).toEqual(new Set(['InvalidOperation']))
-    expect(await read(owner, { type: 'GetMDataValue', name, tag: TYPE_TAG_SHARE_LOG, key: text('0') })).toEqual({ type: 'GetMDataValue', value: { content: text('first'), version: 0 } })
+    expect(await read(owner, { type: 'GetMDataValue', name, tag: TYPE_TAG_SHARE_LOG, key: shareLogKey(0) })).toEqual({ type: 'GetMDataValue', value: { content: text('first'), version: 0 } })
   })
 })
