@@ -14,20 +14,20 @@ const unit = (name: string) => ({
 })
 
 /**
- * End-to-end files that mostly wait on the network's timeouts (suspicion, retries, withheld
- * votes): a project of their own, one file at a time, beside the CPU-heavy ones, so two e2e files
- * run at once and a wait no longer leaves the machine idle (docs/decisions.md, npm test's time).
+ * The end-to-end files that keep the CPU busy (big uploads, the soak, 12-node sharing): a project
+ * of their own, one file at a time, beside the other e2e files (mostly waiting on the network's
+ * timeouts), so two e2e files run at once and a wait no longer leaves the machine idle
+ * (docs/decisions.md, npm test's time). Run one file with `npx vitest run test/x.test.ts`.
  */
-const WAITING = [
-  'test/authority.test.ts',
-  'test/byzantine-accounts.test.ts',
-  'test/byzantine-charging.test.ts',
-  'test/byzantine-order.test.ts',
-  'test/byzantine-replicas.test.ts',
-  'test/churn.test.ts',
-  'test/close-groups.test.ts',
-  'test/malformed-frames.test.ts',
-  'test/rogue-caps.test.ts'
+const HEAVY = [
+  'test/nfs.test.ts',
+  'test/client.test.ts',
+  'test/soak.test.ts',
+  'test/managers.test.ts',
+  'test/seed-story.test.ts',
+  'test/testnet-lifecycle.test.ts',
+  'test/strangers.test.ts',
+  'test/charging.test.ts'
 ]
 
 const e2e = (name: string, files: { include: string[], exclude: string[] }) => ({
@@ -51,8 +51,8 @@ export default defineConfig({
       unit('node'),
       unit('client'),
       unit('cli'),
-      e2e('e2e', { include: ['test/**/*.test.ts'], exclude: WAITING }),
-      e2e('e2e-waiting', { include: WAITING, exclude: [] })
+      e2e('e2e', { include: ['test/**/*.test.ts'], exclude: HEAVY }),
+      e2e('e2e-heavy', { include: HEAVY, exclude: [] })
     ]
   }
 })

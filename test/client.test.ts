@@ -85,10 +85,10 @@ describe(`the client and the safemesh CLI on a 12-node testnet (G = ${G})`, () =
     const initial = await storedItems()
     const client = await createAccount({ secret: `secret ${randomBytes(8).toString('hex')}`, password: 'e2e password: amber kite 51' }, options)
     try {
-      // The new account's record (on its G Maid-Managers), its session packet and the nine
-      // MutableData of its containers (each on G Data-Managers) may still be landing on the last
-      // replicas; count files only once they have.
-      expect(await storedItemsReaching(initial + 11 * G) - initial, 'items of a new account').toBe(11 * G)
+      // The new account's record (on its G Maid-Managers), its session packet, the nine
+      // MutableData of its containers and its profile, inbox and share log (each on G
+      // Data-Managers) may still be landing on the last replicas; count files only once they have.
+      expect(await storedItemsReaching(initial + 14 * G) - initial, 'items of a new account').toBe(14 * G)
       for (const size of [0, 2 * 1024, 5 * MiB, 64 * MiB]) {
         const data = new Uint8Array(randomBytes(size))
         const before = await storedItems()

@@ -91,8 +91,8 @@ describe('the soak\'s observed network', () => {
     await expect(client.mutateMDataEntries(md, [{ key: new Uint8Array([1]), action: { kind: 'Update', content: new Uint8Array([4]), version: 1 } }])).rejects.toThrow()
 
     const counts = ledger.ofAccount(account)
-    // The session packet and the nine MutableData of its containers (SPEC §9), the file, the MutableData and its update.
-    expect(counts).toEqual({ acknowledged: 10 + 4 + 1 + 1, refused: 1, ambiguous: 0 })
+    // The session packet, the nine MutableData of its containers (SPEC §9), its profile, inbox and share log, the file, the MutableData and its update.
+    expect(counts).toEqual({ acknowledged: 13 + 4 + 1 + 1, refused: 1, ambiguous: 0 })
     const charged = fake.closeGroup(client.account as Uint8Array).map(node => node.accounts.get(account)?.mutationsDone)
     expect(charged).toEqual(Array(G).fill(counts.acknowledged))
     await client.close()
