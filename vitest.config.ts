@@ -13,35 +13,6 @@ const unit = (name: string) => ({
   }
 })
 
-/**
- * The end-to-end files that keep the CPU busy (big uploads, the soak, 12-node sharing): a project
- * of their own, one file at a time, beside the other e2e files (mostly waiting on the network's
- * timeouts), so two e2e files run at once and a wait no longer leaves the machine idle
- * (docs/decisions.md, npm test's time). Run one file with `npx vitest run test/x.test.ts`.
- */
-const HEAVY = [
-  'test/nfs.test.ts',
-  'test/client.test.ts',
-  'test/soak.test.ts',
-  'test/managers.test.ts',
-  'test/seed-story.test.ts',
-  'test/testnet-lifecycle.test.ts',
-  'test/strangers.test.ts',
-  'test/charging.test.ts'
-]
-
-const e2e = (name: string, files: { include: string[], exclude: string[] }) => ({
-  test: {
-    name,
-    include: files.include,
-    exclude: ['**/dist/**', '**/node_modules/**', ...files.exclude],
-    testTimeout: 180_000,
-    hookTimeout: 180_000,
-    // Each file starts its own multi-process network: one at a time in each e2e project.
-    fileParallelism: false
-  }
-})
-
 export default defineConfig({
   test: {
     projects: [
@@ -51,8 +22,18 @@ export default defineConfig({
       unit('node'),
       unit('client'),
       unit('cli'),
-      e2e('e2e', { include: ['test/**/*.test.ts'], exclude: HEAVY }),
-      e2e('e2e-heavy', { include: HEAVY, exclude: [] })
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/**/*.test.ts'],
+          exclude: ['**/dist/**', '**/node_modules/**'],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+          // Each file starts its own multi-process network; two at once would
+          // starve a 2-core machine and make timings meaningless.
+          fileParallelism: false
+        }
+      }
     ]
   }
 })
