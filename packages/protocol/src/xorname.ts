@@ -63,3 +63,14 @@ export function compareBytes (a: Uint8Array, b: Uint8Array): number {
 export function bytesToHex (bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
 }
+
+/** The parts one after another: the bytes a domain-separated hash or signature covers. */
+export function concatBytes (...parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
+  let offset = 0
+  for (const part of parts) {
+    out.set(part, offset)
+    offset += part.length
+  }
+  return out
+}

@@ -15,7 +15,7 @@
  */
 import { decryptSymmetric, decodeClientKeys, deriveKey, encodeClientKeys, encryptSymmetric, sha3_256, type ClientKeys, type DeriveKeyOptions } from '@safemesh/crypto'
 import {
-  SafeMeshError, TYPE_TAG_SESSION_PACKET, bytes, decodeWith, encodeWith, literal, newMutableData, object, xorNameSchema,
+  SafeMeshError, TYPE_TAG_SESSION_PACKET, bytes, concatBytes, decodeWith, encodeWith, literal, newMutableData, object, xorNameSchema,
   type MutableData, type XorName
 } from '@safemesh/protocol'
 
@@ -57,7 +57,7 @@ export interface SessionSecrets {
 /** Derives where the session packet is and what opens it (one Argon2id). Needs cryptoReady(); ~0.65 s with the defaults (~1.4 s as a process's first). */
 export function deriveSessionSecrets (secret: string, password: string, networkSalt: Uint8Array, kdf: DeriveKeyOptions = {}): SessionSecrets {
   const input = loginInput(secret, password)
-  const master = deriveKey(input, concat([SALT_LABEL, networkSaltFrom(networkSalt)]), kdf)
+  const master = deriveKey(input, concatBytes(...[SALT_LABEL, networkSaltFrom(networkSalt)]), kdf)
   input.fill(0)
   const secrets = { location: keyedHash(LOCATION_LABEL, master), key: keyedHash(KEY_LABEL, master) }
   master.fill(0)
@@ -66,7 +66,7 @@ export function deriveSessionSecrets (secret: string, password: string, networkS
 
 /** SHA3-256(label ‖ master): distinct labels give independent values of the one master (SHA3 has no length extension). */
 function keyedHash (label: Uint8Array, key: Uint8Array): Uint8Array {
-  const data = concat([label, key])
+  const data = concatBytes(...[label, key])
   const out = sha3_256(data)
   data.fill(0)
   return out
@@ -75,7 +75,7 @@ function keyedHash (label: Uint8Array, key: Uint8Array): Uint8Array {
 /** label ‖ u32 length ‖ secret ‖ u32 length ‖ password (UTF-8 of NFC): no two pairs give the same input. */
 function loginInput (secret: string, password: string): Uint8Array {
   const parts = [secret, password].map(text => utf8.encode(text.normalize('NFC')))
-  const input = concat([INPUT_LABEL, ...parts.flatMap(part => [u32(part.length), part])])
+  const input = concatBytes(...[INPUT_LABEL, ...parts.flatMap(part => [u32(part.length), part])])
   for (const part of parts) part.fill(0)
   return input
 }
@@ -83,16 +83,6 @@ function loginInput (secret: string, password: string): Uint8Array {
 function u32 (n: number): Uint8Array {
   const out = new Uint8Array(4)
   new DataView(out.buffer).setUint32(0, n)
-  return out
-}
-
-function concat (parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let offset = 0
-  for (const part of parts) {
-    out.set(part, offset)
-    offset += part.length
-  }
   return out
 }
 

@@ -11,7 +11,7 @@
  */
 import { createPrivateKey, createPublicKey } from 'node:crypto'
 import { randomBytes, sha3_256, signingKeyPairFromSeed, type ClientKeys, type EncryptionKeyPair } from '@safemesh/crypto'
-import { SafeMeshError, type XorName } from '@safemesh/protocol'
+import { SafeMeshError, concatBytes, type XorName } from '@safemesh/protocol'
 
 export const LINK_PREFIX = 'safemesh-link-1.'
 const SEED_BYTES = 32
@@ -65,8 +65,5 @@ function linkEncryptionKeys (seed: Uint8Array): EncryptionKeyPair {
 }
 
 function labelled (label: Uint8Array, seed: Uint8Array): Uint8Array {
-  const input = new Uint8Array(label.length + seed.length)
-  input.set(label)
-  input.set(seed, label.length)
-  return sha3_256(input)
+  return sha3_256(concatBytes(label, seed))
 }

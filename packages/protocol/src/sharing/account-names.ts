@@ -6,7 +6,7 @@
 import { SafeMeshError } from '../errors.js'
 import { sha3_256 } from '../hash.js'
 import { TYPE_TAG_INBOX, TYPE_TAG_PROFILE, TYPE_TAG_SHARE_LOG } from '../data/type-tags.js'
-import { bytesToHex, xorNameEquals, type XorName } from '../xorname.js'
+import { bytesToHex, concatBytes, xorNameEquals, type XorName } from '../xorname.js'
 import type { MutableData } from '../data/mutable.js'
 import { assertShareLogSegmentPut } from './share-log.js'
 
@@ -41,13 +41,5 @@ export function labelledHash (label: string, ...parts: readonly Uint8Array[]): U
 
 /** label ‖ parts…: the bytes a domain-separated hash or signature covers. */
 export function labelled (label: string, ...parts: readonly Uint8Array[]): Uint8Array {
-  const head = new TextEncoder().encode(label)
-  const out = new Uint8Array(head.length + parts.reduce((n, p) => n + p.length, 0))
-  out.set(head)
-  let offset = head.length
-  for (const part of parts) {
-    out.set(part, offset)
-    offset += part.length
-  }
-  return out
+  return concatBytes(new TextEncoder().encode(label), ...parts)
 }

@@ -24,7 +24,7 @@ import type { VerifySignature } from '../group/certificate.js'
 import {
   array, bytes, decodeWith, encodeWith, literal, object, optional, string, uint, union, type Schema
 } from '../schema.js'
-import { bytesEqual, bytesToHex, type XorName } from '../xorname.js'
+import { bytesEqual, bytesToHex, concatBytes, type XorName } from '../xorname.js'
 
 export type ShareEvent =
   | { kind: 'share', share: XorName, path: string, recipients: Uint8Array[], expires?: number, price?: number }
@@ -105,7 +105,7 @@ const recordSchema = object({ ...signedFields, signature: bytes({ length: 64 }) 
 
 /** SHA3-256("safemesh/share-log/v1" ‖ owner): the first segment of `owner`'s log. */
 export function shareLogName (owner: Uint8Array): XorName {
-  return sha3_256(concat(NAME_DOMAIN, owner))
+  return sha3_256(concatBytes(NAME_DOMAIN, owner))
 }
 
 /**
@@ -113,7 +113,7 @@ export function shareLogName (owner: Uint8Array): XorName {
  * SHA3-256("safemesh/share-log/v1/segment" ‖ owner ‖ first as 8 bytes big-endian).
  */
 export function shareLogSegmentName (owner: Uint8Array, first: number): XorName {
-  return first === 0 ? shareLogName(owner) : sha3_256(concat(SEGMENT_DOMAIN, owner, shareLogKey(first)))
+  return first === 0 ? shareLogName(owner) : sha3_256(concatBytes(SEGMENT_DOMAIN, owner, shareLogKey(first)))
 }
 
 /** The entry key of record `index`: 8 bytes big-endian. */
@@ -138,7 +138,7 @@ export function shareLogRecordHash (content: Uint8Array): Uint8Array {
 
 /** The bytes the owner signs: the domain, then the record without its signature. */
 export function shareLogSigningBytes (record: ShareLogRecord): Uint8Array {
-  return concat(SIGNING_DOMAIN, encodeWith(signedSchema, { v: RECORD_VERSION, ...pickRecord(record) }))
+  return concatBytes(SIGNING_DOMAIN, encodeWith(signedSchema, { v: RECORD_VERSION, ...pickRecord(record) }))
 }
 
 /** The owner's signature of `record` (`sign` holds the owner's secret key). */
@@ -247,14 +247,4 @@ function pickRecord (record: ShareLogRecord): ShareLogRecord {
 
 function utf8 (text: string): Uint8Array {
   return new TextEncoder().encode(text)
-}
-
-function concat (...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let offset = 0
-  for (const part of parts) {
-    out.set(part, offset)
-    offset += part.length
-  }
-  return out
 }
