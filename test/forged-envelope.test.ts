@@ -10,8 +10,8 @@ import { publicKeyFromRaw } from '@libp2p/crypto/keys'
 import { peerIdFromPublicKey, peerIdFromString } from '@libp2p/peer-id'
 import { createAccount, createClient, type ClientOptions, type SafeMeshClient } from '@safemesh/client'
 import {
-  READ_GATE_KEY, TYPE_TAG_SHARE_ENVELOPE, bytesEqual, encodeReadGate, isSafeMeshError, newMutableData, quorumOf, randomXorName,
-  READ_REQUEST_TYPES, type ErrorCode, type MutableData, type WireReply, type XorName
+  READ_GATE_KEY, TYPE_TAG_SHARE_ENVELOPE, bytesEqual, encodeReadGate, newMutableData, quorumOf, randomXorName,
+  READ_REQUEST_TYPES, type MutableData, type WireReply, type XorName
 } from '@safemesh/protocol'
 import type { Testnet } from '@safemesh/testnet'
 import { startTestnet, stopTestnet } from './support/testnet.js'
@@ -20,6 +20,7 @@ import { withRogues } from './support/rogue-group.js'
 import { answer } from './support/rogue-behaviours.js'
 import { describeMData } from './support/replicas.js'
 import type { MessageOf, RogueNode } from './support/rogue.js'
+import { codeOf } from './support/error-code.js'
 
 /** The smallest network that shows it: G = 5 nodes, Q = 3, so Q − 1 = 2 rogues join the envelope's group. */
 const NODES = 5
@@ -29,16 +30,6 @@ const TAG = TYPE_TAG_SHARE_ENVELOPE
 const KDF = { opsLimit: 1, memLimit: 8 * 2 ** 20 }
 
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text)
-
-async function codeOf (promise: Promise<unknown>): Promise<ErrorCode | 'resolved'> {
-  try {
-    await promise
-    return 'resolved'
-  } catch (err) {
-    if (isSafeMeshError(err)) return err.code
-    throw err
-  }
-}
 
 function signingKeyOf (client: SafeMeshClient): Uint8Array {
   const key = client.publicKeys?.sign

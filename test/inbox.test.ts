@@ -4,10 +4,11 @@ import { type AccountInfo, type ClientOptions, type SafeMeshClient, createAccoun
 import { inboxAddress, openInboxItem } from '@safemesh/client/internals'
 import { openSealed, type ClientKeys } from '@safemesh/crypto'
 import {
-  TYPE_TAG_INBOX, bytesToHex, inboxName, isSafeMeshError, xorNameFromHex, type ErrorCode, type MutableDataEntry
+  TYPE_TAG_INBOX, bytesToHex, inboxName, xorNameFromHex, type ErrorCode, type MutableDataEntry
 } from '@safemesh/protocol'
 import type { Testnet } from '@safemesh/testnet'
 import { startTestnet, stopTestnet } from './support/testnet.js'
+import { codeOf } from './support/error-code.js'
 
 const G = 3
 const KDF = { opsLimit: 1, memLimit: 8 * 2 ** 20 }
@@ -17,16 +18,6 @@ const ACCOUNT_OPS = 60
 const CREATION_OPS = 13
 
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text)
-
-async function codeOf (promise: Promise<unknown>): Promise<ErrorCode | 'resolved'> {
-  try {
-    await promise
-    return 'resolved'
-  } catch (err) {
-    if (isSafeMeshError(err)) return err.code
-    throw err
-  }
-}
 
 /** Whether `needle` occurs anywhere in `haystack`. */
 const contains = (haystack: Uint8Array, needle: Uint8Array): boolean => Buffer.from(haystack).includes(Buffer.from(needle))

@@ -7,10 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decryptDeterministic, type ClientKeys } from '@safemesh/crypto'
 import { type ClientOptions, type FsEntry, type SafeMeshClient, createAccount, createClient, login } from '@safemesh/client'
 import { AccessContainer, Directory, RootContainer } from '@safemesh/client/internals'
-import { TYPE_TAG_NFS_DIRECTORY, isSafeMeshError, randomXorName, type ErrorCode } from '@safemesh/protocol'
+import { TYPE_TAG_NFS_DIRECTORY, randomXorName } from '@safemesh/protocol'
 import type { Testnet } from '@safemesh/testnet'
 import { startTestnet, stopTestnet } from './support/testnet.js'
 import { runNode, type ProcessRun } from './support/process.js'
+import { codeOf } from './support/error-code.js'
 
 const G = 8
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -31,16 +32,6 @@ async function all<T> (source: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = []
   for await (const item of source) out.push(item)
   return out
-}
-
-async function codeOf (promise: Promise<unknown>): Promise<ErrorCode | 'resolved'> {
-  try {
-    await promise
-    return 'resolved'
-  } catch (err) {
-    if (isSafeMeshError(err)) return err.code
-    throw err
-  }
 }
 
 /** Every file under `dir`, recursively. */

@@ -8,10 +8,11 @@ import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createAccount, type AccountInfo, type ClientOptions, type SafeMeshClient } from '@safemesh/client'
 import {
-  READ_GATE_KEY, TYPE_TAG_SHARE_ENVELOPE, encodeReadGate, isSafeMeshError, randomXorName, type ErrorCode, type XorName
+  READ_GATE_KEY, TYPE_TAG_SHARE_ENVELOPE, encodeReadGate, randomXorName, type XorName
 } from '@safemesh/protocol'
 import type { Testnet } from '@safemesh/testnet'
 import { startTestnet, stopTestnet } from './support/testnet.js'
+import { codeOf } from './support/error-code.js'
 
 const NODES = 7
 const G = 5
@@ -21,16 +22,6 @@ const TAG = TYPE_TAG_SHARE_ENVELOPE
 const KDF = { opsLimit: 1, memLimit: 8 * 2 ** 20 }
 
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text)
-
-async function codeOf (promise: Promise<unknown>): Promise<ErrorCode | 'resolved'> {
-  try {
-    await promise
-    return 'resolved'
-  } catch (err) {
-    if (isSafeMeshError(err)) return err.code
-    throw err
-  }
-}
 
 function signingKeyOf (client: SafeMeshClient): Uint8Array {
   const key = client.publicKeys?.sign

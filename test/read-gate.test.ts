@@ -3,11 +3,11 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type ClientOptions, type SafeMeshClient, createAccount } from '@safemesh/client'
 import {
-  READ_GATE_KEY, TYPE_TAG_SHARE_ENVELOPE, TYPE_TAG_SHARE_LOG, decodeReadGate, shareLogIndexOf, shareLogKey, shareLogSegmentName, encodeReadGate, isSafeMeshError,
-  type ErrorCode, type MutableData
+  READ_GATE_KEY, TYPE_TAG_SHARE_ENVELOPE, TYPE_TAG_SHARE_LOG, decodeReadGate, shareLogIndexOf, shareLogKey, shareLogSegmentName, encodeReadGate, type MutableData
 } from '@safemesh/protocol'
 import type { Testnet } from '@safemesh/testnet'
 import { startTestnet, stopTestnet } from './support/testnet.js'
+import { codeOf } from './support/error-code.js'
 
 const G = 3
 const KDF = { opsLimit: 1, memLimit: 8 * 2 ** 20 }
@@ -15,16 +15,6 @@ const KDF = { opsLimit: 1, memLimit: 8 * 2 ** 20 }
 const EXPIRES_IN = 8_000
 
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text)
-
-async function codeOf (promise: Promise<unknown>): Promise<ErrorCode | 'resolved'> {
-  try {
-    await promise
-    return 'resolved'
-  } catch (err) {
-    if (isSafeMeshError(err)) return err.code
-    throw err
-  }
-}
 
 /** Resolves once the wall clock (the one every node of this testnet reads) is at `deadline` or past it. */
 async function until (deadline: number): Promise<void> {

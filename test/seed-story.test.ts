@@ -6,9 +6,10 @@
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type ClientOptions, type SafeMeshClient, createAccount, createClient } from '@safemesh/client'
-import { TYPE_TAG_SHARE_ENVELOPE, bytesToHex, isSafeMeshError, xorNameFromHex, type ErrorCode } from '@safemesh/protocol'
+import { TYPE_TAG_SHARE_ENVELOPE, bytesToHex, xorNameFromHex } from '@safemesh/protocol'
 import type { Testnet } from '@safemesh/testnet'
 import { startTestnet, stopTestnet } from './support/testnet.js'
+import { codeOf } from './support/error-code.js'
 
 const G = 8
 const KDF = { opsLimit: 1, memLimit: 8 * 2 ** 20 }
@@ -24,16 +25,6 @@ async function paths (client: SafeMeshClient, folder: string): Promise<string[]>
   const out: string[] = []
   for await (const entry of client.fs.list(folder)) out.push(entry.path)
   return out.sort()
-}
-
-async function codeOf (promise: Promise<unknown>): Promise<ErrorCode | 'resolved'> {
-  try {
-    await promise
-    return 'resolved'
-  } catch (err) {
-    if (isSafeMeshError(err)) return err.code
-    throw err
-  }
 }
 
 describe(`seed 000: a patient shares her records with doctors (12 nodes, G = ${G})`, () => {

@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type ClientOptions, type SafeMeshClient, type ShareLogReport, createAccount, createClient } from '@safemesh/client'
 import {
-  TYPE_TAG_SHARE_LOG, bytesToHex, decodeShareLogRecord, encodeShareLogRecord, isSafeMeshError, listEntries, newMutableData,
-  shareLogKey, shareLogSegmentName, type ErrorCode, type MutableDataEntry, type ShareEvent, type XorName
+  TYPE_TAG_SHARE_LOG, bytesToHex, decodeShareLogRecord, encodeShareLogRecord, listEntries, newMutableData,
+  shareLogKey, shareLogSegmentName, type MutableDataEntry, type ShareEvent, type XorName
 } from '@safemesh/protocol'
 import type { Testnet } from '@safemesh/testnet'
 import { Store } from '../packages/node/src/store/store.js'
@@ -15,6 +15,7 @@ import { ReplicaStore, replicaKey } from '../packages/node/src/personas/data-man
 import { trueGroup } from './support/grind.js'
 import { runNode } from './support/process.js'
 import { eventually, startTestnet, stopTestnet } from './support/testnet.js'
+import { codeOf } from './support/error-code.js'
 
 const G = 5
 const NODES = 7
@@ -32,16 +33,6 @@ function eventNumber (i: number): ShareEvent {
     case 2: return { kind: 'link', share, link: new Uint8Array(32).fill(i) }
     case 3: return { kind: 'payment', share, payer: new Uint8Array(32).fill(20), amount: i, messageId: new Uint8Array(32).fill(i) }
     default: return { kind: 'revoke', share, recipients: [doctor] }
-  }
-}
-
-async function codeOf (promise: Promise<unknown>): Promise<ErrorCode | 'resolved'> {
-  try {
-    await promise
-    return 'resolved'
-  } catch (err) {
-    if (isSafeMeshError(err)) return err.code
-    throw err
   }
 }
 

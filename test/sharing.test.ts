@@ -4,11 +4,12 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type ClientOptions, type FsEntry, type SafeMeshClient, connectLink, createAccount } from '@safemesh/client'
 import { Directory, openEnvelope, sealInboxItem, inboxAddress } from '@safemesh/client/internals'
-import { TYPE_TAG_SHARE_ENVELOPE, bytesToHex, isSafeMeshError, xorNameFromHex, type ErrorCode, type XorName } from '@safemesh/protocol'
+import { TYPE_TAG_SHARE_ENVELOPE, bytesToHex, xorNameFromHex, type XorName } from '@safemesh/protocol'
 import type { ClientKeys } from '@safemesh/crypto'
 import type { Testnet } from '@safemesh/testnet'
 import { startTestnet, stopTestnet } from './support/testnet.js'
 import { runNode, type ProcessRun } from './support/process.js'
+import { codeOf } from './support/error-code.js'
 
 // G = the network's size: a client trusts its view only once it holds min(G, nodes) nodes, so every
 // client here (the link's, the command line's, joining late) knows them all. With fewer, a client
@@ -30,16 +31,6 @@ async function all<T> (source: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = []
   for await (const item of source) out.push(item)
   return out
-}
-
-async function codeOf (promise: Promise<unknown>): Promise<ErrorCode | 'resolved'> {
-  try {
-    await promise
-    return 'resolved'
-  } catch (err) {
-    if (isSafeMeshError(err)) return err.code
-    throw err
-  }
 }
 
 describe(`sharing between accounts on a 5-node testnet (G = ${G})`, () => {
