@@ -22,6 +22,7 @@ export default defineConfig({
       unit('node'),
       unit('client'),
       unit('cli'),
+      unit('gateway'),
       {
         test: {
           name: 'e2e',

@@ -1,0 +1,5 @@
+/** The console routes (being written: issue 16). */
+import type { Router } from '../router.js'
+import type { GatewayState } from '../state.js'
+
+export function registerConsoleRoutes (_router: Router, _state: GatewayState): void {}

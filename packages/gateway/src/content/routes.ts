@@ -1,0 +1,5 @@
+/** The content routes (being written: issue 16). */
+import type { Router } from '../router.js'
+import type { GatewayState } from '../state.js'
+
+export function registerContentRoutes (_router: Router, _state: GatewayState): void {}
