@@ -85,9 +85,9 @@ function matchPath (route: Route, parts: string[], pathname: string): Record<str
     }
   }
   if (route.rest) {
-    // The raw remainder, keeping a trailing slash ('a/' asks for a folder's index).
-    const prefix = '/' + route.segments.join('/')
-    params['*'] = pathname.slice(prefix.length).replace(/^\//, '')
+    // The raw remainder after the matched segments, keeping a trailing slash ('a/' asks for a folder's index).
+    const rest = pathname.replace(/^\/+/, '').split('/')
+    params['*'] = rest.slice(route.segments.length).join('/')
   }
   return params
 }
