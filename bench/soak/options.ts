@@ -132,19 +132,6 @@ export function parseSoakOptions (argv: string[]): SoakOptions | undefined {
   }
 }
 
-/** The defaults of every option but those given (for the in-process test). */
-export function soakOptions (overrides: Partial<SoakOptions> = {}): SoakOptions {
-  const defaults = parseSoakOptions([]) as SoakOptions
-  const groupSize = overrides.groupSize ?? defaults.groupSize
-  const nodes = overrides.nodes ?? defaults.nodes
-  return {
-    ...defaults,
-    maxDisturbed: groupSize - quorumOf(groupSize),
-    adds: Math.ceil(nodes / 8),
-    ...overrides
-  }
-}
-
 function randomSeed (): number {
   return Math.floor(Math.random() * 2 ** 31)
 }

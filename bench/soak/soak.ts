@@ -1,6 +1,6 @@
 /**
  * One churn soak run (see `HELP` in options.ts for what it does and checks): the same code for
- * `npm run soak` and for test/soak.test.ts. Everything it starts — node processes, clients,
+ * `npm run soak` (any length; not part of `npm test`). Everything it starts — node processes, clients,
  * hosts, the temporary directory — is stopped and removed before it returns or throws.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
