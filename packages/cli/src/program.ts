@@ -19,6 +19,8 @@ import { registerMd } from './commands/md.js'
 import { registerId } from './commands/id.js'
 import { registerInbox } from './commands/inbox.js'
 import { registerShare } from './commands/share.js'
+import { registerDns } from './commands/dns.js'
+import { registerWeb } from './commands/web.js'
 import type { ActionHandler } from './program-types.js'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
@@ -103,6 +105,8 @@ function buildProgram (io: CliIo, run: (handler: ActionHandler) => (...args: unk
   registerId(program, run)
   registerShare(program, run)
   registerInbox(program, run)
+  registerDns(program, run)
+  registerWeb(program, run)
   for (const command of allCommands(program)) configure(command, io)
   return program
 }

@@ -42,6 +42,8 @@ import { ShareLog } from './sharing/share-log.js'
 import { verifyShareLogOnNetwork, type ShareLogReport, type VerifyShareLogOptions } from './sharing/share-log-verify.js'
 import { Sharing, ensureSharingQuietly } from './sharing/sharing.js'
 import { ShareMounts } from './sharing/mounts.js'
+import { Web } from './web/web.js'
+import { fileSize } from './web/file-size.js'
 import { deriveSessionSecrets, FALLBACK_NETWORK_SALT, invalidCredentials, LOGIN_ENTRY_KEY, networkSaltFrom, newSessionPacket, openLogin, SESSION_PACKET_TAG, type SessionSecrets } from './session/session-packet.js'
 
 /** Where a MutableData is: its name and type tag. */
@@ -550,6 +552,13 @@ export class MeshClient {
     })
   }
 
+  // ---- DNS and web sites (SPEC §9, issue 16) ----
+
+  /** Public ids, services and sites: `web().resolve('mysite')`, `web().publish(files, …)`; reads need no account. */
+  web (): Web {
+    return new Web(this)
+  }
+
   /** One per client: paid reads reuse their payment while the Data-Managers honour it. */
   private mountsOf (keys: ClientKeys): ShareMounts {
     this.shareMounts ??= new ShareMounts(this, keys)
@@ -600,6 +609,11 @@ export class MeshClient {
   /** A file's content, in order, verified as it comes. */
   getFile (address: XorName | string, options: GetFileOptions = {}): AsyncGenerator<Uint8Array, void, undefined> {
     return getFile(typeof address === 'string' ? xorNameFromHex(address) : address, this.chunkStore(), options)
+  }
+
+  /** A file's plaintext size, from its data map alone (no content is fetched). */
+  async fileSize (address: XorName | string, options: RequestOptions = {}): Promise<number> {
+    return await fileSize(typeof address === 'string' ? xorNameFromHex(address) : address, this.chunkStore(), options)
   }
 
   private chunkStore (): ChunkStore {

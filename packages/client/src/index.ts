@@ -55,3 +55,7 @@ export { connectLink } from './sharing/connect-link.js'
 export { parseExpiry } from './sharing/expiry.js'
 export { LINK_PREFIX, decodeLink, type Link } from './sharing/link.js'
 export { SHARE_PREFIX, LINK_MOUNT_PREFIX } from './sharing/mounts.js'
+export type { Web } from './web/web.js'
+export type {
+  PublicName, PublishOptions, PublishProgress, PublishResult, ResolveOptions, ServiceRecord, Site, SiteEntry, SiteFile, SiteReadOptions
+} from './web/types.js'

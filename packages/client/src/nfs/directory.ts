@@ -23,6 +23,8 @@ import { decodeEntryRecord, encodeEntryRecord, type EntryRecord } from './entry-
 export interface DirectoryRef {
   readonly head: XorName
   readonly key?: Uint8Array
+  /** The type tag of every node (default {@link TYPE_TAG_NFS_DIRECTORY}; a web site's is 15002). */
+  readonly tag?: number
 }
 
 /** The requests a directory needs (a SafeMeshClient that can write). */
@@ -74,7 +76,11 @@ export class Directory {
   }
 
   get head (): MDataAddress {
-    return { name: this.ref.head, tag: TYPE_TAG_NFS_DIRECTORY }
+    return { name: this.ref.head, tag: this.tag }
+  }
+
+  private get tag (): number {
+    return this.ref.tag ?? TYPE_TAG_NFS_DIRECTORY
   }
 
   /** Stores a new directory's head (`DataExists` when there is one). */
@@ -86,7 +92,7 @@ export class Directory {
 
   private newNode (name: XorName, entries: MutableDataEntry[], permissions: ReadonlyArray<{ user: User, permissions: PermissionSet }>): MutableData {
     const all = this.cipher === undefined ? entries : [...entries, { ...this.cipher.marker(), version: 0 }]
-    return newMutableData({ name, tag: TYPE_TAG_NFS_DIRECTORY, owners: [this.owner], entries: all, permissions })
+    return newMutableData({ name, tag: this.tag, owners: [this.owner], entries: all, permissions })
   }
 
   wireKey (path: string): Uint8Array {
@@ -106,7 +112,7 @@ export class Directory {
   }
 
   private nodeAt (path: readonly number[]): MDataAddress {
-    return { name: bucketName(this.ref.head, path), tag: TYPE_TAG_NFS_DIRECTORY }
+    return { name: bucketName(this.ref.head, path), tag: this.tag }
   }
 
   /** The head, checked to be this directory's: `AccessDenied` when its key does not open it. */

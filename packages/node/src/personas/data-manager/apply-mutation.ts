@@ -1,5 +1,5 @@
 import {
-  SafeMeshError, assertAccountNamePut, assertAppendOnly, bytesEqual, changeOwner, delUserPermissions, mutateEntries, setUserPermissions, accountNameOf,
+  SafeMeshError, assertAccountNamePut, assertAppendOnly, assertPublicIdPut, bytesEqual, changeOwner, delUserPermissions, mutateEntries, setUserPermissions, accountNameOf,
   validateNewMutableData, xorNameEquals, type MutableData, type Mutation, type NetworkParams, type Response, type XorName
 } from '@safemesh/protocol'
 
@@ -32,6 +32,7 @@ function next (data: MutableData | undefined, account: XorName, mutation: Mutabl
     if (data != null) throw new SafeMeshError('DataExists', 'MutableData with that name and tag exists')
     validateNewMutableData(mutation.data, params)
     assertAccountNamePut(mutation.data)
+    assertPublicIdPut(mutation.data)
     // The Maid-Managers checked this too; a Data-Manager trusts no single group.
     if (!xorNameEquals(accountNameOf(mutation.data.owners[0] as Uint8Array), account)) {
       throw new SafeMeshError('InvalidOwners', 'the data\'s owner is not the account that put it')

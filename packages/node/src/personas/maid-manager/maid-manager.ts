@@ -1,5 +1,5 @@
 import {
-  MAX_LISTED_CREDITS, QuorumTally, SafeMeshError, accountBalance, assertAccountNamePut, assertAppendOnly, assertBatchCanFit, assertChargeShape, assertTransfer, availableCredit, chargeOf, costOf,
+  MAX_LISTED_CREDITS, QuorumTally, SafeMeshError, accountBalance, assertAccountNamePut, assertAppendOnly, assertPublicIdPut, assertBatchCanFit, assertChargeShape, assertTransfer, availableCredit, chargeOf, costOf,
   creditedRecord, creditsReceived, creditsSent, forwardOf, misroutedError, accountNameOf, appKeyBinding, bytesEqual, bytesToHex, changeAuthKeys, chargedRecord, decodeResponse,
   encodeResponse, errorResponse, isAccountOpening, isErrorResponse, isSafeMeshError, quorumOf,
   responseError, sha3_256, validateNewMutableData, xorNameEquals, xorNameToHex,
@@ -415,6 +415,7 @@ export class MaidManager {
         }
         validateNewMutableData(request.data, this.context.params)
         assertAccountNamePut(request.data)
+        assertPublicIdPut(request.data)
         if (isAccountOpening(request)) throw new SafeMeshError('AccountExists', 'this account already has its session packet')
         break
       case 'MutateMDataEntries':
