@@ -40,6 +40,7 @@ export type { DownloadProgress, GetFileOptions } from './files/get-file.js'
 export { decodeAppCredentials, encodeAppCredentials, type AppCredentials } from './session/app-credentials.js'
 export { checkNewCredentials, MIN_CREDENTIAL_SCORE } from './session/credential-strength.js'
 export type { AppInfo, AuthorisedApp, AuthoriseOptions, ContainerGrant, RevokedApp } from './session/apps.js'
+export { checkAppRequest, requestAppAccess, type AppAccessRequest, type AppRequestAnswer, type AppRequestTicket, type RequestAppAccessOptions } from './session/app-request.js'
 export { BASIC_ACCESS, CONTAINER_ACCESS, parseContainerAccess, type ContainerAccess } from './auth/access-container.js'
 export { DEFAULT_CONTAINERS } from './auth/containers.js'
 export type {
