@@ -7,7 +7,7 @@ import { pino, type Logger } from 'pino'
 import { type SafeMeshClient, type ClientOptions, checkNewCredentials, connectLink, libp2pNetwork, decodeAppCredentials, createClient, createAccount, login } from '@safemesh/client'
 import { appCredentialsOf, ownerCredentials } from './credentials.js'
 import type { CliIo } from './io.js'
-import { chooseNetwork, type NetworkFlags } from './network-choice.js'
+import { chooseNetwork, networkFilePath, type NetworkFlags } from './network-choice.js'
 import { UsageError } from './usage-error.js'
 
 export interface ClientFlags extends NetworkFlags {
@@ -70,6 +70,16 @@ export class CliClients {
     const { secret, password } = await ownerCredentials(this.io)
     const reader = await this.connected()
     return (await reader.openSession({ secret, password }, this.kdf())).keys
+  }
+
+  /** How this command reaches the network (what a gateway connects and logs in with). */
+  async clientOptions (): Promise<ClientOptions> {
+    return await this.options()
+  }
+
+  /** The network file in use (absolute), or undefined with `--bootstrap`. */
+  networkFile (): string | undefined {
+    return networkFilePath(this.io, this.flags)
   }
 
   async closeAll (): Promise<void> {

@@ -17,6 +17,13 @@ export interface NetworkFlags {
 
 const DEFAULT_NETWORK_FILE = join('.testnet', 'network.json')
 
+/** The network file a command reads (absolute), or undefined with `--bootstrap`. */
+export function networkFilePath (io: CliIo, flags: NetworkFlags): string | undefined {
+  if (flags.bootstrap.length > 0) return undefined
+  const path = flags.network ?? io.env['SAFEMESH_NETWORK'] ?? DEFAULT_NETWORK_FILE
+  return isAbsolute(path) ? path : join(io.cwd, path)
+}
+
 export async function chooseNetwork (io: CliIo, flags: NetworkFlags): Promise<NetworkFile> {
   if (flags.bootstrap.length > 0) {
     if (flags.network !== undefined) throw new UsageError('give --network or --bootstrap, not both')
@@ -24,8 +31,7 @@ export async function chooseNetwork (io: CliIo, flags: NetworkFlags): Promise<Ne
   }
   if (flags.salt !== undefined) throw new UsageError('--salt goes with --bootstrap (a network file carries its own salt)')
   const given = flags.network ?? io.env['SAFEMESH_NETWORK']
-  const path = given ?? DEFAULT_NETWORK_FILE
-  const absolute = isAbsolute(path) ? path : join(io.cwd, path)
+  const absolute = networkFilePath(io, flags) as string
   let config: NetworkFile
   try {
     config = await loadNetworkFile(absolute)

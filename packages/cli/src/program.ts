@@ -21,6 +21,7 @@ import { registerInbox } from './commands/inbox.js'
 import { registerShare } from './commands/share.js'
 import { registerDns } from './commands/dns.js'
 import { registerWeb } from './commands/web.js'
+import { registerGateway } from './commands/gateway.js'
 import type { ActionHandler } from './program-types.js'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
@@ -107,6 +108,7 @@ function buildProgram (io: CliIo, run: (handler: ActionHandler) => (...args: unk
   registerInbox(program, run)
   registerDns(program, run)
   registerWeb(program, run)
+  registerGateway(program, run)
   for (const command of allCommands(program)) configure(command, io)
   return program
 }

@@ -48,7 +48,7 @@ export function statusOf (code: ErrorCode): number {
 export function describeError (err: unknown): { status: number, code: ErrorCode | 'Internal', message: string } {
   if (err instanceof HttpError) return { status: err.status, code: err.code, message: err.message }
   if (isSafeMeshError(err)) return { status: statusOf(err.code), code: err.code, message: err.message }
-  if (err instanceof Error && err.name === 'AbortError') return { status: 504, code: 'Timeout', message: 'the network did not answer in time' }
+  if (err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError')) return { status: 504, code: 'Timeout', message: 'the network did not answer in time' }
   return { status: 500, code: 'Internal', message: err instanceof Error ? err.message : String(err) }
 }
 
