@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
 
-export const CHROMIUM_PATH = process.env.SAFEMESH_CHROMIUM ?? '/usr/bin/chromium'
+const CHROMIUM_PATH = process.env.SAFEMESH_CHROMIUM ?? '/usr/bin/chromium'
 
 const FLAGS = [
   '--no-sandbox',

@@ -40,12 +40,12 @@ const STATUS_OF: Partial<Record<ErrorCode, number>> = {
 }
 
 /** The HTTP status for a SPEC error code (400 for the request's own faults). */
-export function statusOf (code: ErrorCode): number {
+function statusOf (code: ErrorCode): number {
   return STATUS_OF[code] ?? 400
 }
 
 /** What a failure says to an HTTP client: its status, SPEC code and message. */
-export function describeError (err: unknown): { status: number, code: ErrorCode | 'Internal', message: string } {
+function describeError (err: unknown): { status: number, code: ErrorCode | 'Internal', message: string } {
   if (err instanceof HttpError) return { status: err.status, code: err.code, message: err.message }
   if (isSafeMeshError(err)) return { status: statusOf(err.code), code: err.code, message: err.message }
   if (err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError')) return { status: 504, code: 'Timeout', message: 'the network did not answer in time' }

@@ -10,7 +10,7 @@ import type { IncomingMessage } from 'node:http'
 import { login, type ClientOptions, type SafeMeshClient } from '@safemesh/client'
 import { xorNameToHex } from '@safemesh/protocol'
 
-export const SESSION_COOKIE = 'safemesh_session'
+const SESSION_COOKIE = 'safemesh_session'
 /** A session unused this long is closed. */
 const IDLE_MS = 60 * 60 * 1000
 /** Each session holds a network client: a bound on what a loopback caller can make the gateway hold. */

@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage } from 'node:http'
 
-export const PIN_COOKIE = 'safemesh_site_version'
+const PIN_COOKIE = 'safemesh_site_version'
 /** Long enough for a page to load its subresources; a pin is only a hint for those. */
 const PIN_SECONDS = 600
 
