@@ -3,7 +3,7 @@
  * backpressure, so a 64 MiB video never sits whole in the gateway. The read stops when the
  * browser goes away.
  */
-import { once } from 'node:events'
+import type { ServerResponse } from 'node:http'
 import type { RequestContext } from '../router.js'
 import { parseRange } from './range.js'
 
@@ -57,13 +57,26 @@ export async function sendBytes (ctx: RequestContext, file: FileToSend): Promise
   res.once('close', onClose)
   try {
     for await (const piece of file.read(range, AbortSignal.any([gone.signal, ctx.state.closing]))) {
-      if (!res.write(piece)) await Promise.race([once(res, 'drain'), once(res, 'close')])
+      if (!res.write(piece)) await drained(res)
       if (gone.signal.aborted) return
     }
     res.end()
   } finally {
     res.off('close', onClose)
   }
+}
+
+/** Until the socket takes more, or closes (each wait removes its own listeners: a long stream waits thousands of times). */
+async function drained (res: ServerResponse): Promise<void> {
+  await new Promise<void>(resolve => {
+    const done = (): void => {
+      res.off('drain', done)
+      res.off('close', done)
+      resolve()
+    }
+    res.on('drain', done)
+    res.on('close', done)
+  })
 }
 
 function etagMatches (header: string | undefined, etag: string): boolean {
