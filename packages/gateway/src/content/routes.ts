@@ -57,6 +57,11 @@ async function serveSite (ctx: RequestContext, versions: VersionCache, label: st
   const pinned = address.version ?? pinnedVersion(ctx.req)
   const record: ServiceRecord = pinned !== undefined
     ? await versions.get(`${address.publicId}/${address.service}@${pinned}`, async () => await web.resolve(address.publicId, address.service, { ...options, version: pinned }))
+      // A pin the site does not have (a stale cookie) is only a hint: the current version then.
+      .catch(async (err: unknown) => {
+        if (address.version !== undefined || !(isSafeMeshError(err) && err.code === 'NoSuchEntry')) throw err
+        return await web.resolve(address.publicId, address.service, options)
+      })
     : await web.resolve(address.publicId, address.service, options)
   const path = parseSitePath(rawPath)
   const site = web.site(record.directory)
