@@ -11,7 +11,7 @@
  */
 import { generateSymmetricKey } from '@safemesh/crypto'
 import { SafeMeshError, isSafeMeshError, xorNameToHex, type XorName } from '@safemesh/protocol'
-import { Slots } from '@safemesh/net'
+import { uploadEach } from '../files/upload-each.js'
 import type { GetFileOptions } from '../files/get-file.js'
 import type { PutFileOptions, PutFileResult } from '../files/put-file.js'
 import type { PutIDataResult } from '../requests/chunk-upload.js'
@@ -294,31 +294,16 @@ export class FileSystem {
     return await this.within(items[0]?.path as string, options, async (dir, _rel, container) => {
       const progress: WriteManyProgress = { files: items.length, filesDone: 0, bytes: items.reduce((n, i) => n + (i.size ?? 0), 0), bytesDone: 0 }
       const report = (): void => { options.onProgress?.({ ...progress }) }
-      const slots = new Slots(options.concurrency ?? DEFAULT_WRITE_CONCURRENCY)
-      // One failed upload stops the others: nothing is recorded unless every file is stored.
-      const failed = new AbortController()
-      const signal = options.signal === undefined ? failed.signal : AbortSignal.any([options.signal, failed.signal])
-      const uploads = items.map(async (item, index) => {
-        await slots.acquire(signal)
-        try {
-          let counted = 0
-          const result = await this.store(dir, item.content(), {
-            ...(item.size !== undefined ? { size: item.size } : {}),
-            ...(item.mediaType !== undefined ? { mediaType: item.mediaType } : {}),
-            signal,
-            onProgress: (p) => { progress.bytesDone += p.bytesStored - counted; counted = p.bytesStored; report() }
-          })
-          return { rel: normalisePath((split[index] as { rel: string }).rel), result }
-        } catch (err) {
-          failed.abort(err)
-          throw err
-        } finally {
-          slots.release()
-        }
+      const stored = await uploadEach(items, options.concurrency ?? DEFAULT_WRITE_CONCURRENCY, options.signal, async (item, index, signal) => {
+        let counted = 0
+        const result = await this.store(dir, item.content(), {
+          ...(item.size !== undefined ? { size: item.size } : {}),
+          ...(item.mediaType !== undefined ? { mediaType: item.mediaType } : {}),
+          signal,
+          onProgress: (p) => { progress.bytesDone += p.bytesStored - counted; counted = p.bytesStored; report() }
+        })
+        return { rel: normalisePath((split[index] as { rel: string }).rel), result }
       })
-      const settled = await Promise.allSettled(uploads)
-      if (failed.signal.aborted) throw failed.signal.reason
-      const stored = settled.map(s => (s as PromiseFulfilledResult<{ rel: string, result: StoredFile }>).value)
       const now = Date.now()
       const fresh = stored.map(({ rel, result }) => ({ path: rel, record: { kind: 'file' as const, ...result, created: now, modified: now, version: 1 } }))
       const { conflicts: existing } = await dir.insertMany(fresh, options)

@@ -9,12 +9,12 @@ import {
   SafeMeshError, TYPE_TAG_WEB_SERVICE, assertPublicId, assertServiceName, bytesEqual, mediaTypeOf, randomXorName, xorNameFromHex,
   type XorName
 } from '@safemesh/protocol'
-import { Slots } from '@safemesh/net'
 import type { ClientMode } from '../identity.js'
 import type { PutFileOptions, PutFileResult } from '../files/put-file.js'
 import { Directory, type DirectoryRequests, type ListedEntry } from '../nfs/directory.js'
 import type { EntryRecord } from '../nfs/entry-record.js'
 import { folderKey, normalisePath } from '../nfs/paths.js'
+import { uploadEach } from '../files/upload-each.js'
 import { publicIdAddress, switchService, type ServiceRequests } from './services.js'
 import type { PublishOptions, PublishProgress, PublishResult, SiteFile } from './types.js'
 
@@ -86,33 +86,16 @@ function folderRecord (now: number): EntryRecord {
 async function uploadAll (requests: PublishRequests, files: readonly SiteFile[], options: PublishOptions): Promise<Array<{ file: XorName, size: number }>> {
   const progress: PublishProgress = { files: files.length, filesDone: 0, bytes: files.reduce((n, f) => n + (f.size ?? 0), 0), bytesDone: 0 }
   const report = (): void => { options.onProgress?.({ ...progress }) }
-  const slots = new Slots(options.concurrency ?? DEFAULT_PUBLISH_CONCURRENCY)
-  const failed = new AbortController()
-  const signal = options.signal === undefined ? failed.signal : AbortSignal.any([options.signal, failed.signal])
   report()
-  const uploads = files.map(async (file) => {
-    await slots.acquire(signal)
-    try {
-      let counted = 0
-      const result = await requests.putFile(file.content(), {
-        ...(file.size !== undefined ? { size: file.size } : {}),
-        signal,
-        onProgress: (p) => { progress.bytesDone += p.bytesStored - counted; counted = p.bytesStored; report() }
-      })
-      progress.filesDone++
-      report()
-      return { file: xorNameFromHex(result.address), size: result.size }
-    } catch (err) {
-      failed.abort(err)
-      throw err
-    } finally {
-      slots.release()
-    }
-  })
-  const settled = await Promise.allSettled(uploads)
-  if (failed.signal.aborted) throw failed.signal.reason
-  return settled.map(s => {
-    if (s.status === 'rejected') throw s.reason
-    return s.value
+  return await uploadEach(files, options.concurrency ?? DEFAULT_PUBLISH_CONCURRENCY, options.signal, async (file, _index, signal) => {
+    let counted = 0
+    const result = await requests.putFile(file.content(), {
+      ...(file.size !== undefined ? { size: file.size } : {}),
+      signal,
+      onProgress: (p) => { progress.bytesDone += p.bytesStored - counted; counted = p.bytesStored; report() }
+    })
+    progress.filesDone++
+    report()
+    return { file: xorNameFromHex(result.address), size: result.size }
   })
 }
