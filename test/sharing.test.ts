@@ -10,6 +10,7 @@ import type { Testnet } from '@safemesh/testnet'
 import { startTestnet, stopTestnet } from './support/testnet.js'
 import { runNode, type ProcessRun } from './support/process.js'
 import { codeOf } from './support/error-code.js'
+import { collect, utf8 } from './support/text.js'
 
 // G = the network's size: a client trusts its view only once it holds min(G, nodes) nodes, so every
 // client here (the link's, the command line's, joining late) knows them all. With fewer, a client
@@ -17,15 +18,6 @@ import { codeOf } from './support/error-code.js'
 const G = 5
 const CLI = fileURLToPath(new URL('../packages/cli/dist/src/bin/safemesh.js', import.meta.url))
 const KDF = { opsLimit: 1, memLimit: 8 * 2 ** 20 }
-
-const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text)
-const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes)
-
-async function collect (source: AsyncIterable<Uint8Array>): Promise<string> {
-  const parts: Uint8Array[] = []
-  for await (const part of source) parts.push(part)
-  return text(new Uint8Array(Buffer.concat(parts)))
-}
 
 async function all<T> (source: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = []

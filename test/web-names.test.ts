@@ -11,18 +11,10 @@ import type { Testnet } from '@safemesh/testnet'
 import { startTestnet, stopTestnet } from './support/testnet.js'
 import { runNode, type ProcessRun } from './support/process.js'
 import { codeOf } from './support/error-code.js'
+import { collect, utf8 } from './support/text.js'
 
 const G = 8
 const CLI = fileURLToPath(new URL('../packages/cli/dist/src/bin/safemesh.js', import.meta.url))
-
-const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text)
-const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes)
-
-async function collect (source: AsyncIterable<Uint8Array>): Promise<string> {
-  const parts: Uint8Array[] = []
-  for await (const part of source) parts.push(part)
-  return text(new Uint8Array(Buffer.concat(parts)))
-}
 
 type SiteFiles = Record<string, string>
 
