@@ -10,13 +10,13 @@ import { request, type IncomingMessage } from 'node:http'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import { createAccount } from '@safemesh/client'
 import type { Testnet } from '@safemesh/testnet'
 import { startTestnet, stopTestnet } from './support/testnet.js'
-import { runNode, type ProcessRun } from './support/process.js'
+import type { ProcessRun } from './support/process.js'
 import { launchBrowser, type TestBrowser } from './support/browser.js'
 import { solidPng } from './support/png.js'
 
@@ -24,6 +24,8 @@ const G = 8
 const CLI = fileURLToPath(new URL('../packages/cli/dist/src/bin/safemesh.js', import.meta.url))
 const MiB = 2 ** 20
 const VIDEO = randomBytes(20 * MiB)
+/** Page loads allowed after the publish process exits before the new site must show (a bound for a hang). */
+const LOADS_AFTER_PUBLISH = 20
 
 interface Version { marker: string, color: string }
 const V1: Version = { marker: 'version one', color: 'rgb(12, 34, 56)' }
@@ -68,14 +70,25 @@ async function shown (page: Page): Promise<Version> {
 describe(`a site in Chromium through the gateway, 12 nodes (G = ${G})`, () => {
   let testnet: Testnet
   let dir: string
-  let gateway: ChildProcess | undefined
   let port: number
-  let browser: TestBrowser
+  let browser: TestBrowser | undefined
   let page: Page
   const env = { SAFEMESH_SECRET: `site owner ${randomBytes(8).toString('hex')}`, SAFEMESH_PASSWORD: 'site password: amber kestrel 51' }
   const publicId = `site-${randomBytes(4).toString('hex')}`
+  /** Every `safemesh` process still running, with how to wait for its end: afterAll stops them. */
+  const running = new Map<ChildProcess, Promise<unknown>>()
 
-  const cli = async (args: string[]): Promise<ProcessRun> => await runNode([CLI, '--network', testnet.networkFile, ...args], { cwd: dir, env })
+  function start (args: string[]): { child: ChildProcess, done: Promise<ProcessRun> } {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: dir, env: { ...process.env, ...env, SAFEMESH_NETWORK: testnet.networkFile }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout?.on('data', (d: Buffer) => { stdout += d.toString() })
+    child.stderr?.on('data', (d: Buffer) => { stderr += d.toString() })
+    const done = new Promise<ProcessRun>(resolve => child.once('close', code => { running.delete(child); resolve({ code, stdout, stderr }) }))
+    running.set(child, done)
+    return { child, done }
+  }
+  const cli = async (args: string[]): Promise<ProcessRun> => await start(args).done
   const site = (path = ''): string => `http://localhost:${port}/safe/www.${publicId}/${path}`
 
   beforeAll(async () => {
@@ -83,41 +96,46 @@ describe(`a site in Chromium through the gateway, 12 nodes (G = ${G})`, () => {
     dir = await mkdtemp(join(tmpdir(), 'safemesh-site-'))
     await writeSite(join(dir, 'v1'), V1)
     await writeSite(join(dir, 'v2'), V2)
-    // The CLI logs in with the default (memory-hard) KDF, so the account is made with it.
-    await (await createAccount({ secret: env.SAFEMESH_SECRET, password: env.SAFEMESH_PASSWORD }, { network: { bootstrap: testnet.bootstrapAddresses(), groupSize: G, salt: testnet.salt } })).close()
-    for (const args of [['dns', 'register', publicId], ['web', 'publish', 'v1', '--as', `www.${publicId}`, '--json']]) {
+    for (const args of [['account', 'create'], ['dns', 'register', publicId], ['web', 'publish', 'v1', '--as', `www.${publicId}`, '--json']]) {
       const run = await cli(args)
-      expect(run.code, run.stderr).toBe(0)
+      expect(run.code, `safemesh ${args.join(' ')}: ${run.stderr}`).toBe(0)
     }
-    gateway = spawn(process.execPath, [CLI, '--network', testnet.networkFile, 'gateway', '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'inherit'] })
-    const [line] = await once(gateway.stdout as NodeJS.ReadableStream, 'data') as [Buffer]
-    port = (JSON.parse(line.toString()) as { port: number }).port
+    const gateway = start(['gateway', '--port', '0', '--json'])
+    const line = await Promise.race([
+      once(createInterface({ input: gateway.child.stdout as NodeJS.ReadableStream }), 'line') as Promise<[string]>,
+      gateway.done.then(run => { throw new Error(`the gateway exited (${run.code}) before listening: ${run.stderr}`) })
+    ])
+    port = (JSON.parse(line[0]) as { port: number }).port
     browser = await launchBrowser()
     page = await browser.page()
   })
   afterAll(async () => {
-    await browser?.close()
-    if (gateway?.exitCode === null) {
-      gateway.kill('SIGTERM')
-      await once(gateway, 'exit')
+    await browser?.close().catch(() => {})
+    // The gateway stops on SIGTERM; a CLI left running only by a failed test needs no grace.
+    for (const [child, done] of running) {
+      child.kill(child.spawnargs.includes('gateway') ? 'SIGTERM' : 'SIGKILL')
+      await done
     }
     await stopTestnet(testnet)
-    if (dir != null) await rm(dir, { recursive: true, force: true })
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true })
   })
 
   it('opens the site in Chromium: the CSS applies, both images decode, the link navigates (path and host forms)', async () => {
-    for (const url of [site(), `http://www.${publicId}.localhost:${port}/`]) {
-      await page.goto(url)
+    for (const [form, url] of [['path-form', site()], ['host-form', `http://www.${publicId}.localhost:${port}/`]] as const) {
+      const response = await page.goto(url)
+      expect(response?.status(), url).toBe(200)
+      expect(response?.headers()['x-safemesh-site'], url).toMatch(new RegExp(`^www\\.${publicId}@1 [0-9a-f]{64}$`))
       expect(await shown(page), url).toEqual(V1)
-      const widths = await page.evaluate<number[]>('Promise.all([...document.images].map(img => img.decode().then(() => img.naturalWidth)))')
-      expect(widths).toEqual([40, 16])
-      await browser.screenshot(page, url.includes('/safe/') ? 'site-path-form' : 'site-host-form')
-      await page.click('#next')
-      await expect.poll(async () => await page.locator('#second').textContent()).toBe('the second page')
+      // decode() waits for each image's load and rejects one that does not decode.
+      const sizes = await page.evaluate<number[][]>('Promise.all([...document.images].map(img => img.decode().then(() => [img.naturalWidth, img.naturalHeight])))')
+      expect(sizes, url).toEqual([[40, 30], [16, 16]])
+      await browser?.screenshot(page, `site-${form}`)
+      await Promise.all([page.waitForURL(`${url}page2.html`), page.click('#next')])
+      expect(await page.locator('#second').textContent(), url).toBe('the second page')
     }
   })
 
-  it('a Range request into the 20 MiB video returns exactly those bytes; the raw file revalidates by its ETag', async () => {
+  it('a Range request into the 20 MiB video returns exactly those bytes; the raw file revalidates by its ETag; a missing page is a 404 page', async () => {
     await page.goto(site())
     const [offset, end] = [10_485_000, 10_486_023]
     const answer = await page.evaluate<{ status: number, contentRange: string | null, bytes: number[] }>(`fetch(${JSON.stringify(site('movie.mp4'))}, { headers: { Range: 'bytes=${offset}-${end}' } })
@@ -126,37 +144,55 @@ describe(`a site in Chromium through the gateway, 12 nodes (G = ${G})`, () => {
     expect(answer.contentRange).toBe(`bytes ${offset}-${end}/${VIDEO.length}`)
     expect(Buffer.from(answer.bytes).equals(VIDEO.subarray(offset, end + 1))).toBe(true)
 
+    // The site's answer tags the video with its file address: the raw /file/<address> serves the same bytes.
     const head = await get(port, 'localhost', `/safe/www.${publicId}/movie.mp4`, { range: 'bytes=0-0' })
     const etag = head.headers.etag as string
+    expect(etag).toMatch(/^"[0-9a-f]{64}"$/)
     expect(head.headers['content-type']).toBe('video/mp4')
-    const raw = await get(port, 'localhost', `/file/${etag.replaceAll('"', '')}?name=movie.mp4`, { range: 'bytes=-16' })
+    const address = etag.replaceAll('"', '')
+    const raw = await get(port, 'localhost', `/file/${address}?name=movie.mp4`, { range: 'bytes=-16' })
     expect(raw.status).toBe(206)
     expect(raw.body.equals(VIDEO.subarray(VIDEO.length - 16))).toBe(true)
     expect(raw.headers['cache-control']).toContain('immutable')
-    expect((await get(port, 'localhost', `/file/${etag.replaceAll('"', '')}`, { 'if-none-match': etag })).status).toBe(304)
+    const revalidated = await get(port, 'localhost', `/file/${address}`, { 'if-none-match': etag })
+    expect(revalidated.status).toBe(304)
+    expect(revalidated.body.length).toBe(0)
 
-    const missing = await get(port, 'localhost', `/safe/www.${publicId}/nothing-here.html`)
-    expect(missing.status).toBe(404)
-    expect(missing.body.toString()).toContain('Not found')
+    const missing = await page.goto(site('nothing-here.html'))
+    expect(missing?.status()).toBe(404)
+    expect(await page.locator('h1').textContent()).toMatch(/not found/i)
+    await browser?.screenshot(page, 'site-not-found')
     expect((await get(port, 'evil.example', '/')).status).toBe(421)
   })
 
   it('publishing a new version while Chromium reloads the page shows each load wholly one version; the old one stays at @1', async () => {
-    const publish = { done: false }
-    const publishing = cli(['web', 'publish', 'v2', '--as', `www.${publicId}`, '--json']).finally(() => { publish.done = true })
-    const seen = { v1: 0, v2: 0 }
-    for (let afterDone = 0; !publish.done || (seen.v2 === 0 && afterDone < 20); afterDone += publish.done ? 1 : 0) {
-      await page.goto(site())
+    const publishing = start(['web', 'publish', 'v2', '--as', `www.${publicId}`, '--json']).done
+    let published: ProcessRun | undefined
+    void publishing.then(run => { published = run })
+    /** Each load as `1` or `2`, `|` where the publish process was seen to have exited. */
+    let loads = ''
+    let afterExit = 0
+    while (afterExit < LOADS_AFTER_PUBLISH) {
+      const exited = published !== undefined
+      if (exited && !loads.includes('|')) loads += '|'
+      const response = await page.goto(site())
       const now = await shown(page)
-      if (now.marker === V1.marker && now.color === V1.color) seen.v1++
-      else if (now.marker === V2.marker && now.color === V2.color) seen.v2++
-      else expect.fail(`a page mixing versions: ${JSON.stringify(now)}`)
+      const version = now.marker === V1.marker && now.color === V1.color ? 1 : now.marker === V2.marker && now.color === V2.color ? 2 : undefined
+      expect(version, `a page mixing versions after loads ${loads}: ${JSON.stringify(now)}`).toBeDefined()
+      // The gateway says which version it served the document from: the one the page shows.
+      expect(response?.headers()['x-safemesh-site']).toMatch(new RegExp(`@${version} `))
+      loads += String(version)
+      if (exited) {
+        afterExit++
+        if (version === 2) break
+      }
     }
-    const published = await publishing
-    expect(published.code, published.stderr).toBe(0)
-    expect(seen.v1, 'the old site was shown while publishing').toBeGreaterThan(0)
-    expect(seen.v2, 'the new site was shown once published').toBeGreaterThan(0)
-    await browser.screenshot(page, 'site-version-two')
+    const run = await publishing
+    expect(run.code, run.stderr).toBe(0)
+    expect(JSON.parse(run.stdout)).toMatchObject({ publicId, service: 'www', version: 2 })
+    process.stderr.write(`page loads during and after the publish (1/2: the version shown, |: publish exited): ${loads}\n`)
+    expect(loads.at(-1), `the new site within ${LOADS_AFTER_PUBLISH} loads of the publish's end: ${loads}`).toBe('2')
+    await browser?.screenshot(page, 'site-version-two')
 
     await page.goto(`http://localhost:${port}/safe/www.${publicId}@1/`)
     expect(await shown(page)).toEqual(V1)

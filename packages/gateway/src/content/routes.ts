@@ -83,7 +83,8 @@ async function serveSite (ctx: RequestContext, versions: VersionCache, label: st
     })
     return
   }
-  if (entry?.kind === 'folder') return redirect(ctx, `${ctx.url.pathname}/${ctx.url.search}`)
+  // Under a name the next publish may make this path a file: a temporary redirect, revalidated.
+  if (entry?.kind === 'folder') return redirect(ctx, `${ctx.url.pathname}/${ctx.url.search}`, address.version !== undefined ? { status: 301, cacheControl: IMMUTABLE } : { status: 302, cacheControl: REVALIDATE })
   const shown = `safe://${address.service}.${address.publicId}${address.version !== undefined ? `@${address.version}` : ''}/${path}`
   if (wantsFolder && (await site.lookup(path, options))?.kind === 'folder') {
     throw new HttpError(404, 'NoSuchEntry', `${shown} is a folder without ${INDEX}`)
@@ -123,8 +124,9 @@ function sendContentHome (ctx: RequestContext, state: GatewayState): void {
   ctx.res.end(ctx.req.method === 'HEAD' ? undefined : page)
 }
 
-function redirect (ctx: RequestContext, location: string): void {
-  ctx.res.writeHead(301, { location, 'content-length': '0' })
+/** `/safe/<site>` → `/safe/<site>/` is true of every version: permanent unless told otherwise. */
+function redirect (ctx: RequestContext, location: string, how: { status: number, cacheControl?: string } = { status: 301 }): void {
+  ctx.res.writeHead(how.status, { location, 'content-length': '0', ...(how.cacheControl !== undefined ? { 'cache-control': how.cacheControl } : {}) })
   ctx.res.end()
 }
 
